@@ -1,0 +1,368 @@
+//! The one low-level pickle writer. It knows CPython's exact byte-level rules
+//! (opcode choice per protocol, int/str/bytes encodings, memo PUT/GET forms,
+//! protocol-4 framing, batching of 1000); the value pickler, the serde
+//! serializer and the Python pickler all drive it.
+
+use super::error::{Error, Result};
+use crate::opcodes::Opcode;
+use crate::value::{Int, Str};
+use std::collections::HashMap;
+use std::hash::Hash;
+
+/// Frames are committed once their payload reaches this size (CPython's `FRAME_SIZE_TARGET`).
+pub(crate) const FRAME_SIZE_TARGET: usize = 64 * 1024;
+/// Frames with fewer payload bytes than this get no FRAME header (`FRAME_SIZE_MIN`).
+const FRAME_SIZE_MIN: usize = 4;
+/// FRAME opcode + 8-byte length.
+const FRAME_HEADER_SIZE: usize = 9;
+/// Items per APPENDS/SETITEMS/ADDITEMS batch (CPython's `BATCHSIZE`).
+pub(crate) const BATCH_SIZE: usize = 1000;
+
+/// What identifies a memoized object.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum MemoKey {
+    /// An object with identity (its address).
+    Id(usize),
+    /// A str CPython shares by value (empty, or one latin-1 character).
+    Str(Box<[u8]>),
+    /// A str the loader interned (attribute names), shared by value.
+    Interned(Box<[u8]>),
+    /// bytes CPython shares by value (empty, or one byte).
+    Bytes(Box<[u8]>),
+    /// A global, by its (Python 3) module and qualified name.
+    Global(Box<[u8]>, Box<[u8]>),
+    /// The `__module__` string shared by every global of one module (protocol ≥ 4).
+    ModuleName(Box<[u8]>),
+    /// The `__qualname__` string of one global (protocol ≥ 4).
+    QualName(Box<[u8]>, Box<[u8]>),
+    /// A string constant of CPython's own reducers (`'latin1'` for protocol < 3 bytes).
+    Const(&'static str),
+}
+
+/// Writes opcodes into a growing buffer, framing them for protocol ≥ 4.
+pub(crate) struct Encoder {
+    out: Vec<u8>,
+    proto: u8,
+    framing: bool,
+    /// Where the current frame's reserved header starts, if a frame is open.
+    frame_start: Option<usize>,
+    memo: HashMap<MemoKey, u32>,
+}
+
+impl Encoder {
+    /// An encoder for `proto`; writes PROTO right away for protocol ≥ 2.
+    pub(crate) fn new(proto: u8) -> Result<Self> {
+        super::options::check_protocol(proto)?;
+        let mut e = Encoder { out: Vec::with_capacity(256), proto, framing: false, frame_start: None, memo: HashMap::new() };
+        if proto >= 2 {
+            e.out.push(Opcode::Proto as u8);
+            e.out.push(proto);
+        }
+        e.framing = proto >= 4;
+        Ok(e)
+    }
+
+    #[inline]
+    pub(crate) fn proto(&self) -> u8 {
+        self.proto
+    }
+
+    /// Ends the pickle: STOP, then the last frame is committed.
+    pub(crate) fn finish(mut self) -> Vec<u8> {
+        self.op(Opcode::Stop);
+        self.commit_frame();
+        self.out
+    }
+
+    // ---- Framing.
+
+    #[inline]
+    fn reserve_frame(&mut self) {
+        if self.framing && self.frame_start.is_none() {
+            self.frame_start = Some(self.out.len());
+            self.out.extend_from_slice(&[0; FRAME_HEADER_SIZE]);
+        }
+    }
+
+    fn commit_frame(&mut self) {
+        let Some(start) = self.frame_start.take() else { return };
+        let payload = self.out.len() - start - FRAME_HEADER_SIZE;
+        if payload >= FRAME_SIZE_MIN {
+            self.out[start] = Opcode::Frame as u8;
+            self.out[start + 1..start + FRAME_HEADER_SIZE].copy_from_slice(&(payload as u64).to_le_bytes());
+        } else {
+            self.out.drain(start..start + FRAME_HEADER_SIZE);
+        }
+    }
+
+    /// Called at the start of saving every object: commits a frame that has
+    /// reached the target size (CPython's `_Pickler_OpcodeBoundary`).
+    #[inline]
+    pub(crate) fn boundary(&mut self) {
+        if let Some(start) = self.frame_start {
+            if self.out.len() - start - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET {
+                self.commit_frame();
+            }
+        }
+    }
+
+    // ---- Raw writes.
+
+    #[inline]
+    pub(crate) fn op(&mut self, op: Opcode) {
+        self.reserve_frame();
+        self.out.push(op as u8);
+    }
+
+    #[inline]
+    fn op_with(&mut self, op: Opcode, arg: &[u8]) {
+        self.reserve_frame();
+        self.out.push(op as u8);
+        self.out.extend_from_slice(arg);
+    }
+
+    /// Writes an opcode with a length header and a payload; payloads of 64 KiB
+    /// and more go outside any frame, as CPython writes them.
+    fn op_with_payload(&mut self, header: &[u8], payload: &[u8]) {
+        if self.framing && payload.len() >= FRAME_SIZE_TARGET {
+            self.commit_frame();
+            self.out.extend_from_slice(header);
+            self.out.extend_from_slice(payload);
+        } else {
+            self.reserve_frame();
+            self.out.extend_from_slice(header);
+            self.out.extend_from_slice(payload);
+        }
+    }
+
+    /// A text-argument opcode: the opcode, the text, `\n`.
+    fn op_line(&mut self, op: Opcode, text: &[u8]) {
+        self.reserve_frame();
+        self.out.push(op as u8);
+        self.out.extend_from_slice(text);
+        self.out.push(b'\n');
+    }
+
+    // ---- Memo.
+
+    /// Writes a GET for `key` if it was memoized; says whether it did.
+    #[inline]
+    pub(crate) fn get(&mut self, key: &MemoKey) -> bool {
+        match self.memo.get(key) {
+            Some(&index) => {
+                self.write_get(index);
+                true
+            }
+            None => false,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn is_memoized(&self, key: &MemoKey) -> bool {
+        self.memo.contains_key(key)
+    }
+
+    pub(crate) fn write_get(&mut self, index: u32) {
+        if self.proto == 0 {
+            self.op_line(Opcode::Get, index.to_string().as_bytes());
+        } else if index < 256 {
+            self.op_with(Opcode::BinGet, &[index as u8]);
+        } else {
+            self.op_with(Opcode::LongBinGet, &index.to_le_bytes());
+        }
+    }
+
+    /// Memoizes the object just written under `key`.
+    pub(crate) fn put(&mut self, key: MemoKey) {
+        let index = self.memo.len() as u32;
+        self.memo.insert(key, index);
+        if self.proto >= 4 {
+            self.op(Opcode::Memoize);
+        } else if self.proto >= 1 {
+            if index < 256 {
+                self.op_with(Opcode::BinPut, &[index as u8]);
+            } else {
+                self.op_with(Opcode::LongBinPut, &index.to_le_bytes());
+            }
+        } else {
+            self.op_line(Opcode::Put, index.to_string().as_bytes());
+        }
+    }
+
+    // ---- Atoms.
+
+    pub(crate) fn none(&mut self) {
+        self.op(Opcode::None);
+    }
+
+    pub(crate) fn bool(&mut self, v: bool) {
+        if self.proto >= 2 {
+            self.op(if v { Opcode::NewTrue } else { Opcode::NewFalse });
+        } else {
+            self.op_line(Opcode::Int, if v { b"01" } else { b"00" });
+        }
+    }
+
+    pub(crate) fn int(&mut self, v: &Int) {
+        let small = v.as_i64().filter(|&i| (i32::MIN as i64..=i32::MAX as i64).contains(&i));
+        match small {
+            Some(i) if self.proto >= 1 => {
+                if (0..=0xff).contains(&i) {
+                    self.op_with(Opcode::BinInt1, &[i as u8]);
+                } else if (0..=0xffff).contains(&i) {
+                    self.op_with(Opcode::BinInt2, &(i as u16).to_le_bytes());
+                } else {
+                    self.op_with(Opcode::BinInt, &(i as i32).to_le_bytes());
+                }
+            }
+            Some(i) => self.op_line(Opcode::Int, i.to_string().as_bytes()),
+            None if self.proto >= 2 => {
+                let bytes = v.to_signed_le();
+                if bytes.len() < 256 {
+                    self.reserve_frame();
+                    self.out.extend_from_slice(&[Opcode::Long1 as u8, bytes.len() as u8]);
+                    self.out.extend_from_slice(&bytes);
+                } else {
+                    let mut header = vec![Opcode::Long4 as u8];
+                    header.extend_from_slice(&(bytes.len() as i32).to_le_bytes());
+                    self.reserve_frame();
+                    self.out.extend_from_slice(&header);
+                    self.out.extend_from_slice(&bytes);
+                }
+            }
+            None => self.op_line(Opcode::Long, format!("{v}L").as_bytes()),
+        }
+    }
+
+    /// A small non-negative int, without building an [`Int`].
+    pub(crate) fn small_int(&mut self, v: i64) {
+        self.int(&Int::from(v));
+    }
+
+    pub(crate) fn float(&mut self, v: f64) {
+        if self.proto >= 1 {
+            self.op_with(Opcode::BinFloat, &v.to_be_bytes());
+        } else {
+            let mut text = String::new();
+            crate::float_repr::write_repr(&mut text, v);
+            self.op_line(Opcode::Float, text.as_bytes());
+        }
+    }
+
+    /// A str body (no memo handling): BINUNICODE family, or UNICODE at protocol 0.
+    pub(crate) fn str(&mut self, s: &Str<'_>) -> Result<()> {
+        let data = s.as_surrogatepass();
+        if self.proto == 0 {
+            let mut text = Vec::with_capacity(data.len());
+            raw_unicode_escape(s, &mut text);
+            self.op_line(Opcode::Unicode, &text);
+            return Ok(());
+        }
+        let len = data.len();
+        if self.proto >= 4 && len < 256 {
+            self.op_with_payload(&[Opcode::ShortBinUnicode as u8, len as u8], data);
+        } else if len <= u32::MAX as usize {
+            let mut header = [0u8; 5];
+            header[0] = Opcode::BinUnicode as u8;
+            header[1..].copy_from_slice(&(len as u32).to_le_bytes());
+            self.op_with_payload(&header, data);
+        } else if self.proto >= 4 {
+            let mut header = [0u8; 9];
+            header[0] = Opcode::BinUnicode8 as u8;
+            header[1..].copy_from_slice(&(len as u64).to_le_bytes());
+            self.op_with_payload(&header, data);
+        } else {
+            return Err(Error::unpicklable("cannot serialize a string larger than 4GiB below protocol 4"));
+        }
+        Ok(())
+    }
+
+    /// A bytes body for protocol ≥ 3 (no memo handling).
+    pub(crate) fn bytes(&mut self, data: &[u8]) -> Result<()> {
+        let len = data.len();
+        if len < 256 {
+            self.op_with_payload(&[Opcode::ShortBinBytes as u8, len as u8], data);
+        } else if len <= u32::MAX as usize {
+            let mut header = [0u8; 5];
+            header[0] = Opcode::BinBytes as u8;
+            header[1..].copy_from_slice(&(len as u32).to_le_bytes());
+            self.op_with_payload(&header, data);
+        } else if self.proto >= 4 {
+            let mut header = [0u8; 9];
+            header[0] = Opcode::BinBytes8 as u8;
+            header[1..].copy_from_slice(&(len as u64).to_le_bytes());
+            self.op_with_payload(&header, data);
+        } else {
+            return Err(Error::unpicklable("cannot serialize a bytes object larger than 4 GiB below protocol 4"));
+        }
+        Ok(())
+    }
+
+    /// A bytearray body for protocol ≥ 5 (no memo handling).
+    pub(crate) fn bytearray(&mut self, data: &[u8]) {
+        let mut header = [0u8; 9];
+        header[0] = Opcode::ByteArray8 as u8;
+        header[1..].copy_from_slice(&(data.len() as u64).to_le_bytes());
+        self.op_with_payload(&header, data);
+    }
+
+    /// GLOBAL's inline form: `c<module>\n<name>\n`.
+    pub(crate) fn global_text(&mut self, module: &[u8], name: &[u8]) {
+        self.reserve_frame();
+        self.out.push(Opcode::Global as u8);
+        self.out.extend_from_slice(module);
+        self.out.push(b'\n');
+        self.out.extend_from_slice(name);
+        self.out.push(b'\n');
+    }
+
+    /// INST's inline form: `i<module>\n<name>\n`.
+    pub(crate) fn inst_text(&mut self, module: &[u8], name: &[u8]) {
+        self.reserve_frame();
+        self.out.push(Opcode::Inst as u8);
+        self.out.extend_from_slice(module);
+        self.out.push(b'\n');
+        self.out.extend_from_slice(name);
+        self.out.push(b'\n');
+    }
+
+    /// PERSID's inline form: `P<pid>\n`.
+    pub(crate) fn persid_text(&mut self, pid: &[u8]) {
+        self.op_line(Opcode::PersId, pid);
+    }
+
+    /// EXT1/EXT2/EXT4 for a registered global.
+    pub(crate) fn ext(&mut self, code: i64) {
+        if code <= 0xff {
+            self.op_with(Opcode::Ext1, &[code as u8]);
+        } else if code <= 0xffff {
+            self.op_with(Opcode::Ext2, &(code as u16).to_le_bytes());
+        } else {
+            self.op_with(Opcode::Ext4, &(code as i32).to_le_bytes());
+        }
+    }
+}
+
+/// Protocol 0's `raw-unicode-escape` as CPython's pickler applies it:
+/// latin-1 bytes, with `\`, NUL, `\n`, `\r`, `\x1a` and non-latin-1 escaped.
+fn raw_unicode_escape(s: &Str<'_>, out: &mut Vec<u8>) {
+    use std::io::Write;
+    for cp in s.code_points() {
+        if cp >= 0x10000 {
+            write!(out, "\\U{cp:08x}").unwrap();
+        } else if cp >= 0x100 || matches!(cp, 0x5c | 0 | 0x0a | 0x0d | 0x1a) {
+            write!(out, "\\u{cp:04x}").unwrap();
+        } else {
+            out.push(cp as u8);
+        }
+    }
+}
+
+/// Protocol-0 text for a persistent id: `str(pid)`, which must be ASCII.
+pub(crate) fn ascii_only(text: &str, what: &str) -> Result<()> {
+    if text.is_ascii() && !text.contains('\n') {
+        Ok(())
+    } else {
+        Err(Error::unpicklable(format!("{what} must be ASCII without newlines at protocol 0")))
+    }
+}

@@ -1,0 +1,566 @@
+//! The one unpickling machine: walks the opcode stream, keeps the stack, the
+//! marks and the memo, applies CPython's C-unpickler semantics, and hands
+//! every object it needs built to a [`Sink`].
+
+use super::args::{read_arg, Arg};
+use super::compat;
+use super::error::{Error, ErrorKind, Result};
+use super::input::Input;
+use super::options::{LoadOptions, StringEncoding};
+use super::sink::Sink;
+use super::text;
+use crate::opcodes::Opcode;
+use crate::value::{Int, Str};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// The memo: dense while indices are, sparse beyond, so a PUT of index 2^31
+/// costs one entry, not 2^31.
+struct Memo<T> {
+    dense: Vec<Option<T>>,
+    sparse: HashMap<u64, T>,
+    /// Occupied entries (MEMOIZE stores at this index, like CPython).
+    len: u64,
+}
+
+impl<T: Clone> Memo<T> {
+    fn new() -> Self {
+        Memo { dense: Vec::new(), sparse: HashMap::new(), len: 0 }
+    }
+
+    fn put(&mut self, index: u64, item: T) {
+        let slot = if index < self.dense.len() as u64 {
+            &mut self.dense[index as usize]
+        } else if index == self.dense.len() as u64 && self.sparse.is_empty() {
+            self.dense.push(None);
+            self.dense.last_mut().unwrap()
+        } else {
+            if self.sparse.insert(index, item).is_none() {
+                self.len += 1;
+            }
+            return;
+        };
+        if slot.is_none() {
+            self.len += 1;
+        }
+        *slot = Some(item);
+    }
+
+    fn get(&self, index: u64) -> Option<&T> {
+        match self.dense.get(index as usize) {
+            Some(slot) if index < self.dense.len() as u64 => slot.as_ref(),
+            _ => self.sparse.get(&index),
+        }
+    }
+}
+
+/// Outcome of one opcode.
+enum Flow<O> {
+    Continue,
+    Stop(O),
+}
+
+/// Runs one pickle from `input` through `sink`.
+pub(crate) fn run<'a, S: Sink<'a>, I: Input<'a>>(sink: S, input: &mut I, opts: &LoadOptions) -> Result<S::Output> {
+    let mut machine = Machine {
+        sink,
+        opts,
+        stack: Vec::with_capacity(64),
+        marks: Vec::new(),
+        memo: Memo::new(),
+        proto: 0,
+        buffers_used: 0,
+        _input: std::marker::PhantomData,
+    };
+    let start = input.offset();
+    loop {
+        let at = input.offset();
+        let Some(byte) = input.next_byte()? else {
+            let kind = if at == start {
+                ErrorKind::Empty
+            } else {
+                ErrorKind::Truncated { what: "STOP", needed: 1, available: 0 }
+            };
+            return Err(Error::at(kind, at));
+        };
+        let Some(op) = Opcode::from_byte(byte) else {
+            return Err(Error::at(ErrorKind::UnknownOpcode(byte), at));
+        };
+        match machine.step(op, input) {
+            Ok(Flow::Continue) => {}
+            Ok(Flow::Stop(out)) => return Ok(out),
+            Err(e) => return Err(e.locate(at, Some(op))),
+        }
+    }
+}
+
+struct Machine<'o, 'a, S: Sink<'a>> {
+    sink: S,
+    opts: &'o LoadOptions,
+    stack: Vec<S::Item>,
+    /// Stack lengths at each MARK.
+    marks: Vec<usize>,
+    memo: Memo<S::Item>,
+    /// The last PROTO seen (0 if none), which decides `fix_imports`.
+    proto: u8,
+    buffers_used: usize,
+    _input: std::marker::PhantomData<&'a ()>,
+}
+
+fn err<T>(kind: ErrorKind) -> Result<T> {
+    Err(Error::new(kind))
+}
+
+fn bad<T>(msg: impl Into<String>) -> Result<T> {
+    err(ErrorKind::BadArgument(msg.into()))
+}
+
+impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
+    /// Items above the topmost mark start here.
+    #[inline]
+    fn fence(&self) -> usize {
+        self.marks.last().copied().unwrap_or(0)
+    }
+
+    fn underflow(&self, needed: usize) -> Error {
+        if self.marks.is_empty() {
+            Error::new(ErrorKind::StackUnderflow { needed, available: self.stack.len() })
+        } else {
+            Error::new(ErrorKind::UnexpectedMark)
+        }
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Result<S::Item> {
+        if self.stack.len() > self.fence() {
+            Ok(self.stack.pop().unwrap())
+        } else {
+            Err(self.underflow(1))
+        }
+    }
+
+    #[inline]
+    fn top(&self) -> Result<&S::Item> {
+        if self.stack.len() > self.fence() {
+            Ok(self.stack.last().unwrap())
+        } else {
+            Err(self.underflow(1))
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, item: S::Item) {
+        self.stack.push(item);
+    }
+
+    /// Pops the topmost mark and everything above it.
+    fn pop_mark(&mut self) -> Result<Vec<S::Item>> {
+        let mark = self.marks.pop().ok_or_else(|| Error::new(ErrorKind::NoMark))?;
+        Ok(self.stack.split_off(mark))
+    }
+
+    /// Pops the topmost mark; the items above it and the target just below it.
+    fn pop_mark_with_target(&mut self) -> Result<(S::Item, Vec<S::Item>)> {
+        let mark = self.marks.pop().ok_or_else(|| Error::new(ErrorKind::NoMark))?;
+        let items = self.stack.split_off(mark);
+        if mark == 0 || mark <= self.fence() {
+            return Err(self.underflow(1));
+        }
+        Ok((self.stack[mark - 1].clone(), items))
+    }
+
+    fn step<I: Input<'a>>(&mut self, op: Opcode, input: &mut I) -> Result<Flow<S::Output>> {
+        let arg = read_arg(op.info(), input)?;
+        match op {
+            Opcode::Proto => {
+                let p = arg.as_int().unwrap() as u8;
+                if p > Opcode::HIGHEST_PROTOCOL {
+                    return err(ErrorKind::UnsupportedProtocol(p));
+                }
+                self.proto = p;
+            }
+            Opcode::Frame => {
+                let len = arg.as_int().unwrap() as u64;
+                input.frame(len)?;
+            }
+            Opcode::Stop => {
+                let top = self.pop()?;
+                return Ok(Flow::Stop(self.sink.finish(top)?));
+            }
+
+            // Atoms.
+            Opcode::None => {
+                let v = self.sink.none();
+                self.push(v)
+            }
+            Opcode::NewTrue | Opcode::NewFalse => {
+                let v = self.sink.bool(op == Opcode::NewTrue);
+                self.push(v)
+            }
+            Opcode::BinInt | Opcode::BinInt1 | Opcode::BinInt2 => {
+                let v = self.sink.int(Int::from(arg.as_int().unwrap()));
+                self.push(v)
+            }
+            Opcode::Int => {
+                let line = self.line(arg)?;
+                let v = match text::parse_int_line(&line, self.opts.limits.max_int_digits) {
+                    Ok(text::IntOrBool::Bool(b)) => self.sink.bool(b),
+                    Ok(text::IntOrBool::Int(i)) => self.sink.int(i),
+                    Err(msg) => return bad(msg),
+                };
+                self.push(v)
+            }
+            Opcode::Long => {
+                let line = self.line(arg)?;
+                let i = text::parse_long_line(&line, self.opts.limits.max_int_digits).or_else(bad)?;
+                let v = self.sink.int(i);
+                self.push(v)
+            }
+            Opcode::Long1 | Opcode::Long4 => {
+                let data = self.data(arg);
+                let v = self.sink.int(Int::from_signed_le(&data));
+                self.push(v)
+            }
+            Opcode::Float => {
+                let line = self.line(arg)?;
+                let f = text::parse_float_line(&line).or_else(bad)?;
+                let v = self.sink.float(f);
+                self.push(v)
+            }
+            Opcode::BinFloat => {
+                let Arg::Float(f) = arg else { unreachable!() };
+                let v = self.sink.float(f);
+                self.push(v)
+            }
+            Opcode::ShortBinUnicode | Opcode::BinUnicode | Opcode::BinUnicode8 => {
+                let s = Str::from_surrogatepass(self.data(arg))
+                    .map_err(|e| Error::new(ErrorKind::Decode(format!("'utf-8' codec: {e}"))))?;
+                let v = self.sink.str(s)?;
+                self.push(v)
+            }
+            Opcode::Unicode => {
+                let Arg::Line(line) = arg else { unreachable!() };
+                let s = text::parse_unicode_line(&line).map_err(|m| Error::new(ErrorKind::Decode(m)))?;
+                let v = self.sink.str(s)?;
+                self.push(v)
+            }
+            Opcode::ShortBinBytes | Opcode::BinBytes | Opcode::BinBytes8 => {
+                let v = self.sink.bytes(self.data(arg))?;
+                self.push(v)
+            }
+            Opcode::ByteArray8 => {
+                let v = self.sink.bytearray(self.data(arg))?;
+                self.push(v)
+            }
+            Opcode::String => {
+                let Arg::Line(line) = arg else { unreachable!() };
+                let raw = text::parse_string_line(&line).or_else(bad)?;
+                let v = self.py2_string(Cow::Owned(raw))?;
+                self.push(v)
+            }
+            Opcode::BinString | Opcode::ShortBinString => {
+                let v = self.py2_string(self.data(arg))?;
+                self.push(v)
+            }
+
+            // Containers.
+            Opcode::EmptyList => {
+                let v = self.sink.empty_list()?;
+                self.push(v)
+            }
+            Opcode::EmptyDict => {
+                let v = self.sink.empty_dict()?;
+                self.push(v)
+            }
+            Opcode::EmptySet => {
+                let v = self.sink.empty_set()?;
+                self.push(v)
+            }
+            Opcode::EmptyTuple => {
+                let v = self.sink.tuple(Vec::new())?;
+                self.push(v)
+            }
+            Opcode::Tuple1 | Opcode::Tuple2 | Opcode::Tuple3 => {
+                let n = match op {
+                    Opcode::Tuple1 => 1,
+                    Opcode::Tuple2 => 2,
+                    _ => 3,
+                };
+                if self.stack.len() < self.fence() + n {
+                    return Err(self.underflow(n));
+                }
+                let items = self.stack.split_off(self.stack.len() - n);
+                let v = self.sink.tuple(items)?;
+                self.push(v)
+            }
+            Opcode::Tuple => {
+                let items = self.pop_mark()?;
+                let v = self.sink.tuple(items)?;
+                self.push(v)
+            }
+            Opcode::List => {
+                let items = self.pop_mark()?;
+                let v = self.sink.list(items)?;
+                self.push(v)
+            }
+            Opcode::Dict => {
+                let items = self.pop_mark()?;
+                if items.len() % 2 != 0 {
+                    return bad("odd number of items for DICT");
+                }
+                let v = self.sink.dict(items)?;
+                self.push(v)
+            }
+            Opcode::FrozenSet => {
+                let items = self.pop_mark()?;
+                let v = self.sink.frozenset(items)?;
+                self.push(v)
+            }
+            Opcode::Append => {
+                let item = self.pop()?;
+                let target = self.top()?.clone();
+                self.sink.append(&target, vec![item])?;
+            }
+            Opcode::Appends => {
+                let (target, items) = self.pop_mark_with_target()?;
+                if !items.is_empty() {
+                    self.sink.append(&target, items)?;
+                }
+            }
+            Opcode::SetItem => {
+                let value = self.pop()?;
+                let key = self.pop()?;
+                let target = self.top()?.clone();
+                self.sink.set_items(&target, vec![key, value])?;
+            }
+            Opcode::SetItems => {
+                let (target, items) = self.pop_mark_with_target()?;
+                if items.len() % 2 != 0 {
+                    return bad("odd number of items for SETITEMS");
+                }
+                if !items.is_empty() {
+                    self.sink.set_items(&target, items)?;
+                }
+            }
+            Opcode::AddItems => {
+                let (target, items) = self.pop_mark_with_target()?;
+                if !items.is_empty() {
+                    self.sink.add_items(&target, items)?;
+                }
+            }
+
+            // Stack and memo.
+            Opcode::Mark => self.marks.push(self.stack.len()),
+            Opcode::Pop => {
+                if self.marks.last() == Some(&self.stack.len()) && self.stack.len() == self.fence() {
+                    self.marks.pop();
+                } else {
+                    self.pop()?;
+                }
+            }
+            Opcode::PopMark => {
+                self.pop_mark()?;
+            }
+            Opcode::Dup => {
+                let top = self.top()?.clone();
+                self.push(top)
+            }
+            Opcode::Get | Opcode::BinGet | Opcode::LongBinGet => {
+                let index = match arg {
+                    Arg::Int(i) => i,
+                    Arg::Line(line) => memo_index(&line, "GET")?,
+                    _ => unreachable!(),
+                };
+                let item = u64::try_from(index)
+                    .ok()
+                    .and_then(|i| self.memo.get(i))
+                    .ok_or_else(|| Error::new(ErrorKind::MemoMiss(index as u64)))?
+                    .clone();
+                self.push(item)
+            }
+            Opcode::Put | Opcode::BinPut | Opcode::LongBinPut | Opcode::Memoize => {
+                let top = self.top()?.clone();
+                let index = match arg {
+                    Arg::Int(i) => i as u64,
+                    Arg::Line(line) => {
+                        let i = memo_index(&line, "PUT")?;
+                        u64::try_from(i).map_err(|_| Error::new(ErrorKind::BadArgument("negative PUT argument".into())))?
+                    }
+                    _ => self.memo.len,
+                };
+                self.memo.put(index, top);
+            }
+
+            // Globals and objects.
+            Opcode::Global => {
+                let Arg::Pair(module, name) = arg else { unreachable!() };
+                let module = utf8_name(module, "GLOBAL")?;
+                let name = utf8_name(name, "GLOBAL")?;
+                let v = self.global(module, name)?;
+                self.push(v)
+            }
+            Opcode::StackGlobal => {
+                let name = self.pop()?;
+                let module = self.pop()?;
+                let (Some(module), Some(name)) = (self.sink.as_str(&module), self.sink.as_str(&name)) else {
+                    return bad("STACK_GLOBAL requires str");
+                };
+                let v = self.global(module, name)?;
+                self.push(v)
+            }
+            Opcode::Ext1 | Opcode::Ext2 | Opcode::Ext4 => {
+                let code = arg.as_int().unwrap();
+                if code <= 0 {
+                    return bad("EXT specifies code <= 0");
+                }
+                let (module, name) = self
+                    .opts
+                    .extensions
+                    .as_ref()
+                    .and_then(|r| r.get(&code))
+                    .cloned()
+                    .ok_or_else(|| Error::new(ErrorKind::UnregisteredExtension(code)))?;
+                let v = self.global(Str::new(module), Str::new(name))?;
+                self.push(v)
+            }
+            Opcode::Reduce => {
+                let args = self.pop()?;
+                let callable = self.pop()?;
+                let v = self.sink.reduce(callable, args)?;
+                self.push(v)
+            }
+            Opcode::NewObj => {
+                let args = self.pop()?;
+                let cls = self.pop()?;
+                let v = self.sink.new_obj(cls, args)?;
+                self.push(v)
+            }
+            Opcode::NewObjEx => {
+                let kwargs = self.pop()?;
+                let args = self.pop()?;
+                let cls = self.pop()?;
+                let v = self.sink.new_obj_ex(cls, args, kwargs)?;
+                self.push(v)
+            }
+            Opcode::Inst => {
+                let Arg::Pair(module, name) = arg else { unreachable!() };
+                let args = self.pop_mark()?;
+                let module = ascii_name(module, "INST")?;
+                let name = ascii_name(name, "INST")?;
+                let cls = self.global(module, name)?;
+                let v = self.sink.inst(cls, args)?;
+                self.push(v)
+            }
+            Opcode::Obj => {
+                let mut items = self.pop_mark()?;
+                if items.is_empty() {
+                    return Err(self.underflow(1));
+                }
+                let args = items.split_off(1);
+                let cls = items.pop().unwrap();
+                let v = self.sink.obj(cls, args)?;
+                self.push(v)
+            }
+            Opcode::Build => {
+                if self.stack.len() < self.fence() + 2 {
+                    return Err(self.underflow(2));
+                }
+                let state = self.stack.pop().unwrap();
+                let target = self.stack.last().unwrap().clone();
+                self.sink.build(&target, state)?;
+            }
+            Opcode::PersId => {
+                let Arg::Line(line) = arg else { unreachable!() };
+                if !line.is_ascii() {
+                    return bad("persistent IDs in protocol 0 must be ASCII strings");
+                }
+                let pid = self.sink.str(Str::from_surrogatepass(line).expect("ASCII is UTF-8"))?;
+                let v = self.sink.persistent_load(pid, true)?;
+                self.push(v)
+            }
+            Opcode::BinPersId => {
+                let pid = self.pop()?;
+                let v = self.sink.persistent_load(pid, false)?;
+                self.push(v)
+            }
+            Opcode::NextBuffer => {
+                let v = self.sink.next_buffer(self.buffers_used)?;
+                self.buffers_used += 1;
+                self.push(v)
+            }
+            Opcode::ReadonlyBuffer => {
+                let buf = self.pop()?;
+                let v = self.sink.readonly_buffer(buf)?;
+                self.push(v)
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn data(&self, arg: Arg<'a>) -> Cow<'a, [u8]> {
+        match arg {
+            Arg::Data(d) => d,
+            _ => unreachable!("the table gives this opcode a length-prefixed argument"),
+        }
+    }
+
+    fn line(&self, arg: Arg<'a>) -> Result<Cow<'a, [u8]>> {
+        match arg {
+            // CPython reports an empty text argument as truncation.
+            Arg::Line(l) if l.is_empty() => err(ErrorKind::Truncated { what: "text argument", needed: 1, available: 0 }),
+            Arg::Line(l) => Ok(l),
+            _ => unreachable!("the table gives this opcode a text argument"),
+        }
+    }
+
+    /// Resolves a global name, applying `fix_imports` for protocols < 3.
+    fn global(&mut self, module: Str<'a>, name: Str<'a>) -> Result<S::Item> {
+        if self.proto < 3 && self.opts.fix_imports {
+            let mapped = match (module.as_str(), name.as_str()) {
+                (Some(m), Some(n)) => compat::py2_to_py3(m, n).map(|(m2, n2)| (m2, n2.to_string())),
+                _ => None,
+            };
+            if let Some((m2, n2)) = mapped {
+                return self.sink.global(Str::new(m2), Str::new(n2));
+            }
+        }
+        self.sink.global(module, name)
+    }
+
+    /// A Python 2 `str` (STRING, BINSTRING, SHORT_BINSTRING), decoded per the options.
+    fn py2_string(&mut self, raw: Cow<'a, [u8]>) -> Result<S::Item> {
+        match self.opts.encoding {
+            StringEncoding::Bytes => self.sink.bytes(raw),
+            enc => {
+                let s = enc.decode(&raw, self.opts.errors).map_err(|m| Error::new(ErrorKind::Decode(m)))?;
+                self.sink.str(s)
+            }
+        }
+    }
+}
+
+/// PUT/GET's decimal argument (Python's `int(text, 10)`).
+fn memo_index(line: &[u8], what: &str) -> Result<i64> {
+    let text = std::str::from_utf8(line).ok().map(|s| s.trim().replace('_', ""));
+    match text.as_deref().map(str::parse::<i64>) {
+        Some(Ok(i)) => Ok(i),
+        _ => bad(format!("invalid {what} index {:?}", String::from_utf8_lossy(line))),
+    }
+}
+
+fn utf8_name<'a>(raw: Cow<'a, [u8]>, what: &str) -> Result<Str<'a>> {
+    if raw.is_empty() {
+        return err(ErrorKind::Truncated { what: "global name", needed: 1, available: 0 });
+    }
+    if std::str::from_utf8(&raw).is_err() {
+        return err(ErrorKind::Decode(format!("{what} name is not valid UTF-8")));
+    }
+    Ok(Str::from_surrogatepass(raw).expect("validated"))
+}
+
+fn ascii_name<'a>(raw: Cow<'a, [u8]>, what: &str) -> Result<Str<'a>> {
+    if !raw.is_ascii() {
+        return err(ErrorKind::Decode(format!("{what} name is not ASCII")));
+    }
+    utf8_name(raw, what)
+}

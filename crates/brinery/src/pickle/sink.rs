@@ -1,0 +1,82 @@
+//! What the machine builds is up to a sink. The machine owns the stack, the
+//! marks, the memo, limits and error offsets; the sink owns the objects.
+//!
+//! The value sink builds [`Value`](crate::Value)s; a Python sink would build
+//! real objects; a symbolic sink (the scanner) records what would be imported
+//! and called. All share one set of opcode semantics: the machine's.
+
+use super::error::Result;
+use crate::value::{Int, Str};
+use std::borrow::Cow;
+
+/// Receives the effects of each opcode. `Item` is what sits on the stack and
+/// in the memo, so it should be cheap to clone.
+pub trait Sink<'a> {
+    /// A stack/memo entry.
+    type Item: Clone;
+    /// The final result.
+    type Output;
+
+    /// NONE.
+    fn none(&mut self) -> Self::Item;
+    /// NEWTRUE / NEWFALSE / `I01` / `I00`.
+    fn bool(&mut self, value: bool) -> Self::Item;
+    /// Any int opcode.
+    fn int(&mut self, value: Int) -> Self::Item;
+    /// FLOAT / BINFLOAT.
+    fn float(&mut self, value: f64) -> Self::Item;
+    /// Any str opcode (already decoded).
+    fn str(&mut self, value: Str<'a>) -> Result<Self::Item>;
+    /// Any bytes opcode.
+    fn bytes(&mut self, data: Cow<'a, [u8]>) -> Result<Self::Item>;
+    /// BYTEARRAY8.
+    fn bytearray(&mut self, data: Cow<'a, [u8]>) -> Result<Self::Item>;
+
+    /// EMPTY_LIST.
+    fn empty_list(&mut self) -> Result<Self::Item>;
+    /// EMPTY_DICT.
+    fn empty_dict(&mut self) -> Result<Self::Item>;
+    /// EMPTY_SET.
+    fn empty_set(&mut self) -> Result<Self::Item>;
+    /// EMPTY_TUPLE, TUPLE, TUPLE1–3.
+    fn tuple(&mut self, items: Vec<Self::Item>) -> Result<Self::Item>;
+    /// LIST.
+    fn list(&mut self, items: Vec<Self::Item>) -> Result<Self::Item>;
+    /// DICT: `items` alternate key, value (an even number).
+    fn dict(&mut self, items: Vec<Self::Item>) -> Result<Self::Item>;
+    /// FROZENSET.
+    fn frozenset(&mut self, items: Vec<Self::Item>) -> Result<Self::Item>;
+
+    /// APPEND / APPENDS onto `target`.
+    fn append(&mut self, target: &Self::Item, items: Vec<Self::Item>) -> Result<()>;
+    /// SETITEM / SETITEMS onto `target`: `items` alternate key, value.
+    fn set_items(&mut self, target: &Self::Item, items: Vec<Self::Item>) -> Result<()>;
+    /// ADDITEMS onto `target`.
+    fn add_items(&mut self, target: &Self::Item, items: Vec<Self::Item>) -> Result<()>;
+
+    /// GLOBAL / INST class / EXT, names already mapped by `fix_imports`.
+    fn global(&mut self, module: Str<'a>, name: Str<'a>) -> Result<Self::Item>;
+    /// The str behind a stack item, for STACK_GLOBAL (`None` if it is not a str).
+    fn as_str(&self, item: &Self::Item) -> Option<Str<'a>>;
+    /// REDUCE.
+    fn reduce(&mut self, callable: Self::Item, args: Self::Item) -> Result<Self::Item>;
+    /// NEWOBJ.
+    fn new_obj(&mut self, cls: Self::Item, args: Self::Item) -> Result<Self::Item>;
+    /// NEWOBJ_EX.
+    fn new_obj_ex(&mut self, cls: Self::Item, args: Self::Item, kwargs: Self::Item) -> Result<Self::Item>;
+    /// INST: the class (from [`Sink::global`]) and the arguments.
+    fn inst(&mut self, cls: Self::Item, args: Vec<Self::Item>) -> Result<Self::Item>;
+    /// OBJ.
+    fn obj(&mut self, cls: Self::Item, args: Vec<Self::Item>) -> Result<Self::Item>;
+    /// BUILD: apply `state` to `target` (which stays on the stack).
+    fn build(&mut self, target: &Self::Item, state: Self::Item) -> Result<()>;
+    /// PERSID (`text`) / BINPERSID.
+    fn persistent_load(&mut self, pid: Self::Item, text: bool) -> Result<Self::Item>;
+    /// NEXT_BUFFER: the `index`-th out-of-band buffer.
+    fn next_buffer(&mut self, index: usize) -> Result<Self::Item>;
+    /// READONLY_BUFFER.
+    fn readonly_buffer(&mut self, buffer: Self::Item) -> Result<Self::Item>;
+
+    /// STOP: turn the top of the stack into the result.
+    fn finish(&mut self, top: Self::Item) -> Result<Self::Output>;
+}

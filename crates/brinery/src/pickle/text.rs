@@ -1,0 +1,297 @@
+//! The text arguments of protocol-0 opcodes, parsed the way CPython's C
+//! unpickler parses them (`strtol` for INT, Python's `int()` for LONG,
+//! `PyOS_string_to_double` for FLOAT, Python 2 string escapes for STRING,
+//! raw-unicode-escape for UNICODE).
+
+use crate::value::{push_code_point, Int, Str};
+use num_bigint::BigInt;
+use num_traits::Num;
+
+/// Result of parsing an INT line: CPython turns `00`/`01` into booleans.
+#[derive(Debug, PartialEq)]
+pub(crate) enum IntOrBool {
+    Int(Int),
+    Bool(bool),
+}
+
+fn is_c_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// `strtol(s, &end, 0)` on a 64-bit `long`: `None` on overflow or when no
+/// digits were parsed; otherwise the value and how many bytes were used.
+fn strtol(s: &[u8]) -> Option<(i64, usize)> {
+    let mut i = 0;
+    while i < s.len() && is_c_space(s[i]) {
+        i += 1;
+    }
+    let negative = match s.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    let mut radix = 10;
+    if s.get(i) == Some(&b'0') {
+        if matches!(s.get(i + 1), Some(b'x' | b'X')) && s.get(i + 2).is_some_and(|b| b.is_ascii_hexdigit()) {
+            radix = 16;
+            i += 2;
+        } else {
+            radix = 8;
+        }
+    }
+    let start = i;
+    let mut acc: i128 = 0;
+    while let Some(d) = s.get(i).and_then(|&b| (b as char).to_digit(radix)) {
+        acc = acc * radix as i128 + d as i128;
+        if acc > (i64::MAX as i128) + 1 {
+            return None; // ERANGE
+        }
+        i += 1;
+    }
+    if i == start {
+        return None;
+    }
+    let v = if negative { -acc } else { acc };
+    i64::try_from(v).ok().map(|v| (v, i))
+}
+
+/// Python's `int(text, 0)`: optional whitespace and sign, `0x`/`0o`/`0b`
+/// prefixes, underscores between digits, no leading zeros on decimals, at most
+/// `max_digits` decimal digits.
+pub(crate) fn python_int(text: &[u8], max_digits: usize) -> Result<Int, String> {
+    let invalid = || format!("invalid literal for int() with base 0: {:?}", String::from_utf8_lossy(text));
+    let s = std::str::from_utf8(text).map_err(|_| invalid())?.trim_matches(|c: char| c.is_whitespace());
+    let (negative, s) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let (radix, body) = match s.get(..2).map(|p| p.to_ascii_lowercase()) {
+        Some(p) if p == "0x" => (16, &s[2..]),
+        Some(p) if p == "0o" => (8, &s[2..]),
+        Some(p) if p == "0b" => (2, &s[2..]),
+        _ => (10, s),
+    };
+    // With a prefix, one underscore may follow it directly ("0x_1f").
+    let body = if radix != 10 { body.strip_prefix('_').unwrap_or(body) } else { body };
+    if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
+        return Err(invalid());
+    }
+    let digits: String = body.chars().filter(|&c| c != '_').collect();
+    if !digits.chars().all(|c| c.is_digit(radix)) {
+        return Err(invalid());
+    }
+    if radix == 10 && digits.len() > 1 && digits.starts_with('0') && digits.chars().any(|c| c != '0') {
+        return Err(invalid());
+    }
+    if radix == 10 && digits.len() > max_digits {
+        return Err(format!(
+            "Exceeds the limit ({max_digits} digits) for integer string conversion: value has {} digits",
+            digits.len()
+        ));
+    }
+    let mut v = BigInt::from_str_radix(&digits, radix).map_err(|_| invalid())?;
+    if negative {
+        v = -v;
+    }
+    Ok(Int::from(v))
+}
+
+/// The INT opcode's line (without `\n`).
+pub(crate) fn parse_int_line(line: &[u8], max_digits: usize) -> Result<IntOrBool, String> {
+    if line.is_empty() {
+        return Err("INT argument is empty".into());
+    }
+    if let Some((v, used)) = strtol(line) {
+        // CPython accepts the parse when strtol stopped at the end or at a NUL.
+        if used == line.len() || line[used] == 0 {
+            if line.len() == 2 && (v == 0 || v == 1) {
+                return Ok(IntOrBool::Bool(v == 1));
+            }
+            return Ok(IntOrBool::Int(Int::from(v)));
+        }
+    }
+    let until_nul = line.split(|&b| b == 0).next().unwrap_or(line);
+    python_int(until_nul, max_digits)
+        .map(IntOrBool::Int)
+        .map_err(|_| "could not convert string to int".to_string())
+}
+
+/// The LONG opcode's line (without `\n`): one trailing `L` is dropped.
+pub(crate) fn parse_long_line(line: &[u8], max_digits: usize) -> Result<Int, String> {
+    if line.is_empty() {
+        return Err("LONG argument is empty".into());
+    }
+    let body = line.strip_suffix(b"L").unwrap_or(line);
+    let body = body.split(|&b| b == 0).next().unwrap_or(body);
+    python_int(body, max_digits)
+}
+
+/// The FLOAT opcode's line (without `\n`), as `PyOS_string_to_double` reads it.
+pub(crate) fn parse_float_line(line: &[u8]) -> Result<f64, String> {
+    let body = line.split(|&b| b == 0).next().unwrap_or(line);
+    let text = std::str::from_utf8(body).map_err(|_| "could not convert string to float".to_string())?;
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let lower = unsigned.to_ascii_lowercase();
+    let special = matches!(lower.as_str(), "inf" | "infinity" | "nan");
+    let plain = !unsigned.is_empty()
+        && unsigned.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        && unsigned.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.');
+    if !special && !plain {
+        return Err("could not convert string to float".into());
+    }
+    let v: f64 = text.parse().map_err(|_| "could not convert string to float".to_string())?;
+    if v.is_infinite() && !special {
+        return Err(format!("value too large to convert to float: {text:?}"));
+    }
+    Ok(v)
+}
+
+/// The STRING opcode's line: strip matching quotes, then decode Python 2
+/// string escapes into raw bytes.
+pub(crate) fn parse_string_line(line: &[u8]) -> Result<Vec<u8>, String> {
+    let n = line.len();
+    if n < 2 || line[0] != line[n - 1] || !(line[0] == b'\'' || line[0] == b'"') {
+        return Err("the STRING opcode argument must be quoted".into());
+    }
+    decode_escapes(&line[1..n - 1])
+}
+
+/// `codecs.escape_decode`: backslash escapes of a bytes literal.
+fn decode_escapes(s: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let b = s[i];
+        i += 1;
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        let Some(&e) = s.get(i) else { return Err("Trailing \\ in string".into()) };
+        i += 1;
+        match e {
+            b'\n' => {}
+            b'\\' | b'\'' | b'"' => out.push(e),
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b't' => out.push(b'\t'),
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b'v' => out.push(11),
+            b'a' => out.push(7),
+            b'0'..=b'7' => {
+                let mut v = (e - b'0') as u32;
+                for _ in 0..2 {
+                    match s.get(i) {
+                        Some(&d @ b'0'..=b'7') => {
+                            v = v * 8 + (d - b'0') as u32;
+                            i += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                out.push(v as u8);
+            }
+            b'x' => {
+                let hex = s.get(i..i + 2).filter(|h| h.iter().all(u8::is_ascii_hexdigit));
+                match hex {
+                    Some(h) => {
+                        out.push(u8::from_str_radix(std::str::from_utf8(h).unwrap(), 16).unwrap());
+                        i += 2;
+                    }
+                    None => return Err(format!("invalid \\x escape at position {}", i - 2)),
+                }
+            }
+            other => {
+                out.push(b'\\');
+                out.push(other);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The UNICODE opcode's line, decoded as raw-unicode-escape: bytes are
+/// latin-1 characters, and `\uXXXX` / `\UXXXXXXXX` after an odd run of
+/// backslashes are escapes.
+pub(crate) fn parse_unicode_line(line: &[u8]) -> Result<Str<'static>, String> {
+    let mut out = Vec::with_capacity(line.len());
+    let mut has_surrogate = false;
+    let mut i = 0;
+    while i < line.len() {
+        if line[i] != b'\\' {
+            push_code_point(&mut out, line[i] as u32);
+            i += 1;
+            continue;
+        }
+        let run_start = i;
+        while i < line.len() && line[i] == b'\\' {
+            out.push(b'\\');
+            i += 1;
+        }
+        let odd = (i - run_start) % 2 == 1;
+        let width = match line.get(i) {
+            Some(b'u') if odd => 4,
+            Some(b'U') if odd => 8,
+            _ => continue,
+        };
+        out.pop(); // the escaping backslash
+        let hex = line
+            .get(i + 1..i + 1 + width)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .ok_or_else(|| format!("truncated \\{}XXXX escape", line[i] as char))?;
+        let cp = u32::from_str_radix(std::str::from_utf8(hex).unwrap(), 16).unwrap();
+        if cp > 0x10FFFF {
+            return Err("\\Uxxxxxxxx out of range".into());
+        }
+        has_surrogate |= (0xD800..0xE000).contains(&cp);
+        push_code_point(&mut out, cp);
+        i += 1 + width;
+    }
+    let _ = has_surrogate;
+    Str::from_surrogatepass(out).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int_line_follows_strtol_then_python_int() {
+        assert_eq!(parse_int_line(b"01", 4300), Ok(IntOrBool::Bool(true)));
+        assert_eq!(parse_int_line(b"00", 4300), Ok(IntOrBool::Bool(false)));
+        assert_eq!(parse_int_line(b"1", 4300), Ok(IntOrBool::Int(Int::from(1))));
+        assert_eq!(parse_int_line(b"010", 4300), Ok(IntOrBool::Int(Int::from(8))));
+        assert_eq!(parse_int_line(b"0x10", 4300), Ok(IntOrBool::Int(Int::from(16))));
+        assert_eq!(parse_int_line(b"-5", 4300), Ok(IntOrBool::Int(Int::from(-5))));
+        assert_eq!(
+            parse_int_line(b"99999999999999999999", 4300),
+            Ok(IntOrBool::Int("99999999999999999999".parse().unwrap()))
+        );
+        assert_eq!(parse_int_line(b"1_000", 4300), Ok(IntOrBool::Int(Int::from(1000))));
+        assert!(parse_int_line(b"abc", 4300).is_err());
+    }
+
+    #[test]
+    fn long_line_drops_one_l() {
+        assert_eq!(parse_long_line(b"123L", 4300), Ok(Int::from(123)));
+        assert_eq!(parse_long_line(b"-9223372036854775809L", 4300).unwrap().to_string(), "-9223372036854775809");
+        assert!(parse_long_line(b"12LL", 4300).is_err());
+        assert!(parse_long_line(&b"1".repeat(4301), 4300).is_err());
+    }
+
+    #[test]
+    fn string_and_unicode_lines() {
+        assert_eq!(parse_string_line(b"'a\\nb\\x41\\101'"), Ok(b"a\nbAA".to_vec()));
+        assert!(parse_string_line(b"abc").is_err());
+        let s = parse_unicode_line(b"caf\xe9 \\u20ac \\\\u0041").unwrap();
+        assert_eq!(s.as_str(), Some("café € \\\\u0041"));
+    }
+}

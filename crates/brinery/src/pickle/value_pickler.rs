@@ -1,0 +1,757 @@
+//! Pickling a [`Value`]: CPython's `save()` dispatch and `save_*` rules,
+//! walking the value graph and driving the [`Encoder`].
+
+use super::compat;
+use super::encoder::{ascii_only, Encoder, MemoKey, BATCH_SIZE};
+use super::error::{Error, ErrorKind, Result};
+use super::options::DumpOptions;
+use crate::opcodes::Opcode;
+use crate::value::{Buffer, Bytes, Constructor, Global, Object, Str, Update, Value};
+
+/// Pickles one value; returns the pickle and the out-of-band buffers.
+pub(crate) fn pickle_value<'v>(value: &'v Value<'_>, opts: &DumpOptions) -> Result<(Vec<u8>, Vec<Bytes<'v>>)> {
+    let mut p = ValuePickler { enc: Encoder::new(opts.protocol)?, opts, depth: 0, buffers: Vec::new() };
+    p.save(value)?;
+    Ok((p.enc.finish(), p.buffers))
+}
+
+/// Deepest nesting the pickler follows before failing, like CPython's RecursionError.
+const MAX_SAVE_DEPTH: usize = 1000;
+
+struct ValuePickler<'o, 'v> {
+    enc: Encoder,
+    opts: &'o DumpOptions,
+    depth: usize,
+    buffers: Vec<Bytes<'v>>,
+}
+
+fn str_key(s: &Str<'_>) -> MemoKey {
+    if s.is_interned() {
+        MemoKey::Interned(s.as_surrogatepass().into())
+    } else if s.is_interned_singleton() {
+        MemoKey::Str(s.as_surrogatepass().into())
+    } else {
+        MemoKey::Id(s.identity())
+    }
+}
+
+fn bytes_key(b: &Bytes<'_>) -> MemoKey {
+    if b.len() <= 1 {
+        MemoKey::Bytes(b.as_slice().into())
+    } else {
+        MemoKey::Id(b.identity())
+    }
+}
+
+impl<'o, 'v> ValuePickler<'o, 'v> {
+    fn proto(&self) -> u8 {
+        self.enc.proto()
+    }
+
+    fn save(&mut self, v: &'v Value<'_>) -> Result<()> {
+        self.depth += 1;
+        if self.depth > MAX_SAVE_DEPTH {
+            return Err(Error::new(ErrorKind::LimitExceeded {
+                limit: "max_depth",
+                max: MAX_SAVE_DEPTH as u64,
+                value: self.depth as u64,
+            }));
+        }
+        let r = self.save_inner(v);
+        self.depth -= 1;
+        r
+    }
+
+    fn save_inner(&mut self, v: &'v Value<'_>) -> Result<()> {
+        self.enc.boundary();
+        if let Some(hook) = &self.opts.persistent_id {
+            if let Some(pid) = hook(v) {
+                return self.save_persistent_owned(pid);
+            }
+        }
+        match v {
+            Value::None => self.enc.none(),
+            Value::Bool(b) => self.enc.bool(*b),
+            Value::Int(i) => self.enc.int(i),
+            Value::Float(f) => self.enc.float(*f),
+            Value::Complex { re, im } => {
+                // complex.__reduce__ is (complex, (re, im)); the tuple is new each time.
+                self.save_global_names("builtins", "complex")?;
+                self.save_fresh_tuple(|p| {
+                    p.enc.boundary();
+                    p.enc.float(*re);
+                    p.enc.boundary();
+                    p.enc.float(*im);
+                    Ok(2)
+                })?;
+                self.enc.op(Opcode::Reduce);
+                // A new object nobody else can refer to; CPython still memoizes it.
+                self.enc.put(MemoKey::Id(v as *const Value as usize));
+            }
+            Value::Str(s) => {
+                let key = str_key(s);
+                if !self.enc.get(&key) {
+                    self.enc.str(s)?;
+                    self.enc.put(key);
+                }
+            }
+            Value::Bytes(b) => self.save_bytes(b)?,
+            Value::ByteArray(b) => {
+                let key = MemoKey::Id(v.identity().unwrap());
+                if !self.enc.get(&key) {
+                    self.save_bytearray(b, key)?;
+                }
+            }
+            Value::Tuple(items) => self.save_tuple(v, items)?,
+            Value::List(items) => {
+                let key = MemoKey::Id(v.identity().unwrap());
+                if !self.enc.get(&key) {
+                    if self.proto() == 0 {
+                        self.enc.op(Opcode::Mark);
+                        self.enc.op(Opcode::List);
+                    } else {
+                        self.enc.op(Opcode::EmptyList);
+                    }
+                    self.enc.put(key);
+                    if self.proto() == 0 {
+                        self.batch_appends_iter(items.iter())?;
+                    } else {
+                        self.batch_appends_exact(items)?;
+                    }
+                }
+            }
+            Value::Dict(pairs) => {
+                let key = MemoKey::Id(v.identity().unwrap());
+                if !self.enc.get(&key) {
+                    if self.proto() == 0 {
+                        self.enc.op(Opcode::Mark);
+                        self.enc.op(Opcode::Dict);
+                    } else {
+                        self.enc.op(Opcode::EmptyDict);
+                    }
+                    self.enc.put(key);
+                    if self.proto() == 0 {
+                        self.batch_setitems_iter(pairs.iter().map(|(k, v)| (k, v)))?;
+                    } else {
+                        self.batch_setitems_exact(pairs)?;
+                    }
+                }
+            }
+            Value::Set(items) => {
+                let key = MemoKey::Id(v.identity().unwrap());
+                if !self.enc.get(&key) {
+                    self.save_set(items, key)?;
+                }
+            }
+            Value::FrozenSet(items) => {
+                let key = MemoKey::Id(v.identity().unwrap());
+                if !self.enc.get(&key) {
+                    self.save_frozenset(items, key)?;
+                }
+            }
+            Value::Global(g) => self.save_global(g)?,
+            Value::Object(o) => {
+                let key = MemoKey::Id(v.identity().unwrap());
+                if !self.enc.get(&key) {
+                    self.save_object(o, key)?;
+                }
+            }
+            Value::Buffer(b) => self.save_buffer(b, MemoKey::Id(v.identity().unwrap()))?,
+            Value::Cycle(c) => {
+                let key = MemoKey::Id(c.identity());
+                if !self.enc.get(&key) {
+                    // A recursive tuple/frozenset is not memoized until its items are
+                    // done, so CPython writes it again from the inside; so do we.
+                    let target = c
+                        .upgrade()
+                        .ok_or_else(|| Error::unpicklable("a recursive reference outlived the value it points to"))?;
+                    self.save_owned(target)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Saves a value that only lives for this call (an upgraded cycle, a hook result).
+    fn save_owned(&mut self, v: Value<'_>) -> Result<()> {
+        // The value's identity is that of a graph node kept alive by the caller's
+        // graph, so memo keys stay valid; the owned handle only needs to live
+        // through this call.
+        let buffers_before = self.buffers.len();
+        let mut inner = ValuePickler { enc: std::mem::replace(&mut self.enc, Encoder::new(0)?), opts: self.opts, depth: self.depth, buffers: Vec::new() };
+        let r = inner.save(&v);
+        self.enc = inner.enc;
+        let owned: Vec<Bytes<'v>> = inner.buffers.into_iter().map(|b| b.into_owned()).collect();
+        self.buffers.extend(owned);
+        debug_assert!(self.buffers.len() >= buffers_before);
+        r
+    }
+
+    fn save_persistent_owned(&mut self, pid: Value<'static>) -> Result<()> {
+        let saved_hook = self.opts.persistent_id.is_some();
+        let _ = saved_hook;
+        self.save_persistent(&pid, self.proto() == 0)
+    }
+
+    /// `save_pers`: the pid, then BINPERSID (PERSID text at protocol 0). Not memoized.
+    fn save_persistent(&mut self, pid: &Value<'_>, text: bool) -> Result<()> {
+        if self.proto() == 0 || (text && self.proto() == 0) {
+            let s = match pid {
+                Value::Str(s) => s.to_string_lossy().into_owned(),
+                other => other.to_string(),
+            };
+            ascii_only(&s, "persistent IDs")?;
+            self.enc.persid_text(s.as_bytes());
+            return Ok(());
+        }
+        // The hook must not apply to the pid itself.
+        let hook = self.opts.persistent_id.is_some();
+        if hook {
+            let opts = DumpOptions { persistent_id: None, ..self.opts.clone() };
+            let mut inner = ValuePickler {
+                enc: std::mem::replace(&mut self.enc, Encoder::new(0)?),
+                opts: &opts,
+                depth: self.depth,
+                buffers: Vec::new(),
+            };
+            let r = inner.save(pid);
+            self.enc = inner.enc;
+            r?;
+        } else {
+            self.save_owned(pid.clone())?;
+        }
+        self.enc.op(Opcode::BinPersId);
+        Ok(())
+    }
+
+    fn save_bytes(&mut self, b: &Bytes<'_>) -> Result<()> {
+        let key = bytes_key(b);
+        if self.enc.get(&key) {
+            return Ok(());
+        }
+        if self.proto() >= 3 {
+            self.enc.bytes(b.as_slice())?;
+            self.enc.put(key);
+            return Ok(());
+        }
+        // Protocols < 3: bytes() for b'', else _codecs.encode(latin1 text, 'latin1').
+        if b.is_empty() {
+            self.save_global_names("builtins", "bytes")?;
+            self.save_fresh_tuple(|_| Ok(0))?;
+        } else {
+            self.save_global_names("_codecs", "encode")?;
+            let text = Str::from_code_points(b.as_slice().iter().map(|&c| c as u32));
+            self.save_fresh_tuple(|p| {
+                p.enc.boundary();
+                p.enc.str(&text)?;
+                p.enc.put(MemoKey::Id(text.identity()));
+                p.enc.boundary();
+                let latin1 = MemoKey::Const("latin1");
+                if !p.enc.get(&latin1) {
+                    p.enc.str(&Str::from("latin1"))?;
+                    p.enc.put(latin1);
+                }
+                Ok(2)
+            })?;
+        }
+        self.enc.op(Opcode::Reduce);
+        self.enc.put(key);
+        Ok(())
+    }
+
+    fn save_bytearray(&mut self, data: &[u8], key: MemoKey) -> Result<()> {
+        if self.proto() >= 5 {
+            self.enc.bytearray(data);
+            self.enc.put(key);
+            return Ok(());
+        }
+        self.save_global_names("builtins", "bytearray")?;
+        if data.is_empty() {
+            self.save_fresh_tuple(|_| Ok(0))?;
+        } else {
+            let inner = Bytes::new(data.to_vec());
+            self.save_fresh_tuple(|p| {
+                p.enc.boundary();
+                p.save_bytes(&inner)?;
+                Ok(1)
+            })?;
+        }
+        self.enc.op(Opcode::Reduce);
+        self.enc.put(key);
+        Ok(())
+    }
+
+    /// Writes a tuple that exists only for this call (reducer arguments):
+    /// `write_items` saves the items and says how many it wrote.
+    fn save_fresh_tuple(&mut self, write_items: impl FnOnce(&mut Self) -> Result<usize>) -> Result<()> {
+        self.enc.boundary();
+        let proto = self.proto();
+        // Pre-count isn't possible with a closure, so write into MARK form unless
+        // the caller says 0–3 items at protocol ≥ 2; try the common shapes.
+        let mark_pos_needed = proto < 2;
+        if mark_pos_needed {
+            self.enc.op(Opcode::Mark);
+            let n = write_items(self)?;
+            if n == 0 && proto == 0 {
+                self.enc.op(Opcode::Tuple);
+                return Ok(());
+            }
+            if n == 0 {
+                // `(t` at protocol 1 would differ from CPython's `)`; undo is not
+                // possible, so callers with no items use `save_empty_tuple`.
+                unreachable!("empty fresh tuples at protocol 1 go through save_empty_tuple");
+            }
+            self.enc.op(Opcode::Tuple);
+        } else {
+            let n = write_items(self)?;
+            match n {
+                0 => {
+                    self.enc.op(Opcode::EmptyTuple);
+                    return Ok(());
+                }
+                1 => self.enc.op(Opcode::Tuple1),
+                2 => self.enc.op(Opcode::Tuple2),
+                3 => self.enc.op(Opcode::Tuple3),
+                _ => unreachable!("fresh tuples have at most three items"),
+            }
+        }
+        let id = self.fresh_id();
+        self.enc.put(MemoKey::Id(id));
+        Ok(())
+    }
+
+    /// An identity no real object has, for objects CPython creates on the fly.
+    fn fresh_id(&mut self) -> usize {
+        // Odd numbers are never addresses of our (aligned) allocations.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+        NEXT.fetch_add(2, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn save_tuple(&mut self, v: &'v Value<'_>, items: &'v [Value<'_>]) -> Result<()> {
+        let proto = self.proto();
+        if items.is_empty() {
+            if proto >= 1 {
+                self.enc.op(Opcode::EmptyTuple);
+            } else {
+                self.enc.op(Opcode::Mark);
+                self.enc.op(Opcode::Tuple);
+            }
+            return Ok(());
+        }
+        let key = MemoKey::Id(v.identity().unwrap());
+        if self.enc.get(&key) {
+            return Ok(());
+        }
+        if proto >= 2 && items.len() <= 3 {
+            for item in items {
+                self.save(item)?;
+            }
+            if self.enc.is_memoized(&key) {
+                // Recursive: the tuple was written while saving its items.
+                for _ in 0..items.len() {
+                    self.enc.op(Opcode::Pop);
+                }
+                self.enc.get(&key);
+                return Ok(());
+            }
+            self.enc.op([Opcode::Tuple1, Opcode::Tuple2, Opcode::Tuple3][items.len() - 1]);
+        } else {
+            self.enc.op(Opcode::Mark);
+            for item in items {
+                self.save(item)?;
+            }
+            if self.enc.is_memoized(&key) {
+                if proto >= 1 {
+                    self.enc.op(Opcode::PopMark);
+                } else {
+                    for _ in 0..=items.len() {
+                        self.enc.op(Opcode::Pop);
+                    }
+                }
+                self.enc.get(&key);
+                return Ok(());
+            }
+            self.enc.op(Opcode::Tuple);
+        }
+        self.enc.put(key);
+        Ok(())
+    }
+
+    /// `batch_list_exact`: exact lists at protocol ≥ 1.
+    fn batch_appends_exact(&mut self, items: &'v [Value<'_>]) -> Result<()> {
+        match items.len() {
+            0 => Ok(()),
+            1 => {
+                self.save(&items[0])?;
+                self.enc.op(Opcode::Append);
+                Ok(())
+            }
+            _ => {
+                for chunk in items.chunks(BATCH_SIZE) {
+                    self.enc.op(Opcode::Mark);
+                    for item in chunk {
+                        self.save(item)?;
+                    }
+                    self.enc.op(Opcode::Appends);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// `batch_list`: list items from an iterator (protocol 0 lists, object list items).
+    fn batch_appends_iter(&mut self, items: impl Iterator<Item = &'v Value<'v>>) -> Result<()>
+    where
+        'v: 'v,
+    {
+        let items: Vec<&'v Value<'_>> = items.collect();
+        if self.proto() == 0 {
+            for item in items {
+                self.save(item)?;
+                self.enc.op(Opcode::Append);
+            }
+            return Ok(());
+        }
+        for chunk in items.chunks(BATCH_SIZE) {
+            if chunk.len() == 1 {
+                self.save(chunk[0])?;
+                self.enc.op(Opcode::Append);
+            } else {
+                self.enc.op(Opcode::Mark);
+                for item in chunk {
+                    self.save(item)?;
+                }
+                self.enc.op(Opcode::Appends);
+            }
+        }
+        Ok(())
+    }
+
+    /// `batch_dict_exact`: exact dicts at protocol ≥ 1 (note the empty trailing
+    /// batch after an exact multiple of 1000, as the C pickler writes it).
+    fn batch_setitems_exact(&mut self, pairs: &'v [(Value<'_>, Value<'_>)]) -> Result<()> {
+        match pairs.len() {
+            0 => Ok(()),
+            1 => {
+                self.save(&pairs[0].0)?;
+                self.save(&pairs[0].1)?;
+                self.enc.op(Opcode::SetItem);
+                Ok(())
+            }
+            n => {
+                for chunk in pairs.chunks(BATCH_SIZE) {
+                    self.enc.op(Opcode::Mark);
+                    for (k, v) in chunk {
+                        self.save(k)?;
+                        self.save(v)?;
+                    }
+                    self.enc.op(Opcode::SetItems);
+                }
+                if n % BATCH_SIZE == 0 {
+                    self.enc.op(Opcode::Mark);
+                    self.enc.op(Opcode::SetItems);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// `batch_dict`: dict items from an iterator (protocol 0 dicts, object dict items).
+    fn batch_setitems_iter<'a: 'v>(&mut self, pairs: impl Iterator<Item = (&'v Value<'a>, &'v Value<'a>)>) -> Result<()> {
+        let pairs: Vec<(&'v Value<'a>, &'v Value<'a>)> = pairs.collect();
+        if self.proto() == 0 {
+            for (k, v) in pairs {
+                self.save(k)?;
+                self.save(v)?;
+                self.enc.op(Opcode::SetItem);
+            }
+            return Ok(());
+        }
+        for chunk in pairs.chunks(BATCH_SIZE) {
+            if chunk.len() == 1 {
+                self.save(chunk[0].0)?;
+                self.save(chunk[0].1)?;
+                self.enc.op(Opcode::SetItem);
+            } else {
+                self.enc.op(Opcode::Mark);
+                for (k, v) in chunk {
+                    self.save(k)?;
+                    self.save(v)?;
+                }
+                self.enc.op(Opcode::SetItems);
+            }
+        }
+        Ok(())
+    }
+
+    fn save_set(&mut self, items: &'v [Value<'_>], key: MemoKey) -> Result<()> {
+        if self.proto() < 4 {
+            return self.save_set_reduce("set", items, key);
+        }
+        self.enc.op(Opcode::EmptySet);
+        self.enc.put(key);
+        if items.is_empty() {
+            return Ok(());
+        }
+        for chunk in items.chunks(BATCH_SIZE) {
+            self.enc.op(Opcode::Mark);
+            for item in chunk {
+                self.save(item)?;
+            }
+            self.enc.op(Opcode::AddItems);
+        }
+        if items.len() % BATCH_SIZE == 0 {
+            self.enc.op(Opcode::Mark);
+            self.enc.op(Opcode::AddItems);
+        }
+        Ok(())
+    }
+
+    fn save_frozenset(&mut self, items: &'v [Value<'_>], key: MemoKey) -> Result<()> {
+        if self.proto() < 4 {
+            return self.save_set_reduce("frozenset", items, key);
+        }
+        self.enc.op(Opcode::Mark);
+        for item in items {
+            self.save(item)?;
+        }
+        if self.enc.is_memoized(&key) {
+            self.enc.op(Opcode::PopMark);
+            self.enc.get(&key);
+            return Ok(());
+        }
+        self.enc.op(Opcode::FrozenSet);
+        self.enc.put(key);
+        Ok(())
+    }
+
+    /// Sets before protocol 4: `set(list(items))` / `frozenset(list(items))`.
+    fn save_set_reduce(&mut self, name: &str, items: &'v [Value<'_>], key: MemoKey) -> Result<()> {
+        self.save_global_names("builtins", name)?;
+        self.save_fresh_tuple(|p| {
+            // The list is a new object too.
+            p.enc.boundary();
+            if p.proto() == 0 {
+                p.enc.op(Opcode::Mark);
+                p.enc.op(Opcode::List);
+            } else {
+                p.enc.op(Opcode::EmptyList);
+            }
+            let list_id = p.fresh_id();
+            p.enc.put(MemoKey::Id(list_id));
+            if p.proto() == 0 {
+                p.batch_appends_iter(items.iter())?;
+            } else {
+                p.batch_appends_exact(items)?;
+            }
+            Ok(1)
+        })?;
+        self.enc.op(Opcode::Reduce);
+        self.enc.put(key);
+        Ok(())
+    }
+
+    fn save_global(&mut self, g: &Global<'_>) -> Result<()> {
+        let (module, name) = (g.module_str().clone(), g.name_str().clone());
+        self.save_global_str(&module, &name)
+    }
+
+    fn save_global_names(&mut self, module: &str, name: &str) -> Result<()> {
+        self.enc.boundary();
+        self.save_global_str(&Str::from(module), &Str::from(name))
+    }
+
+    /// `save_global`: STACK_GLOBAL at protocol ≥ 4, GLOBAL text below (with
+    /// `fix_imports` renames and `getattr` for nested names before protocol 4).
+    fn save_global_str(&mut self, module: &Str<'_>, name: &Str<'_>) -> Result<()> {
+        let key = MemoKey::Global(module.as_surrogatepass().into(), name.as_surrogatepass().into());
+        if self.enc.get(&key) {
+            return Ok(());
+        }
+        let proto = self.proto();
+        if proto >= 4 {
+            self.enc.boundary();
+            let mkey = MemoKey::ModuleName(module.as_surrogatepass().into());
+            if !self.enc.get(&mkey) {
+                self.enc.str(module)?;
+                self.enc.put(mkey);
+            }
+            self.enc.boundary();
+            let nkey = MemoKey::QualName(module.as_surrogatepass().into(), name.as_surrogatepass().into());
+            if !self.enc.get(&nkey) {
+                self.enc.str(name)?;
+                self.enc.put(nkey);
+            }
+            self.enc.op(Opcode::StackGlobal);
+            self.enc.put(key);
+            return Ok(());
+        }
+        let (Some(m), Some(n)) = (module.as_str(), name.as_str()) else {
+            return Err(Error::unpicklable("global names with lone surrogates need protocol 4"));
+        };
+        if let Some((parent, last)) = n.rsplit_once('.') {
+            // getattr(module.parent, last)
+            self.save_global_names("builtins", "getattr")?;
+            let parent = Str::from(parent.to_string());
+            let last = Str::from(last.to_string());
+            let module = Str::from(m.to_string());
+            self.save_fresh_tuple(|p| {
+                p.enc.boundary();
+                p.save_global_str(&module, &parent)?;
+                p.enc.boundary();
+                p.enc.str(&last)?;
+                p.enc.put(MemoKey::Id(last.identity()));
+                Ok(2)
+            })?;
+            self.enc.op(Opcode::Reduce);
+            self.enc.put(key);
+            return Ok(());
+        }
+        let (m, n) = if proto < 3 && self.opts.fix_imports {
+            compat::py3_to_py2(m, n).unwrap_or((m, n))
+        } else {
+            (m, n)
+        };
+        if proto < 3 && !(m.is_ascii() && n.is_ascii()) {
+            return Err(Error::unpicklable(format!(
+                "can't pickle global identifier '{m}.{n}' using pickle protocol {proto}"
+            )));
+        }
+        self.enc.global_text(m.as_bytes(), n.as_bytes());
+        self.enc.put(key);
+        Ok(())
+    }
+
+    fn save_object(&mut self, o: &'v Object<'_>, key: MemoKey) -> Result<()> {
+        let proto = self.proto();
+        match o.constructor() {
+            Constructor::Persistent { pid, text } => {
+                self.save_persistent(pid, *text)?;
+                self.save_updates(o)?;
+                return Ok(());
+            }
+            Constructor::Reduce { callable, args } => {
+                self.save(callable)?;
+                self.save(args)?;
+                self.enc.op(Opcode::Reduce);
+            }
+            Constructor::NewObj { cls, args } if proto >= 2 => {
+                self.save(cls)?;
+                self.save(args)?;
+                self.enc.op(Opcode::NewObj);
+            }
+            Constructor::NewObj { cls, args } => {
+                // copyreg.__newobj__(cls, *args) is what NEWOBJ means.
+                self.save_global_names("copyreg", "__newobj__")?;
+                self.enc.boundary();
+                self.enc.op(Opcode::Mark);
+                self.save(cls)?;
+                for a in args.as_tuple().unwrap_or(&[]) {
+                    self.save(a)?;
+                }
+                self.enc.op(Opcode::Tuple);
+                let id = self.fresh_id();
+                self.enc.put(MemoKey::Id(id));
+                self.enc.op(Opcode::Reduce);
+            }
+            Constructor::NewObjEx { cls, args, kwargs } => {
+                self.save(cls)?;
+                self.save(args)?;
+                self.save(kwargs)?;
+                self.enc.op(Opcode::NewObjEx);
+            }
+            Constructor::Inst { class, args } => {
+                self.enc.op(Opcode::Mark);
+                for a in args {
+                    self.save(a)?;
+                }
+                let (m, n) = (class.module(), class.name());
+                self.enc.inst_text(m.as_bytes(), n.as_bytes());
+            }
+            Constructor::Obj { cls, args } => {
+                self.enc.op(Opcode::Mark);
+                self.save(cls)?;
+                for a in args {
+                    self.save(a)?;
+                }
+                self.enc.op(Opcode::Obj);
+            }
+        }
+        if self.enc.is_memoized(&key) {
+            // Recursive reduce: the object was made while saving its arguments.
+            self.enc.op(Opcode::Pop);
+            self.enc.get(&key);
+            return Ok(());
+        }
+        self.enc.put(key);
+        self.save_updates(o)
+    }
+
+    /// Replays an object's updates: runs of appends and of setitems are
+    /// batched the way `batch_list`/`batch_dict` batch reducer iterators.
+    fn save_updates(&mut self, o: &'v Object<'_>) -> Result<()> {
+        let updates = o.updates();
+        let mut i = 0;
+        while i < updates.len() {
+            match &updates[i] {
+                Update::Append(_) => {
+                    let start = i;
+                    while i < updates.len() && matches!(updates[i], Update::Append(_)) {
+                        i += 1;
+                    }
+                    let items = updates[start..i].iter().map(|u| match u {
+                        Update::Append(v) => v,
+                        _ => unreachable!(),
+                    });
+                    self.batch_appends_iter(items)?;
+                }
+                Update::SetItem(..) => {
+                    let start = i;
+                    while i < updates.len() && matches!(updates[i], Update::SetItem(..)) {
+                        i += 1;
+                    }
+                    let pairs = updates[start..i].iter().map(|u| match u {
+                        Update::SetItem(k, v) => (k, v),
+                        _ => unreachable!(),
+                    });
+                    self.batch_setitems_iter(pairs)?;
+                }
+                Update::Build(state) => {
+                    self.save(state)?;
+                    self.enc.op(Opcode::Build);
+                    i += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `save_picklebuffer`: in band as bytes/bytearray, or out of band.
+    fn save_buffer(&mut self, b: &'v Buffer<'_>, key: MemoKey) -> Result<()> {
+        if self.proto() < 5 {
+            return Err(Error::unpicklable("PickleBuffer can only be pickled with protocol >= 5"));
+        }
+        if self.opts.out_of_band {
+            self.enc.op(Opcode::NextBuffer);
+            if b.readonly() {
+                self.enc.op(Opcode::ReadonlyBuffer);
+            }
+            let data = b.0.data.clone().unwrap_or_else(|| Bytes::new(Vec::new()));
+            self.buffers.push(data.into_owned());
+            return Ok(());
+        }
+        if self.enc.get(&key) {
+            return Ok(());
+        }
+        let data = b
+            .data()
+            .ok_or_else(|| Error::unpicklable("an out-of-band buffer without data cannot be written in band"))?;
+        if b.readonly() {
+            self.enc.bytes(data)?;
+        } else {
+            self.enc.bytearray(data);
+        }
+        self.enc.put(key);
+        Ok(())
+    }
+}

@@ -1,0 +1,373 @@
+//! Python `str`: text that may hold lone surrogates, stored as UTF-8 with
+//! surrogates allowed (Python's `surrogatepass`, the encoding pickle uses).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+/// A Python `str`.
+///
+/// Valid text (no lone surrogates) is available as `&str` without copying;
+/// strings with lone surrogates keep them, so they round-trip. When loaded
+/// from a byte slice the text borrows from it.
+///
+/// ```
+/// use brinery::Str;
+///
+/// let s = Str::from("héllo");
+/// assert_eq!(s.as_str(), Some("héllo"));
+/// assert_eq!(s.char_count(), 5);
+///
+/// // A lone surrogate, as `'\ud800'` in Python:
+/// let lone = Str::from_surrogatepass(&b"a\xed\xa0\x80"[..]).unwrap();
+/// assert_eq!(lone.as_str(), None);
+/// assert_eq!(lone.code_points().collect::<Vec<_>>(), vec![0x61, 0xd800]);
+/// ```
+#[derive(Clone)]
+pub struct Str<'a>(pub(crate) Arc<StrData<'a>>);
+
+#[derive(Debug)]
+pub(crate) struct StrData<'a> {
+    bytes: Cow<'a, [u8]>,
+    /// True when `bytes` is valid UTF-8 (no surrogates).
+    utf8: bool,
+    /// Interned by the loader (an attribute name stored by BUILD): CPython's
+    /// interned strings are distinct objects from the stream's, shared by value.
+    interned: bool,
+}
+
+/// The bytes were not UTF-8, even allowing lone surrogates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidText {
+    /// Offset of the first bad byte within the text.
+    pub valid_up_to: usize,
+}
+
+impl fmt::Display for InvalidText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid UTF-8 at byte {} of the string", self.valid_up_to)
+    }
+}
+
+impl std::error::Error for InvalidText {}
+
+impl<'a> Str<'a> {
+    /// Wraps UTF-8 text.
+    pub fn new(text: impl Into<Cow<'a, str>>) -> Str<'a> {
+        let bytes = match text.into() {
+            Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+        };
+        Str(Arc::new(StrData { bytes, utf8: true, interned: false }))
+    }
+
+    /// Wraps UTF-8 that may contain lone surrogates encoded as three bytes
+    /// (what `str.encode('utf-8', 'surrogatepass')` produces).
+    pub fn from_surrogatepass(bytes: impl Into<Cow<'a, [u8]>>) -> Result<Str<'a>, InvalidText> {
+        let bytes = bytes.into();
+        let utf8 = match std::str::from_utf8(&bytes) {
+            Ok(_) => true,
+            Err(_) => {
+                validate_surrogatepass(&bytes)?;
+                false
+            }
+        };
+        Ok(Str(Arc::new(StrData { bytes, utf8, interned: false })))
+    }
+
+    /// Builds a string from Unicode code points (surrogates allowed).
+    pub fn from_code_points(points: impl IntoIterator<Item = u32>) -> Str<'static> {
+        let mut out = Vec::new();
+        let mut utf8 = true;
+        for cp in points {
+            push_code_point(&mut out, cp);
+            if (0xD800..0xE000).contains(&cp) {
+                utf8 = false;
+            }
+        }
+        Str(Arc::new(StrData { bytes: Cow::Owned(out), utf8, interned: false }))
+    }
+
+    /// The text, if it holds no lone surrogates.
+    #[inline]
+    pub fn as_str(&self) -> Option<&str> {
+        if self.0.utf8 {
+            // SAFETY: `utf8` is only set after validation or for `&str` input.
+            Some(unsafe { std::str::from_utf8_unchecked(&self.0.bytes) })
+        } else {
+            None
+        }
+    }
+
+    /// The text with each lone surrogate replaced by U+FFFD.
+    pub fn to_string_lossy(&self) -> Cow<'_, str> {
+        match self.as_str() {
+            Some(s) => Cow::Borrowed(s),
+            None => Cow::Owned(
+                self.code_points()
+                    .map(|c| char::from_u32(c).unwrap_or('\u{FFFD}'))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The UTF-8 (surrogatepass) bytes, exactly as pickle stores them.
+    #[inline]
+    pub fn as_surrogatepass(&self) -> &[u8] {
+        &self.0.bytes
+    }
+
+    /// Whether the text holds no lone surrogates.
+    #[inline]
+    pub fn is_valid_utf8(&self) -> bool {
+        self.0.utf8
+    }
+
+    /// The code points, lone surrogates included.
+    pub fn code_points(&self) -> CodePoints<'_> {
+        CodePoints { bytes: &self.0.bytes, pos: 0 }
+    }
+
+    /// Length in code points (Python's `len(s)`).
+    pub fn char_count(&self) -> usize {
+        // Every code point has exactly one non-continuation byte.
+        self.0.bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+    }
+
+    /// Whether this is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.bytes.is_empty()
+    }
+
+    /// Whether CPython would hand out a shared singleton for this value: the
+    /// empty string and one-character latin-1 strings.
+    pub(crate) fn is_interned_singleton(&self) -> bool {
+        let b = &self.0.bytes;
+        b.is_empty() || b.len() == 1 || (b.len() == 2 && (b[0] == 0xc2 || b[0] == 0xc3))
+    }
+
+    /// An owned copy that no longer borrows from the input.
+    pub fn into_owned(self) -> Str<'static> {
+        Str(Arc::new(StrData {
+            bytes: Cow::Owned(self.0.bytes.clone().into_owned()),
+            utf8: self.0.utf8,
+            interned: self.0.interned,
+        }))
+    }
+
+    /// A new string object with the same text, marked as interned.
+    pub(crate) fn interned_copy(&self) -> Str<'a> {
+        Str(Arc::new(StrData { bytes: self.0.bytes.clone(), utf8: self.0.utf8, interned: true }))
+    }
+
+    /// Whether the loader interned this string (see [`Str::interned_copy`]).
+    pub(crate) fn is_interned(&self) -> bool {
+        self.0.interned
+    }
+
+    /// The address that identifies this object (Python's `id()`).
+    pub(crate) fn identity(&self) -> usize {
+        Arc::as_ptr(&self.0) as *const u8 as usize
+    }
+}
+
+fn validate_surrogatepass(bytes: &[u8]) -> Result<(), InvalidText> {
+    let mut i = 0;
+    while i < bytes.len() {
+        match std::str::from_utf8(&bytes[i..]) {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                i += e.valid_up_to();
+                // A surrogate is ED A0..BF 80..BF.
+                if bytes.len() >= i + 3
+                    && bytes[i] == 0xED
+                    && (0xA0..=0xBF).contains(&bytes[i + 1])
+                    && (0x80..=0xBF).contains(&bytes[i + 2])
+                {
+                    i += 3;
+                } else {
+                    return Err(InvalidText { valid_up_to: i });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Appends a code point as surrogatepass UTF-8.
+pub(crate) fn push_code_point(out: &mut Vec<u8>, cp: u32) {
+    match cp {
+        0..=0x7f => out.push(cp as u8),
+        0x80..=0x7ff => out.extend_from_slice(&[0xc0 | (cp >> 6) as u8, 0x80 | (cp & 0x3f) as u8]),
+        0x800..=0xffff => out.extend_from_slice(&[
+            0xe0 | (cp >> 12) as u8,
+            0x80 | ((cp >> 6) & 0x3f) as u8,
+            0x80 | (cp & 0x3f) as u8,
+        ]),
+        _ => out.extend_from_slice(&[
+            0xf0 | (cp >> 18) as u8,
+            0x80 | ((cp >> 12) & 0x3f) as u8,
+            0x80 | ((cp >> 6) & 0x3f) as u8,
+            0x80 | (cp & 0x3f) as u8,
+        ]),
+    }
+}
+
+/// Iterator over the code points of a [`Str`].
+#[derive(Clone, Debug)]
+pub struct CodePoints<'s> {
+    bytes: &'s [u8],
+    pos: usize,
+}
+
+impl Iterator for CodePoints<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        let b = self.bytes;
+        let i = self.pos;
+        let first = *b.get(i)? as u32;
+        let (cp, len) = if first < 0x80 {
+            (first, 1)
+        } else if first < 0xe0 {
+            (((first & 0x1f) << 6) | (b[i + 1] as u32 & 0x3f), 2)
+        } else if first < 0xf0 {
+            (((first & 0x0f) << 12) | ((b[i + 1] as u32 & 0x3f) << 6) | (b[i + 2] as u32 & 0x3f), 3)
+        } else {
+            (
+                ((first & 0x07) << 18)
+                    | ((b[i + 1] as u32 & 0x3f) << 12)
+                    | ((b[i + 2] as u32 & 0x3f) << 6)
+                    | (b[i + 3] as u32 & 0x3f),
+                4,
+            )
+        };
+        self.pos += len;
+        Some(cp)
+    }
+}
+
+impl PartialEq for Str<'_> {
+    fn eq(&self, other: &Str<'_>) -> bool {
+        self.0.bytes == other.0.bytes
+    }
+}
+
+impl Eq for Str<'_> {}
+
+impl std::hash::Hash for Str<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.bytes.hash(state)
+    }
+}
+
+impl PartialEq<str> for Str<'_> {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0.bytes == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for Str<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0.bytes == other.as_bytes()
+    }
+}
+
+impl<'a> From<&'a str> for Str<'a> {
+    fn from(s: &'a str) -> Str<'a> {
+        Str::new(s)
+    }
+}
+
+impl From<String> for Str<'_> {
+    fn from(s: String) -> Self {
+        Str::new(s)
+    }
+}
+
+impl fmt::Debug for Str<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        crate::value::repr::write_str_repr(f, self)
+    }
+}
+
+impl fmt::Display for Str<'_> {
+    /// The text itself (lone surrogates shown as U+FFFD); use `{:?}` for Python's repr.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_string_lossy())
+    }
+}
+
+/// Python `bytes` or the payload of a `bytearray`: borrowed from the input
+/// when loaded from a slice, owned otherwise.
+///
+/// ```
+/// use brinery::Bytes;
+/// let b = Bytes::from(&b"abc"[..]);
+/// assert_eq!(b.as_slice(), b"abc");
+/// ```
+#[derive(Clone)]
+pub struct Bytes<'a>(pub(crate) Arc<Cow<'a, [u8]>>);
+
+impl<'a> Bytes<'a> {
+    /// Wraps bytes.
+    pub fn new(data: impl Into<Cow<'a, [u8]>>) -> Bytes<'a> {
+        Bytes(Arc::new(data.into()))
+    }
+
+    /// The bytes.
+    #[inline]
+    pub fn as_slice(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Whether the bytes borrow from the loaded input (zero-copy) rather than owning a copy.
+    pub fn is_borrowed(&self) -> bool {
+        matches!(*self.0, Cow::Borrowed(_))
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// An owned copy that no longer borrows from the input.
+    pub fn into_owned(self) -> Bytes<'static> {
+        Bytes(Arc::new(Cow::Owned(self.0.to_vec())))
+    }
+
+    pub(crate) fn identity(&self) -> usize {
+        Arc::as_ptr(&self.0) as *const u8 as usize
+    }
+}
+
+impl PartialEq for Bytes<'_> {
+    fn eq(&self, other: &Bytes<'_>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Bytes<'_> {}
+
+impl<'a> From<&'a [u8]> for Bytes<'a> {
+    fn from(b: &'a [u8]) -> Bytes<'a> {
+        Bytes::new(b)
+    }
+}
+
+impl From<Vec<u8>> for Bytes<'_> {
+    fn from(b: Vec<u8>) -> Self {
+        Bytes::new(b)
+    }
+}
+
+impl fmt::Debug for Bytes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        crate::value::repr::write_bytes_repr(f, self.as_slice())
+    }
+}
