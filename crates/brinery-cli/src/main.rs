@@ -1,1 +1,157 @@
-fn main() {}
+//! `brinery`: look inside pickles, convert them, and check them, without
+//! running anything they contain.
+
+mod dis;
+mod show;
+
+use anyhow::{Context, Result};
+use brinery::pickle::{self, DumpOptions, LoadOptions, TrailingData};
+use clap::{Args, Parser, Subcommand};
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Inspect and convert Python pickles safely: nothing in them is ever imported or run.
+#[derive(Parser, Debug)]
+#[command(name = "brinery", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Disassemble pickles opcode by opcode (same output as `python -m pickletools`).
+    Dis(dis::DisArgs),
+    /// Print the value a pickle holds, as Python's repr() would (objects in constructor form).
+    Show(show::ShowArgs),
+    /// Re-pickle a pickle (e.g. at another protocol), byte-identical to what CPython would write.
+    Convert(ConvertArgs),
+}
+
+#[derive(Args, Debug)]
+struct ConvertArgs {
+    /// Input file, or `-` for standard input.
+    input: PathBuf,
+    /// Input format.
+    #[arg(long, value_enum, default_value = "pickle")]
+    from: Format,
+    /// Output format.
+    #[arg(long, value_enum)]
+    to: Format,
+    /// Pickle protocol to write (0–5).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(0..=5))]
+    protocol: u8,
+    /// Output file, or `-` for standard output (the default).
+    #[arg(short, long, default_value = "-")]
+    output: PathBuf,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    /// A Python pickle.
+    Pickle,
+}
+
+/// A failure caused by the input (exit code 2), as opposed to a usage or I/O failure.
+#[derive(Debug)]
+pub(crate) struct BadInput(pub String);
+
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+/// Reads a whole file, `-` meaning standard input.
+pub(crate) fn read_input(path: &PathBuf) -> Result<Vec<u8>> {
+    let mut data = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .read_to_end(&mut data)
+            .context("reading standard input")?;
+    } else {
+        data = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    }
+    Ok(data)
+}
+
+/// Writes to a file, `-` meaning standard output.
+pub(crate) fn write_output(path: &PathBuf, data: &[u8]) -> Result<()> {
+    if path.as_os_str() == "-" {
+        let mut out = std::io::stdout().lock();
+        out.write_all(data)?;
+        out.flush()?;
+    } else {
+        std::fs::write(path, data).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Loads a pickle for a command, turning a load failure into [`BadInput`].
+pub(crate) fn load_pickle<'a>(
+    data: &'a [u8],
+    name: &str,
+    opts: &LoadOptions,
+) -> Result<brinery::Value<'a>> {
+    pickle::loads(data, opts)
+        .map_err(|e| BadInput(format!("{name}: not a valid pickle: {e}")).into())
+}
+
+fn convert(args: &ConvertArgs) -> Result<()> {
+    let data = read_input(&args.input)?;
+    let name = args.input.display().to_string();
+    let opts = LoadOptions {
+        trailing_data: TrailingData::Reject,
+        ..Default::default()
+    };
+    let value = match args.from {
+        Format::Pickle => load_pickle(&data, &name, &opts)?,
+    };
+    let out = match args.to {
+        Format::Pickle => {
+            pickle::dumps(&value, &DumpOptions::protocol(args.protocol)).map_err(|e| {
+                BadInput(format!(
+                    "{name}: cannot write as pickle protocol {}: {e}",
+                    args.protocol
+                ))
+            })?
+        }
+    };
+    write_output(&args.output, &out)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Dis(args) => dis::run(args),
+        Command::Show(args) => show::run(args),
+        Command::Convert(args) => convert(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = std::io::stdout().flush();
+            if e.downcast_ref::<BadInput>().is_some() {
+                eprintln!("brinery: {e}");
+                ExitCode::from(2)
+            } else {
+                eprintln!("brinery: {e:#}");
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+}

@@ -35,7 +35,9 @@ impl<'a> Arg<'a> {
 
 /// Reads the argument of `info` from `input`.
 pub(crate) fn read_arg<'a, I: Input<'a>>(info: &OpcodeInfo, input: &mut I) -> Result<Arg<'a>> {
-    let Some(kind) = info.arg else { return Ok(Arg::None) };
+    let Some(kind) = info.arg else {
+        return Ok(Arg::None);
+    };
     let name = info.name;
     Ok(match kind {
         ArgKind::Uint1 => Arg::Int(input.array::<1>(name)?[0] as i64),
@@ -45,7 +47,9 @@ pub(crate) fn read_arg<'a, I: Input<'a>>(info: &OpcodeInfo, input: &mut I) -> Re
         ArgKind::Uint8 => {
             let v = u64::from_le_bytes(input.array(name)?);
             Arg::Int(i64::try_from(v).map_err(|_| {
-                Error::new(ErrorKind::BadArgument(format!("{name} argument {v} is larger than 2**63-1")))
+                Error::new(ErrorKind::BadArgument(format!(
+                    "{name} argument {v} is larger than 2**63-1"
+                )))
             })?)
         }
         ArgKind::Float8 => Arg::Float(f64::from_be_bytes(input.array(name)?)),
@@ -58,12 +62,16 @@ pub(crate) fn read_arg<'a, I: Input<'a>>(info: &OpcodeInfo, input: &mut I) -> Re
                     _ => {
                         let v = u64::from_le_bytes(input.array(name)?);
                         i64::try_from(v).map_err(|_| {
-                            Error::new(ErrorKind::BadArgument(format!("{name} length {v} exceeds 2**63-1")))
+                            Error::new(ErrorKind::BadArgument(format!(
+                                "{name} length {v} exceeds 2**63-1"
+                            )))
                         })?
                     }
                 };
                 if len < 0 {
-                    return Err(Error::new(ErrorKind::BadArgument(format!("{name} has negative byte count {len}"))));
+                    return Err(Error::new(ErrorKind::BadArgument(format!(
+                        "{name} has negative byte count {len}"
+                    ))));
                 }
                 Arg::Data(input.data(len as u64, name)?)
             }

@@ -7,7 +7,9 @@ fn lookup<K: Ord + ?Sized, V: Copy>(rows: &[(K, V)], key: &K) -> Option<V>
 where
     K: Sized,
 {
-    rows.binary_search_by(|(k, _)| k.cmp(key)).ok().map(|i| rows[i].1)
+    rows.binary_search_by(|(k, _)| k.cmp(key))
+        .ok()
+        .map(|i| rows[i].1)
 }
 
 /// Python 2 name → Python 3 name, as CPython's `find_class` maps it on load.
@@ -41,11 +43,23 @@ mod tests {
 
     #[test]
     fn maps_both_directions() {
-        assert_eq!(py2_to_py3("__builtin__", "xrange"), Some(("builtins", "range")));
-        assert_eq!(py2_to_py3("copy_reg", "_reconstructor"), Some(("copyreg", "_reconstructor")));
+        assert_eq!(
+            py2_to_py3("__builtin__", "xrange"),
+            Some(("builtins", "range"))
+        );
+        assert_eq!(
+            py2_to_py3("copy_reg", "_reconstructor"),
+            Some(("copyreg", "_reconstructor"))
+        );
         assert_eq!(py2_to_py3("collections", "OrderedDict"), None);
         assert_eq!(py3_to_py2("builtins", "set"), Some(("__builtin__", "set")));
-        assert_eq!(py3_to_py2("copyreg", "_reconstructor"), Some(("copy_reg", "_reconstructor")));
-        assert_eq!(py3_to_py2("builtins", "range"), Some(("__builtin__", "xrange")));
+        assert_eq!(
+            py3_to_py2("copyreg", "_reconstructor"),
+            Some(("copy_reg", "_reconstructor"))
+        );
+        assert_eq!(
+            py3_to_py2("builtins", "range"),
+            Some(("__builtin__", "xrange"))
+        );
     }
 }

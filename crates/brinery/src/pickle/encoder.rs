@@ -53,7 +53,13 @@ impl Encoder {
     /// An encoder for `proto`; writes PROTO right away for protocol ≥ 2.
     pub(crate) fn new(proto: u8) -> Result<Self> {
         super::options::check_protocol(proto)?;
-        let mut e = Encoder { out: Vec::with_capacity(256), proto, framing: false, frame_start: None, memo: HashMap::new() };
+        let mut e = Encoder {
+            out: Vec::with_capacity(256),
+            proto,
+            framing: false,
+            frame_start: None,
+            memo: HashMap::new(),
+        };
         if proto >= 2 {
             e.out.push(Opcode::Proto as u8);
             e.out.push(proto);
@@ -85,11 +91,14 @@ impl Encoder {
     }
 
     fn commit_frame(&mut self) {
-        let Some(start) = self.frame_start.take() else { return };
+        let Some(start) = self.frame_start.take() else {
+            return;
+        };
         let payload = self.out.len() - start - FRAME_HEADER_SIZE;
         if payload >= FRAME_SIZE_MIN {
             self.out[start] = Opcode::Frame as u8;
-            self.out[start + 1..start + FRAME_HEADER_SIZE].copy_from_slice(&(payload as u64).to_le_bytes());
+            self.out[start + 1..start + FRAME_HEADER_SIZE]
+                .copy_from_slice(&(payload as u64).to_le_bytes());
         } else {
             self.out.drain(start..start + FRAME_HEADER_SIZE);
         }
@@ -204,7 +213,9 @@ impl Encoder {
     }
 
     pub(crate) fn int(&mut self, v: &Int) {
-        let small = v.as_i64().filter(|&i| (i32::MIN as i64..=i32::MAX as i64).contains(&i));
+        let small = v
+            .as_i64()
+            .filter(|&i| (i32::MIN as i64..=i32::MAX as i64).contains(&i));
         match small {
             Some(i) if self.proto >= 1 => {
                 if (0..=0xff).contains(&i) {
@@ -220,7 +231,8 @@ impl Encoder {
                 let bytes = v.to_signed_le();
                 if bytes.len() < 256 {
                     self.reserve_frame();
-                    self.out.extend_from_slice(&[Opcode::Long1 as u8, bytes.len() as u8]);
+                    self.out
+                        .extend_from_slice(&[Opcode::Long1 as u8, bytes.len() as u8]);
                     self.out.extend_from_slice(&bytes);
                 } else {
                     let mut header = vec![Opcode::Long4 as u8];
@@ -272,7 +284,9 @@ impl Encoder {
             header[1..].copy_from_slice(&(len as u64).to_le_bytes());
             self.op_with_payload(&header, data);
         } else {
-            return Err(Error::unpicklable("cannot serialize a string larger than 4GiB below protocol 4"));
+            return Err(Error::unpicklable(
+                "cannot serialize a string larger than 4GiB below protocol 4",
+            ));
         }
         Ok(())
     }
@@ -293,7 +307,9 @@ impl Encoder {
             header[1..].copy_from_slice(&(len as u64).to_le_bytes());
             self.op_with_payload(&header, data);
         } else {
-            return Err(Error::unpicklable("cannot serialize a bytes object larger than 4 GiB below protocol 4"));
+            return Err(Error::unpicklable(
+                "cannot serialize a bytes object larger than 4 GiB below protocol 4",
+            ));
         }
         Ok(())
     }
@@ -363,6 +379,8 @@ pub(crate) fn ascii_only(text: &str, what: &str) -> Result<()> {
     if text.is_ascii() && !text.contains('\n') {
         Ok(())
     } else {
-        Err(Error::unpicklable(format!("{what} must be ASCII without newlines at protocol 0")))
+        Err(Error::unpicklable(format!(
+            "{what} must be ASCII without newlines at protocol 0"
+        )))
     }
 }

@@ -92,11 +92,19 @@ pub enum ErrorKind {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind) -> Error {
-        Error(Box::new(Inner { kind, offset: None, opcode: None }))
+        Error(Box::new(Inner {
+            kind,
+            offset: None,
+            opcode: None,
+        }))
     }
 
     pub(crate) fn at(kind: ErrorKind, offset: u64) -> Error {
-        Error(Box::new(Inner { kind, offset: Some(offset), opcode: None }))
+        Error(Box::new(Inner {
+            kind,
+            offset: Some(offset),
+            opcode: None,
+        }))
     }
 
     /// Fills in where the error happened, unless already known.

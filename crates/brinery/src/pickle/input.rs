@@ -27,7 +27,11 @@ pub(crate) trait Input<'a> {
 
 /// Truncation inside an opcode; the machine fills in the opcode's offset.
 fn truncated(what: &'static str, needed: u64, available: u64, _at: u64) -> Error {
-    Error::new(ErrorKind::Truncated { what, needed, available })
+    Error::new(ErrorKind::Truncated {
+        what,
+        needed,
+        available,
+    })
 }
 
 /// Reads from a slice; payloads borrow from it.
@@ -64,7 +68,12 @@ impl<'a> Input<'a> for SliceInput<'a> {
                 self.pos += N;
                 Ok(s.try_into().unwrap())
             }
-            None => Err(truncated(what, N as u64, (self.data.len() - self.pos) as u64, self.pos as u64)),
+            None => Err(truncated(
+                what,
+                N as u64,
+                (self.data.len() - self.pos) as u64,
+                self.pos as u64,
+            )),
         }
     }
 
@@ -86,7 +95,12 @@ impl<'a> Input<'a> for SliceInput<'a> {
                 self.pos += i + 1;
                 Ok(Cow::Borrowed(&rest[..i]))
             }
-            None => Err(truncated(what, rest.len() as u64 + 1, rest.len() as u64, self.pos as u64)),
+            None => Err(truncated(
+                what,
+                rest.len() as u64 + 1,
+                rest.len() as u64,
+                self.pos as u64,
+            )),
         }
     }
 
@@ -120,7 +134,12 @@ impl<R: BufRead> ReaderInput<R> {
         while done < out.len() {
             let buf = self.reader.fill_buf()?;
             if buf.is_empty() {
-                return Err(truncated(what, (out.len() - done) as u64, 0, self.pos + done as u64));
+                return Err(truncated(
+                    what,
+                    (out.len() - done) as u64,
+                    0,
+                    self.pos + done as u64,
+                ));
             }
             let n = buf.len().min(out.len() - done);
             out[done..done + n].copy_from_slice(&buf[..n]);
@@ -167,7 +186,9 @@ impl<'a, R: BufRead> Input<'a> for ReaderInput<R> {
             if buf.is_empty() {
                 return Err(truncated(what, n, out.len() as u64, start));
             }
-            let take = buf.len().min((n - out.len() as u64).min(usize::MAX as u64) as usize);
+            let take = buf
+                .len()
+                .min((n - out.len() as u64).min(usize::MAX as u64) as usize);
             out.extend_from_slice(&buf[..take]);
             self.reader.consume(take);
             self.pos += take as u64;
@@ -180,7 +201,12 @@ impl<'a, R: BufRead> Input<'a> for ReaderInput<R> {
         let n = self.reader.read_until(b'\n', &mut out)?;
         self.pos += n as u64;
         if out.last() != Some(&b'\n') {
-            return Err(truncated(what, out.len() as u64 + 1, out.len() as u64, self.pos - n as u64));
+            return Err(truncated(
+                what,
+                out.len() as u64 + 1,
+                out.len() as u64,
+                self.pos - n as u64,
+            ));
         }
         out.pop();
         Ok(Cow::Owned(out))

@@ -37,16 +37,28 @@ pub enum DecodeErrors {
 
 impl StringEncoding {
     /// Decodes raw Python 2 string bytes.
-    pub(crate) fn decode(self, raw: &[u8], errors: DecodeErrors) -> std::result::Result<Str<'static>, String> {
+    pub(crate) fn decode(
+        self,
+        raw: &[u8],
+        errors: DecodeErrors,
+    ) -> std::result::Result<Str<'static>, String> {
         let (name, valid_up_to): (&str, Box<dyn Fn(&[u8]) -> Option<(usize, usize)>>) = match self {
-            StringEncoding::Latin1 => return Ok(Str::from_code_points(raw.iter().map(|&b| b as u32))),
+            StringEncoding::Latin1 => {
+                return Ok(Str::from_code_points(raw.iter().map(|&b| b as u32)))
+            }
             StringEncoding::Bytes => unreachable!("bytes are not decoded"),
-            StringEncoding::Ascii => ("ascii", Box::new(|r: &[u8]| r.iter().position(|&b| b >= 0x80).map(|i| (i, 1)))),
+            StringEncoding::Ascii => (
+                "ascii",
+                Box::new(|r: &[u8]| r.iter().position(|&b| b >= 0x80).map(|i| (i, 1))),
+            ),
             StringEncoding::Utf8 => (
                 "utf-8",
                 Box::new(|r: &[u8]| match std::str::from_utf8(r) {
                     Ok(_) => None,
-                    Err(e) => Some((e.valid_up_to(), e.error_len().unwrap_or(r.len() - e.valid_up_to()))),
+                    Err(e) => Some((
+                        e.valid_up_to(),
+                        e.error_len().unwrap_or(r.len() - e.valid_up_to()),
+                    )),
                 }),
             ),
         };
@@ -56,7 +68,12 @@ impl StringEncoding {
         loop {
             let bad = valid_up_to(rest);
             let good = bad.map_or(rest.len(), |(i, _)| i);
-            points.extend(std::str::from_utf8(&rest[..good]).expect("validated prefix").chars().map(|c| c as u32));
+            points.extend(
+                std::str::from_utf8(&rest[..good])
+                    .expect("validated prefix")
+                    .chars()
+                    .map(|c| c as u32),
+            );
             let Some((i, len)) = bad else { break };
             match errors {
                 DecodeErrors::Strict => {
@@ -68,7 +85,9 @@ impl StringEncoding {
                 }
                 DecodeErrors::Replace => points.push(0xFFFD),
                 DecodeErrors::Ignore => {}
-                DecodeErrors::SurrogateEscape => points.extend(rest[i..i + len].iter().map(|&b| 0xDC00 + b as u32)),
+                DecodeErrors::SurrogateEscape => {
+                    points.extend(rest[i..i + len].iter().map(|&b| 0xDC00 + b as u32))
+                }
             }
             rest = &rest[i + len..];
             offset += i + len;
@@ -100,13 +119,17 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 1000, max_int_digits: 4300 }
+        Limits {
+            max_depth: 1000,
+            max_int_digits: 4300,
+        }
     }
 }
 
 /// Hook for persistent ids: given the pid, returns the object it stands for
 /// (Python's `Unpickler.persistent_load`).
-pub type PersistentLoad = Arc<dyn Fn(&Value<'_>) -> std::result::Result<Value<'static>, String> + Send + Sync>;
+pub type PersistentLoad =
+    Arc<dyn Fn(&Value<'_>) -> std::result::Result<Value<'static>, String> + Send + Sync>;
 
 /// Options for [`loads`](super::loads) and [`load`](super::load).
 ///
@@ -191,7 +214,12 @@ pub struct DumpOptions {
 
 impl Default for DumpOptions {
     fn default() -> Self {
-        DumpOptions { protocol: 5, fix_imports: true, out_of_band: false, persistent_id: None }
+        DumpOptions {
+            protocol: 5,
+            fix_imports: true,
+            out_of_band: false,
+            persistent_id: None,
+        }
     }
 }
 
@@ -209,13 +237,18 @@ impl std::fmt::Debug for DumpOptions {
 impl DumpOptions {
     /// Default options at a given protocol.
     pub fn protocol(protocol: u8) -> Self {
-        DumpOptions { protocol, ..Default::default() }
+        DumpOptions {
+            protocol,
+            ..Default::default()
+        }
     }
 }
 
 pub(crate) fn check_protocol(p: u8) -> Result<()> {
     if p > 5 {
-        return Err(super::error::Error::new(super::error::ErrorKind::UnsupportedProtocol(p)));
+        return Err(super::error::Error::new(
+            super::error::ErrorKind::UnsupportedProtocol(p),
+        ));
     }
     Ok(())
 }

@@ -9,8 +9,16 @@ use crate::opcodes::Opcode;
 use crate::value::{Buffer, Bytes, Constructor, Global, Object, Str, Update, Value};
 
 /// Pickles one value; returns the pickle and the out-of-band buffers.
-pub(crate) fn pickle_value<'v>(value: &'v Value<'_>, opts: &DumpOptions) -> Result<(Vec<u8>, Vec<Bytes<'v>>)> {
-    let mut p = ValuePickler { enc: Encoder::new(opts.protocol)?, opts, depth: 0, buffers: Vec::new() };
+pub(crate) fn pickle_value<'v>(
+    value: &'v Value<'_>,
+    opts: &DumpOptions,
+) -> Result<(Vec<u8>, Vec<Bytes<'v>>)> {
+    let mut p = ValuePickler {
+        enc: Encoder::new(opts.protocol)?,
+        opts,
+        depth: 0,
+        buffers: Vec::new(),
+    };
     p.save(value)?;
     Ok((p.enc.finish(), p.buffers))
 }
@@ -77,16 +85,17 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             Value::Complex { re, im } => {
                 // complex.__reduce__ is (complex, (re, im)); the tuple is new each time.
                 self.save_global_names("builtins", "complex")?;
-                self.save_fresh_tuple(|p| {
+                self.save_fresh_tuple(2, |p| {
                     p.enc.boundary();
                     p.enc.float(*re);
                     p.enc.boundary();
                     p.enc.float(*im);
-                    Ok(2)
+                    Ok(())
                 })?;
                 self.enc.op(Opcode::Reduce);
-                // A new object nobody else can refer to; CPython still memoizes it.
-                self.enc.put(MemoKey::Id(v as *const Value as usize));
+                // complex has no identity here; CPython still memoizes the new object.
+                let id = self.fresh_id();
+                self.enc.put(MemoKey::Id(id));
             }
             Value::Str(s) => {
                 let key = str_key(s);
@@ -162,9 +171,9 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
                 if !self.enc.get(&key) {
                     // A recursive tuple/frozenset is not memoized until its items are
                     // done, so CPython writes it again from the inside; so do we.
-                    let target = c
-                        .upgrade()
-                        .ok_or_else(|| Error::unpicklable("a recursive reference outlived the value it points to"))?;
+                    let target = c.upgrade().ok_or_else(|| {
+                        Error::unpicklable("a recursive reference outlived the value it points to")
+                    })?;
                     self.save_owned(target)?;
                 }
             }
@@ -178,7 +187,12 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         // graph, so memo keys stay valid; the owned handle only needs to live
         // through this call.
         let buffers_before = self.buffers.len();
-        let mut inner = ValuePickler { enc: std::mem::replace(&mut self.enc, Encoder::new(0)?), opts: self.opts, depth: self.depth, buffers: Vec::new() };
+        let mut inner = ValuePickler {
+            enc: std::mem::replace(&mut self.enc, Encoder::new(0)?),
+            opts: self.opts,
+            depth: self.depth,
+            buffers: Vec::new(),
+        };
         let r = inner.save(&v);
         self.enc = inner.enc;
         let owned: Vec<Bytes<'v>> = inner.buffers.into_iter().map(|b| b.into_owned()).collect();
@@ -207,7 +221,10 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         // The hook must not apply to the pid itself.
         let hook = self.opts.persistent_id.is_some();
         if hook {
-            let opts = DumpOptions { persistent_id: None, ..self.opts.clone() };
+            let opts = DumpOptions {
+                persistent_id: None,
+                ..self.opts.clone()
+            };
             let mut inner = ValuePickler {
                 enc: std::mem::replace(&mut self.enc, Encoder::new(0)?),
                 opts: &opts,
@@ -237,21 +254,22 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         // Protocols < 3: bytes() for b'', else _codecs.encode(latin1 text, 'latin1').
         if b.is_empty() {
             self.save_global_names("builtins", "bytes")?;
-            self.save_fresh_tuple(|_| Ok(0))?;
+            self.save_fresh_tuple(0, |_| Ok(()))?;
         } else {
             self.save_global_names("_codecs", "encode")?;
             let text = Str::from_code_points(b.as_slice().iter().map(|&c| c as u32));
-            self.save_fresh_tuple(|p| {
+            self.save_fresh_tuple(2, |p| {
                 p.enc.boundary();
                 p.enc.str(&text)?;
-                p.enc.put(MemoKey::Id(text.identity()));
+                let id = p.fresh_id();
+                p.enc.put(MemoKey::Id(id));
                 p.enc.boundary();
                 let latin1 = MemoKey::Const("latin1");
                 if !p.enc.get(&latin1) {
                     p.enc.str(&Str::from("latin1"))?;
                     p.enc.put(latin1);
                 }
-                Ok(2)
+                Ok(())
             })?;
         }
         self.enc.op(Opcode::Reduce);
@@ -267,13 +285,12 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         }
         self.save_global_names("builtins", "bytearray")?;
         if data.is_empty() {
-            self.save_fresh_tuple(|_| Ok(0))?;
+            self.save_fresh_tuple(0, |_| Ok(()))?;
         } else {
             let inner = Bytes::new(data.to_vec());
-            self.save_fresh_tuple(|p| {
+            self.save_fresh_tuple(1, |p| {
                 p.enc.boundary();
-                p.save_bytes(&inner)?;
-                Ok(1)
+                p.save_bytes(&inner)
             })?;
         }
         self.enc.op(Opcode::Reduce);
@@ -281,39 +298,32 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         Ok(())
     }
 
-    /// Writes a tuple that exists only for this call (reducer arguments):
-    /// `write_items` saves the items and says how many it wrote.
-    fn save_fresh_tuple(&mut self, write_items: impl FnOnce(&mut Self) -> Result<usize>) -> Result<()> {
+    /// Writes a tuple of `n` items that exists only for this call (reducer
+    /// arguments); `write_items` saves the items.
+    fn save_fresh_tuple(
+        &mut self,
+        n: usize,
+        write_items: impl FnOnce(&mut Self) -> Result<()>,
+    ) -> Result<()> {
         self.enc.boundary();
         let proto = self.proto();
-        // Pre-count isn't possible with a closure, so write into MARK form unless
-        // the caller says 0–3 items at protocol ≥ 2; try the common shapes.
-        let mark_pos_needed = proto < 2;
-        if mark_pos_needed {
-            self.enc.op(Opcode::Mark);
-            let n = write_items(self)?;
-            if n == 0 && proto == 0 {
+        if n == 0 {
+            if proto >= 1 {
+                self.enc.op(Opcode::EmptyTuple);
+            } else {
+                self.enc.op(Opcode::Mark);
                 self.enc.op(Opcode::Tuple);
-                return Ok(());
             }
-            if n == 0 {
-                // `(t` at protocol 1 would differ from CPython's `)`; undo is not
-                // possible, so callers with no items use `save_empty_tuple`.
-                unreachable!("empty fresh tuples at protocol 1 go through save_empty_tuple");
-            }
-            self.enc.op(Opcode::Tuple);
+            return Ok(());
+        }
+        if proto >= 2 && n <= 3 {
+            write_items(self)?;
+            self.enc
+                .op([Opcode::Tuple1, Opcode::Tuple2, Opcode::Tuple3][n - 1]);
         } else {
-            let n = write_items(self)?;
-            match n {
-                0 => {
-                    self.enc.op(Opcode::EmptyTuple);
-                    return Ok(());
-                }
-                1 => self.enc.op(Opcode::Tuple1),
-                2 => self.enc.op(Opcode::Tuple2),
-                3 => self.enc.op(Opcode::Tuple3),
-                _ => unreachable!("fresh tuples have at most three items"),
-            }
+            self.enc.op(Opcode::Mark);
+            write_items(self)?;
+            self.enc.op(Opcode::Tuple);
         }
         let id = self.fresh_id();
         self.enc.put(MemoKey::Id(id));
@@ -354,7 +364,8 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
                 self.enc.get(&key);
                 return Ok(());
             }
-            self.enc.op([Opcode::Tuple1, Opcode::Tuple2, Opcode::Tuple3][items.len() - 1]);
+            self.enc
+                .op([Opcode::Tuple1, Opcode::Tuple2, Opcode::Tuple3][items.len() - 1]);
         } else {
             self.enc.op(Opcode::Mark);
             for item in items {
@@ -457,7 +468,10 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
     }
 
     /// `batch_dict`: dict items from an iterator (protocol 0 dicts, object dict items).
-    fn batch_setitems_iter<'a: 'v>(&mut self, pairs: impl Iterator<Item = (&'v Value<'a>, &'v Value<'a>)>) -> Result<()> {
+    fn batch_setitems_iter<'a: 'v>(
+        &mut self,
+        pairs: impl Iterator<Item = (&'v Value<'a>, &'v Value<'a>)>,
+    ) -> Result<()> {
         let pairs: Vec<(&'v Value<'a>, &'v Value<'a>)> = pairs.collect();
         if self.proto() == 0 {
             for (k, v) in pairs {
@@ -528,7 +542,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
     /// Sets before protocol 4: `set(list(items))` / `frozenset(list(items))`.
     fn save_set_reduce(&mut self, name: &str, items: &'v [Value<'_>], key: MemoKey) -> Result<()> {
         self.save_global_names("builtins", name)?;
-        self.save_fresh_tuple(|p| {
+        self.save_fresh_tuple(1, |p| {
             // The list is a new object too.
             p.enc.boundary();
             if p.proto() == 0 {
@@ -544,7 +558,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             } else {
                 p.batch_appends_exact(items)?;
             }
-            Ok(1)
+            Ok(())
         })?;
         self.enc.op(Opcode::Reduce);
         self.enc.put(key);
@@ -564,7 +578,10 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
     /// `save_global`: STACK_GLOBAL at protocol ≥ 4, GLOBAL text below (with
     /// `fix_imports` renames and `getattr` for nested names before protocol 4).
     fn save_global_str(&mut self, module: &Str<'_>, name: &Str<'_>) -> Result<()> {
-        let key = MemoKey::Global(module.as_surrogatepass().into(), name.as_surrogatepass().into());
+        let key = MemoKey::Global(
+            module.as_surrogatepass().into(),
+            name.as_surrogatepass().into(),
+        );
         if self.enc.get(&key) {
             return Ok(());
         }
@@ -577,7 +594,10 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
                 self.enc.put(mkey);
             }
             self.enc.boundary();
-            let nkey = MemoKey::QualName(module.as_surrogatepass().into(), name.as_surrogatepass().into());
+            let nkey = MemoKey::QualName(
+                module.as_surrogatepass().into(),
+                name.as_surrogatepass().into(),
+            );
             if !self.enc.get(&nkey) {
                 self.enc.str(name)?;
                 self.enc.put(nkey);
@@ -587,7 +607,9 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             return Ok(());
         }
         let (Some(m), Some(n)) = (module.as_str(), name.as_str()) else {
-            return Err(Error::unpicklable("global names with lone surrogates need protocol 4"));
+            return Err(Error::unpicklable(
+                "global names with lone surrogates need protocol 4",
+            ));
         };
         if let Some((parent, last)) = n.rsplit_once('.') {
             // getattr(module.parent, last)
@@ -595,13 +617,14 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             let parent = Str::from(parent.to_string());
             let last = Str::from(last.to_string());
             let module = Str::from(m.to_string());
-            self.save_fresh_tuple(|p| {
+            self.save_fresh_tuple(2, |p| {
                 p.enc.boundary();
                 p.save_global_str(&module, &parent)?;
                 p.enc.boundary();
                 p.enc.str(&last)?;
-                p.enc.put(MemoKey::Id(last.identity()));
-                Ok(2)
+                let id = p.fresh_id();
+                p.enc.put(MemoKey::Id(id));
+                Ok(())
             })?;
             self.enc.op(Opcode::Reduce);
             self.enc.put(key);
@@ -729,7 +752,9 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
     /// `save_picklebuffer`: in band as bytes/bytearray, or out of band.
     fn save_buffer(&mut self, b: &'v Buffer<'_>, key: MemoKey) -> Result<()> {
         if self.proto() < 5 {
-            return Err(Error::unpicklable("PickleBuffer can only be pickled with protocol >= 5"));
+            return Err(Error::unpicklable(
+                "PickleBuffer can only be pickled with protocol >= 5",
+            ));
         }
         if self.opts.out_of_band {
             self.enc.op(Opcode::NextBuffer);
@@ -743,9 +768,9 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         if self.enc.get(&key) {
             return Ok(());
         }
-        let data = b
-            .data()
-            .ok_or_else(|| Error::unpicklable("an out-of-band buffer without data cannot be written in band"))?;
+        let data = b.data().ok_or_else(|| {
+            Error::unpicklable("an out-of-band buffer without data cannot be written in band")
+        })?;
         if b.readonly() {
             self.enc.bytes(data)?;
         } else {

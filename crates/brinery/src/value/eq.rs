@@ -47,21 +47,30 @@ fn eq_inner(a: &Value<'_>, b: &Value<'_>, in_progress: &mut Vec<(usize, usize)>)
             a.as_bytes() == b.as_bytes()
         }
         (Value::Tuple(x), Value::Tuple(y)) | (Value::List(x), Value::List(y)) => {
-            x.len() == y.len() && with_pair(a, b, in_progress, |p| x.iter().zip(y.iter()).all(|(i, j)| eq_inner(i, j, p)))
+            x.len() == y.len()
+                && with_pair(a, b, in_progress, |p| {
+                    x.iter().zip(y.iter()).all(|(i, j)| eq_inner(i, j, p))
+                })
         }
         (Value::Set(x) | Value::FrozenSet(x), Value::Set(y) | Value::FrozenSet(y)) => {
             x.len() == y.len()
-                && with_pair(a, b, in_progress, |p| x.iter().all(|i| y.iter().any(|j| eq_inner(i, j, p))))
+                && with_pair(a, b, in_progress, |p| {
+                    x.iter().all(|i| y.iter().any(|j| eq_inner(i, j, p)))
+                })
         }
         (Value::Dict(x), Value::Dict(y)) => {
             x.len() == y.len()
                 && with_pair(a, b, in_progress, |p| {
                     x.iter().all(|(k, v)| {
-                        y.iter().find(|(k2, _)| eq_inner(k, k2, p)).is_some_and(|(_, v2)| eq_inner(v, v2, p))
+                        y.iter()
+                            .find(|(k2, _)| eq_inner(k, k2, p))
+                            .is_some_and(|(_, v2)| eq_inner(v, v2, p))
                     })
                 })
         }
-        (Value::Global(x), Value::Global(y)) => x.module_str() == y.module_str() && x.name_str() == y.name_str(),
+        (Value::Global(x), Value::Global(y)) => {
+            x.module_str() == y.module_str() && x.name_str() == y.name_str()
+        }
         _ => false,
     }
 }
@@ -232,7 +241,9 @@ pub(crate) fn dedup_items<'a>(items: impl Iterator<Item = Value<'a>>) -> Vec<Val
 }
 
 /// Dict semantics: a repeated key keeps its first position and takes the last value.
-pub(crate) fn dedup_pairs<'a>(pairs: impl Iterator<Item = (Value<'a>, Value<'a>)>) -> Vec<(Value<'a>, Value<'a>)> {
+pub(crate) fn dedup_pairs<'a>(
+    pairs: impl Iterator<Item = (Value<'a>, Value<'a>)>,
+) -> Vec<(Value<'a>, Value<'a>)> {
     let mut out: Vec<(Value<'a>, Value<'a>)> = Vec::new();
     let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
     for (k, v) in pairs {
@@ -267,8 +278,12 @@ mod tests {
     #[test]
     fn dict_keeps_first_position_last_value() {
         let d = dedup_pairs(
-            vec![(Value::from(1), Value::from("a")), (Value::from("k"), Value::from("b")), (Value::from(1.0), Value::from("c"))]
-                .into_iter(),
+            vec![
+                (Value::from(1), Value::from("a")),
+                (Value::from("k"), Value::from("b")),
+                (Value::from(1.0), Value::from("c")),
+            ]
+            .into_iter(),
         );
         assert_eq!(d.len(), 2);
         assert_eq!(d[0].1.as_str(), Some("c"));

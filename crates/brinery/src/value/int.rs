@@ -245,9 +245,24 @@ mod tests {
     #[test]
     fn signed_le_round_trips_at_boundaries() {
         for v in [
-            0i128, 1, -1, 127, 128, -128, -129, 255, 256, 32767, 32768, -32769,
-            i64::MAX as i128, i64::MIN as i128, i64::MAX as i128 + 1, i64::MIN as i128 - 1,
-            1 << 100, -(1 << 100),
+            0i128,
+            1,
+            -1,
+            127,
+            128,
+            -128,
+            -129,
+            255,
+            256,
+            32767,
+            32768,
+            -32769,
+            i64::MAX as i128,
+            i64::MIN as i128,
+            i64::MAX as i128 + 1,
+            i64::MIN as i128 - 1,
+            1 << 100,
+            -(1 << 100),
         ] {
             let int = Int::from(v);
             let bytes = int.to_signed_le();

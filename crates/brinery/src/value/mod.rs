@@ -25,11 +25,11 @@ pub(crate) mod repr;
 pub use repr::ReprOptions;
 mod text;
 
+pub(crate) use eq::{py_eq, py_hash};
 pub use int::Int;
 pub use object::{Buffer, BufferData, Constructor, Global, Object, ObjectData, Update};
-pub use text::{Bytes, CodePoints, InvalidText, Str};
-pub(crate) use eq::{py_eq, py_hash};
 pub(crate) use text::push_code_point;
+pub use text::{Bytes, CodePoints, InvalidText, Str};
 
 use std::sync::{Arc, Weak};
 
@@ -220,12 +220,16 @@ impl<'a> Value<'a> {
 
     /// A `set`. Items equal in Python (`1`, `1.0`, `True`) are kept once.
     pub fn set<T: Into<Value<'a>>>(items: impl IntoIterator<Item = T>) -> Value<'a> {
-        Value::Set(Shared::new(eq::dedup_items(items.into_iter().map(Into::into))))
+        Value::Set(Shared::new(eq::dedup_items(
+            items.into_iter().map(Into::into),
+        )))
     }
 
     /// A `frozenset`. Items equal in Python are kept once.
     pub fn frozenset<T: Into<Value<'a>>>(items: impl IntoIterator<Item = T>) -> Value<'a> {
-        Value::FrozenSet(Shared::new(eq::dedup_items(items.into_iter().map(Into::into))))
+        Value::FrozenSet(Shared::new(eq::dedup_items(
+            items.into_iter().map(Into::into),
+        )))
     }
 
     /// A `dict` from key/value pairs. As in Python, a repeated key keeps its
@@ -381,7 +385,10 @@ impl<'a> Value<'a> {
     /// assert_eq!(d.get(&Value::from(1.0)).and_then(Value::as_str), Some("one"));
     /// ```
     pub fn get(&self, key: &Value<'_>) -> Option<&Value<'a>> {
-        self.as_dict()?.iter().find(|(k, _)| eq::py_eq(k, key)).map(|(_, v)| v)
+        self.as_dict()?
+            .iter()
+            .find(|(k, _)| eq::py_eq(k, key))
+            .map(|(_, v)| v)
     }
 
     /// Looks a `str` key up in a dict.

@@ -45,7 +45,11 @@ pub struct InvalidText {
 
 impl fmt::Display for InvalidText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid UTF-8 at byte {} of the string", self.valid_up_to)
+        write!(
+            f,
+            "invalid UTF-8 at byte {} of the string",
+            self.valid_up_to
+        )
     }
 }
 
@@ -58,7 +62,11 @@ impl<'a> Str<'a> {
             Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
             Cow::Owned(s) => Cow::Owned(s.into_bytes()),
         };
-        Str(Arc::new(StrData { bytes, utf8: true, interned: false }))
+        Str(Arc::new(StrData {
+            bytes,
+            utf8: true,
+            interned: false,
+        }))
     }
 
     /// Wraps UTF-8 that may contain lone surrogates encoded as three bytes
@@ -72,7 +80,11 @@ impl<'a> Str<'a> {
                 false
             }
         };
-        Ok(Str(Arc::new(StrData { bytes, utf8, interned: false })))
+        Ok(Str(Arc::new(StrData {
+            bytes,
+            utf8,
+            interned: false,
+        })))
     }
 
     /// Builds a string from Unicode code points (surrogates allowed).
@@ -85,7 +97,11 @@ impl<'a> Str<'a> {
                 utf8 = false;
             }
         }
-        Str(Arc::new(StrData { bytes: Cow::Owned(out), utf8, interned: false }))
+        Str(Arc::new(StrData {
+            bytes: Cow::Owned(out),
+            utf8,
+            interned: false,
+        }))
     }
 
     /// The text, if it holds no lone surrogates.
@@ -125,7 +141,10 @@ impl<'a> Str<'a> {
 
     /// The code points, lone surrogates included.
     pub fn code_points(&self) -> CodePoints<'_> {
-        CodePoints { bytes: &self.0.bytes, pos: 0 }
+        CodePoints {
+            bytes: &self.0.bytes,
+            pos: 0,
+        }
     }
 
     /// Length in code points (Python's `len(s)`).
@@ -157,7 +176,11 @@ impl<'a> Str<'a> {
 
     /// A new string object with the same text, marked as interned.
     pub(crate) fn interned_copy(&self) -> Str<'a> {
-        Str(Arc::new(StrData { bytes: self.0.bytes.clone(), utf8: self.0.utf8, interned: true }))
+        Str(Arc::new(StrData {
+            bytes: self.0.bytes.clone(),
+            utf8: self.0.utf8,
+            interned: true,
+        }))
     }
 
     /// Whether the loader interned this string (see [`Str::interned_copy`]).
@@ -232,7 +255,10 @@ impl Iterator for CodePoints<'_> {
         } else if first < 0xe0 {
             (((first & 0x1f) << 6) | (b[i + 1] as u32 & 0x3f), 2)
         } else if first < 0xf0 {
-            (((first & 0x0f) << 12) | ((b[i + 1] as u32 & 0x3f) << 6) | (b[i + 2] as u32 & 0x3f), 3)
+            (
+                ((first & 0x0f) << 12) | ((b[i + 1] as u32 & 0x3f) << 6) | (b[i + 2] as u32 & 0x3f),
+                3,
+            )
         } else {
             (
                 ((first & 0x07) << 18)

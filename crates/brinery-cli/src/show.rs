@@ -1,0 +1,55 @@
+//! `brinery show`: the value a pickle holds, as Python's repr() prints it.
+
+use anyhow::Result;
+use brinery::pickle::{LoadOptions, TrailingData};
+use brinery::value::ReprOptions;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub(crate) struct ShowArgs {
+    /// Pickle file, or `-` for standard input.
+    file: PathBuf,
+    /// Print containers nested deeper than this as `...`.
+    #[arg(long)]
+    max_depth: Option<usize>,
+    /// Print at most this many items of each container, then `...`.
+    #[arg(long)]
+    max_items: Option<usize>,
+    /// Show every pickle in the file, one per line (files written by repeated `pickle.dump`).
+    #[arg(long)]
+    all: bool,
+}
+
+pub(crate) fn run(args: &ShowArgs) -> Result<()> {
+    let data = crate::read_input(&args.file)?;
+    let name = args.file.display().to_string();
+    let opts = ReprOptions {
+        max_depth: args.max_depth.unwrap_or(usize::MAX),
+        max_items: args.max_items.unwrap_or(usize::MAX),
+    };
+    let mut out = String::new();
+    if args.all {
+        let load = LoadOptions {
+            trailing_data: TrailingData::Ignore,
+            ..Default::default()
+        };
+        let mut rest = &data[..];
+        while !rest.is_empty() {
+            let (value, used) = brinery::pickle::loads_prefix(rest, &load).map_err(|e| {
+                crate::BadInput(format!(
+                    "{name}: not a valid pickle at byte {}: {e}",
+                    data.len() - rest.len()
+                ))
+            })?;
+            out.push_str(&value.repr_with(opts));
+            out.push('\n');
+            rest = &rest[used..];
+        }
+    } else {
+        let value = crate::load_pickle(&data, &name, &LoadOptions::default())?;
+        out.push_str(&value.repr_with(opts));
+        out.push('\n');
+    }
+    crate::write_output(&PathBuf::from("-"), out.as_bytes())
+}

@@ -1,0 +1,122 @@
+//! Shared by the integration tests: the CPython-generated corpus.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// One (case, protocol) entry of `manifest.json` (see tests/corpus/make_corpus.py).
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub name: String,
+    pub protocol: u8,
+    pub builtin: bool,
+    pub has_sets: bool,
+    pub persistent: bool,
+    pub buffers: bool,
+    pub count: usize,
+    pub nbuffers: usize,
+}
+
+impl Entry {
+    /// Path of one of this entry's files: `NAME.pP.<suffix>`.
+    pub fn file(&self, dir: &Path, suffix: &str) -> PathBuf {
+        dir.join(format!("{}.p{}.{}", self.name, self.protocol, suffix))
+    }
+}
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Generates the corpus once per test binary; returns its directory and entries.
+pub fn corpus() -> &'static (PathBuf, Vec<Entry>) {
+    static CORPUS: OnceLock<(PathBuf, Vec<Entry>)> = OnceLock::new();
+    CORPUS.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("corpus-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = workspace_root().join("tests/corpus/make_corpus.py");
+        let status = Command::new("python3")
+            .arg(&script)
+            .arg(&dir)
+            .status()
+            .expect("python3 must be installed");
+        assert!(status.success(), "make_corpus.py failed");
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+        let entries = manifest
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| Entry {
+                name: e["name"].as_str().unwrap().to_string(),
+                protocol: e["protocol"].as_u64().unwrap() as u8,
+                builtin: e["builtin"].as_bool().unwrap(),
+                has_sets: e["has_sets"].as_bool().unwrap(),
+                persistent: e["persistent"].as_bool().unwrap(),
+                buffers: e["buffers"].as_bool().unwrap(),
+                count: e["count"].as_u64().unwrap_or(1) as usize,
+                nbuffers: e["nbuffers"].as_u64().unwrap_or(0) as usize,
+            })
+            .collect();
+        (dir, entries)
+    })
+}
+
+/// Asks CPython whether pickles `a` and `b` hold equal values (sets by
+/// content); used where only set element order may differ. Returns the pairs
+/// that are not equal, with CPython's explanation.
+pub fn cpython_unequal(pairs: &[(PathBuf, PathBuf, &Entry)]) -> Vec<String> {
+    if pairs.is_empty() {
+        return Vec::new();
+    }
+    let (dir, _) = corpus();
+    let mut input = String::new();
+    for (a, b, e) in pairs {
+        let buffers: Vec<String> = (0..e.nbuffers)
+            .map(|i| {
+                dir.join(format!("{}.p{}.buf{i}", e.name, e.protocol))
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        input.push_str(
+            &serde_json::json!({
+                "a": a, "b": b, "protocol": e.protocol, "persistent": e.persistent, "buffers": buffers
+            })
+            .to_string(),
+        );
+        input.push('\n');
+    }
+    let script = workspace_root().join("tests/corpus/compare_pickles.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "compare_pickles.py failed");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            (!v["equal"].as_bool().unwrap())
+                .then(|| format!("{} vs {}: {}", v["a"], v["b"], v["detail"]))
+        })
+        .collect()
+}
