@@ -18,9 +18,32 @@ pub(crate) fn pickle_value<'v>(
         opts,
         depth: 0,
         buffers: Vec::new(),
+        keep_alive: Vec::new(),
     };
     p.save(value)?;
     Ok((p.enc.finish(), p.buffers))
+}
+
+/// Runs a pickler over a value that is not part of the graph being dumped;
+/// returns the encoder and the (owned) out-of-band buffers it produced.
+fn save_detached(
+    enc: Encoder,
+    v: &Value<'_>,
+    opts: &DumpOptions,
+    depth: usize,
+    keep_alive: &mut Vec<Value<'static>>,
+) -> (Encoder, Result<Vec<Bytes<'static>>>) {
+    let mut inner = ValuePickler {
+        enc,
+        opts,
+        depth,
+        buffers: Vec::new(),
+        keep_alive: Vec::new(),
+    };
+    let r = inner.save(v);
+    keep_alive.append(&mut inner.keep_alive);
+    let buffers = inner.buffers.into_iter().map(Bytes::into_owned).collect();
+    (inner.enc, r.map(|()| buffers))
 }
 
 /// Deepest nesting the pickler follows before failing, like CPython's RecursionError.
@@ -31,6 +54,9 @@ struct ValuePickler<'o, 'v> {
     opts: &'o DumpOptions,
     depth: usize,
     buffers: Vec<Bytes<'v>>,
+    /// Values made during the dump (persistent ids from the hook): memo keys
+    /// are addresses, so these must outlive the dump to keep them unique.
+    keep_alive: Vec<Value<'static>>,
 }
 
 fn str_key(s: &Str<'_>) -> MemoKey {
@@ -181,35 +207,34 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         Ok(())
     }
 
-    /// Saves a value that only lives for this call (an upgraded cycle, a hook result).
+    /// Saves a value that only lives for this call (an upgraded cycle target,
+    /// whose allocations the graph keeps alive).
     fn save_owned(&mut self, v: Value<'_>) -> Result<()> {
-        // The value's identity is that of a graph node kept alive by the caller's
-        // graph, so memo keys stay valid; the owned handle only needs to live
-        // through this call.
-        let buffers_before = self.buffers.len();
-        let mut inner = ValuePickler {
-            enc: std::mem::replace(&mut self.enc, Encoder::new(0)?),
-            opts: self.opts,
-            depth: self.depth,
-            buffers: Vec::new(),
-        };
-        let r = inner.save(&v);
-        self.enc = inner.enc;
-        let owned: Vec<Bytes<'v>> = inner.buffers.into_iter().map(|b| b.into_owned()).collect();
-        self.buffers.extend(owned);
-        debug_assert!(self.buffers.len() >= buffers_before);
-        r
+        self.save_with(&v, self.opts)
     }
 
+    /// Saves `v` with other options through a pickler sharing this one's
+    /// encoder (and so its memo and frames).
+    fn save_with(&mut self, v: &Value<'_>, opts: &DumpOptions) -> Result<()> {
+        let enc = std::mem::replace(&mut self.enc, Encoder::new(0)?);
+        let (enc, r) = save_detached(enc, v, opts, self.depth, &mut self.keep_alive);
+        self.enc = enc;
+        self.buffers.extend(r?);
+        Ok(())
+    }
+
+    /// Saves a persistent id the hook returned, keeping it alive for the rest
+    /// of the dump (memo keys are addresses).
     fn save_persistent_owned(&mut self, pid: Value<'static>) -> Result<()> {
-        let saved_hook = self.opts.persistent_id.is_some();
-        let _ = saved_hook;
-        self.save_persistent(&pid, self.proto() == 0)
+        let r = self.save_persistent(&pid, self.proto() == 0);
+        self.keep_alive.push(pid);
+        r
     }
 
     /// `save_pers`: the pid, then BINPERSID (PERSID text at protocol 0). Not memoized.
     fn save_persistent(&mut self, pid: &Value<'_>, text: bool) -> Result<()> {
-        if self.proto() == 0 || (text && self.proto() == 0) {
+        let _ = text; // PERSID vs BINPERSID depends on the protocol, as in CPython.
+        if self.proto() == 0 {
             let s = match pid {
                 Value::Str(s) => s.to_string_lossy().into_owned(),
                 other => other.to_string(),
@@ -218,46 +243,37 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             self.enc.persid_text(s.as_bytes());
             return Ok(());
         }
-        // The hook must not apply to the pid itself.
-        let hook = self.opts.persistent_id.is_some();
-        if hook {
-            let opts = DumpOptions {
-                persistent_id: None,
-                ..self.opts.clone()
-            };
-            let mut inner = ValuePickler {
-                enc: std::mem::replace(&mut self.enc, Encoder::new(0)?),
-                opts: &opts,
-                depth: self.depth,
-                buffers: Vec::new(),
-            };
-            let r = inner.save(pid);
-            self.enc = inner.enc;
-            r?;
-        } else {
-            self.save_owned(pid.clone())?;
-        }
+        // The hook does not apply to the pid itself.
+        let opts = DumpOptions {
+            persistent_id: None,
+            ..self.opts.clone()
+        };
+        self.save_with(pid, &opts)?;
         self.enc.op(Opcode::BinPersId);
         Ok(())
     }
 
     fn save_bytes(&mut self, b: &Bytes<'_>) -> Result<()> {
-        let key = bytes_key(b);
+        self.save_bytes_data(b.as_slice(), bytes_key(b))
+    }
+
+    /// Writes bytes memoized under `key` (CPython's `save_bytes`).
+    fn save_bytes_data(&mut self, data: &[u8], key: MemoKey) -> Result<()> {
         if self.enc.get(&key) {
             return Ok(());
         }
         if self.proto() >= 3 {
-            self.enc.bytes(b.as_slice())?;
+            self.enc.bytes(data)?;
             self.enc.put(key);
             return Ok(());
         }
         // Protocols < 3: bytes() for b'', else _codecs.encode(latin1 text, 'latin1').
-        if b.is_empty() {
+        if data.is_empty() {
             self.save_global_names("builtins", "bytes")?;
             self.save_fresh_tuple(0, |_| Ok(()))?;
         } else {
             self.save_global_names("_codecs", "encode")?;
-            let text = Str::from_code_points(b.as_slice().iter().map(|&c| c as u32));
+            let text = Str::from_code_points(data.iter().map(|&c| c as u32));
             self.save_fresh_tuple(2, |p| {
                 p.enc.boundary();
                 p.enc.str(&text)?;
@@ -287,10 +303,15 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         if data.is_empty() {
             self.save_fresh_tuple(0, |_| Ok(()))?;
         } else {
-            let inner = Bytes::new(data.to_vec());
+            // bytes(obj) is a new object (shared by value only when 0 or 1 bytes long).
+            let inner_key = if data.len() <= 1 {
+                MemoKey::Bytes(data.into())
+            } else {
+                MemoKey::Id(self.fresh_id())
+            };
             self.save_fresh_tuple(1, |p| {
                 p.enc.boundary();
-                p.save_bytes(&inner)
+                p.save_bytes_data(data, inner_key)
             })?;
         }
         self.enc.op(Opcode::Reduce);

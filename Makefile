@@ -1,0 +1,12 @@
+# The two commands (see README): `make demo` and `make test`. Logic lives in scripts/.
+.PHONY: demo test bench
+
+demo:
+	@bash scripts/demo.sh
+
+test:
+	@bash scripts/test.sh
+
+bench:
+	@bash scripts/bench.sh
+

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# A short tour: CPython writes pickles, brinery disassembles, shows and
+# re-pickles them, and the bytes are compared with what CPython writes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)"; exit 1; }
+command -v python3 >/dev/null || { echo "python3 is required for the CPython side of the demo"; exit 1; }
+
+echo "==> building brinery (release)"
+cargo build --release --locked -q -p brinery-cli
+BRINERY="$PWD/target/release/brinery"
+DEMO="$PWD/target/demo"
+rm -rf "$DEMO" && mkdir -p "$DEMO"
+
+echo "==> CPython writes a few pickles into target/demo/"
+python3 - "$DEMO" <<'PY'
+import collections, datetime, decimal, pickle, sys
+out = sys.argv[1]
+shared = [1, 2, 3]
+values = {
+    "config": {"name": "brinery", "version": (0, 1), "ratio": 0.1, "big": 2**100,
+               "tags": ["pickle", "json"], "blob": b"\x00\x01\xff", "nothing": None},
+    "graph": {"a": shared, "b": shared, "cycle": None},
+    "stdlib": [datetime.datetime(2026, 11, 21, 12, 30), decimal.Decimal("1.10"),
+               collections.OrderedDict(x=1, y=2), complex(1, -2)],
+}
+values["graph"]["cycle"] = values["graph"]
+for name, value in values.items():
+    for protocol in (2, 5):
+        with open(f"{out}/{name}.p{protocol}.pkl", "wb") as f:
+            pickle.dump(value, f, protocol=protocol)
+PY
+ls "$DEMO"
+
+echo
+echo "==> brinery dis target/demo/config.p2.pkl   (same output as python3 -m pickletools)"
+"$BRINERY" dis "$DEMO/config.p2.pkl" | head -20
+echo "    ..."
+if diff <("$BRINERY" dis "$DEMO/config.p2.pkl") <(python3 -m pickletools "$DEMO/config.p2.pkl") >/dev/null; then
+    echo "    identical to python3 -m pickletools"
+else
+    echo "    DIFFERS from python3 -m pickletools"; exit 1
+fi
+
+echo
+for name in config graph stdlib; do
+    echo "==> brinery show target/demo/$name.p5.pkl"
+    "$BRINERY" show "$DEMO/$name.p5.pkl"
+done
+
+echo
+echo "==> brinery convert: re-pickle every file at every protocol, compare with CPython"
+fail=0
+for f in "$DEMO"/*.pkl; do
+    for protocol in 0 1 2 3 4 5; do
+        ours=$("$BRINERY" convert "$f" --to pickle --protocol "$protocol" | od -An -tx1 | tr -d ' \n')
+        theirs=$(python3 -c 'import pickle,sys; sys.stdout.buffer.write(pickle.dumps(pickle.loads(open(sys.argv[1],"rb").read()), protocol=int(sys.argv[2])))' "$f" "$protocol" | od -An -tx1 | tr -d ' \n')
+        if [ "$ours" = "$theirs" ]; then verdict="identical"; else verdict="DIFFERENT"; fail=1; fi
+        printf "    %-16s -> protocol %s: %s\n" "$(basename "$f")" "$protocol" "$verdict"
+    done
+done
+[ "$fail" = 0 ] && echo "==> all bytes identical to CPython's" || { echo "==> some bytes differ"; exit 1; }

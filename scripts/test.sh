@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: formatting, lints, unit/doc/integration tests
+# (the differential ones run python3 to generate the CPython corpus).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)"; exit 1; }
+command -v python3 >/dev/null || { echo "python3 (3.11) is required: CPython is the test oracle"; exit 1; }
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+echo "==> cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "==> cargo test"
+cargo test --workspace --locked
