@@ -46,9 +46,7 @@ pub(crate) fn write_float(out: &mut String, x: f64, add_dot_0: bool) {
     // Rust's `{:e}` gives the shortest round-trip digits: "d.ddde[-]x".
     let mut sci = String::with_capacity(32);
     write!(sci, "{:e}", x).unwrap();
-    let (mantissa, exp) = sci
-        .split_once('e')
-        .expect("LowerExp always has an exponent");
+    let (mantissa, exp) = sci.split_once('e').expect("LowerExp always has an exponent");
     let exp: i32 = exp.parse().expect("LowerExp exponent is an integer");
     let (negative, mantissa) = match mantissa.strip_prefix('-') {
         Some(m) => (true, m),
@@ -72,13 +70,7 @@ pub(crate) fn write_float(out: &mut String, x: f64, add_dot_0: bool) {
             out.push('.');
             out.push_str(&digits[1..]);
         }
-        write!(
-            out,
-            "e{}{:02}",
-            if exp < 0 { '-' } else { '+' },
-            exp.unsigned_abs()
-        )
-        .unwrap();
+        write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.unsigned_abs()).unwrap();
     } else if decpt <= 0 {
         out.push_str("0.");
         for _ in 0..-decpt {

@@ -126,23 +126,11 @@ impl ArgKind {
             ArgKind::Int4 | ArgKind::Uint4 => Fixed(4),
             ArgKind::Uint8 | ArgKind::Float8 => Fixed(8),
             ArgKind::Long1 | ArgKind::String1 | ArgKind::Bytes1 | ArgKind::UnicodeString1 => {
-                Prefixed {
-                    prefix: 1,
-                    signed: false,
-                }
+                Prefixed { prefix: 1, signed: false }
             }
-            ArgKind::Long4 | ArgKind::String4 => Prefixed {
-                prefix: 4,
-                signed: true,
-            },
-            ArgKind::Bytes4 | ArgKind::UnicodeString4 => Prefixed {
-                prefix: 4,
-                signed: false,
-            },
-            ArgKind::Bytes8 | ArgKind::ByteArray8 | ArgKind::UnicodeString8 => Prefixed {
-                prefix: 8,
-                signed: false,
-            },
+            ArgKind::Long4 | ArgKind::String4 => Prefixed { prefix: 4, signed: true },
+            ArgKind::Bytes4 | ArgKind::UnicodeString4 => Prefixed { prefix: 4, signed: false },
+            ArgKind::Bytes8 | ArgKind::ByteArray8 | ArgKind::UnicodeString8 => Prefixed { prefix: 8, signed: false },
             ArgKind::StringNlNoescapePair => Lines(2),
             ArgKind::StringNl
             | ArgKind::StringNlNoescape
@@ -160,14 +148,8 @@ impl ArgKind {
             ArgWidth::Fixed(n) => n as i32,
             ArgWidth::Lines(_) => -1,
             ArgWidth::Prefixed { prefix: 1, .. } => -2,
-            ArgWidth::Prefixed {
-                prefix: 4,
-                signed: true,
-            } => -3,
-            ArgWidth::Prefixed {
-                prefix: 4,
-                signed: false,
-            } => -4,
+            ArgWidth::Prefixed { prefix: 4, signed: true } => -3,
+            ArgWidth::Prefixed { prefix: 4, signed: false } => -4,
             ArgWidth::Prefixed { .. } => -5,
         }
     }
@@ -415,11 +397,7 @@ mod tests {
         let mut seen_codes = std::collections::HashSet::new();
         let mut seen_names = std::collections::HashSet::new();
         for info in OPCODES {
-            assert!(
-                seen_codes.insert(info.code),
-                "duplicate code {:#x}",
-                info.code
-            );
+            assert!(seen_codes.insert(info.code), "duplicate code {:#x}", info.code);
             assert!(seen_names.insert(info.name), "duplicate name {}", info.name);
             assert_eq!(info.opcode as u8, info.code);
             assert_eq!(Opcode::from_byte(info.code), Some(info.opcode));

@@ -14,25 +14,14 @@ fn leaf() -> impl Strategy<Value = Value<'static>> {
         Just(Value::None),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        prop_oneof![
-            Just(255i64),
-            Just(256),
-            Just(65535),
-            Just(65536),
-            Just(-1),
-            Just(i32::MIN as i64 - 1)
-        ]
-        .prop_map(Value::from),
-        (any::<i128>(), 0u32..4).prop_map(|(v, shift)| {
-            Value::Int(Int::from(num_bigint::BigInt::from(v) << (shift * 100)))
-        }),
+        prop_oneof![Just(255i64), Just(256), Just(65535), Just(65536), Just(-1), Just(i32::MIN as i64 - 1)]
+            .prop_map(Value::from),
+        (any::<i128>(), 0u32..4)
+            .prop_map(|(v, shift)| { Value::Int(Int::from(num_bigint::BigInt::from(v) << (shift * 100))) }),
         any::<f64>().prop_map(Value::Float),
         ".{0,12}".prop_map(Value::from),
-        proptest::collection::vec(
-            prop_oneof![0u32..0x80, 0xd800u32..0xe000, 0x80u32..0x110000],
-            0..6
-        )
-        .prop_map(|cps| Value::Str(Str::from_code_points(cps))),
+        proptest::collection::vec(prop_oneof![0u32..0x80, 0xd800u32..0xe000, 0x80u32..0x110000], 0..6)
+            .prop_map(|cps| Value::Str(Str::from_code_points(cps))),
         proptest::collection::vec(any::<u8>(), 0..300).prop_map(Value::bytes),
         proptest::collection::vec(any::<u8>(), 0..20).prop_map(Value::bytearray),
     ]
@@ -44,8 +33,7 @@ fn key() -> impl Strategy<Value = Value<'static>> {
         any::<i32>().prop_map(Value::from),
         "[a-z]{0,6}".prop_map(Value::from),
         proptest::collection::vec(any::<u8>(), 0..4).prop_map(Value::bytes),
-        (any::<i16>(), "[a-z]{1,3}")
-            .prop_map(|(a, b)| Value::tuple([Value::from(a), Value::from(b)])),
+        (any::<i16>(), "[a-z]{1,3}").prop_map(|(a, b)| Value::tuple([Value::from(a), Value::from(b)])),
     ]
 }
 
@@ -76,9 +64,7 @@ fn contains_set(v: &Value<'_>) -> bool {
 fn contains_nan(v: &Value<'_>) -> bool {
     match v {
         Value::Float(f) => f.is_nan(),
-        Value::List(s) | Value::Tuple(s) | Value::Set(s) | Value::FrozenSet(s) => {
-            s.iter().any(contains_nan)
-        }
+        Value::List(s) | Value::Tuple(s) | Value::Set(s) | Value::FrozenSet(s) => s.iter().any(contains_nan),
         Value::Dict(d) => d.iter().any(|(k, v)| contains_nan(k) || contains_nan(v)),
         _ => false,
     }
@@ -116,13 +102,9 @@ proptest! {
 /// (values with sets are compared by content, as set order is CPython's choice).
 #[test]
 fn cpython_rewrites_brinery_pickles_identically() {
-    let mut runner = TestRunner::new(Config {
-        cases: 400,
-        ..Config::default()
-    });
+    let mut runner = TestRunner::new(Config { cases: 400, ..Config::default() });
     let strategy = (value(), 0u8..=5);
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("roundtrip-{}", std::process::id()));
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("roundtrip-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let mut lines = String::new();
@@ -131,12 +113,7 @@ fn cpython_rewrites_brinery_pickles_identically() {
         let bytes = pickle::dumps(&v, &DumpOptions::protocol(protocol)).unwrap();
         let path = dir.join(format!("{i}.p{protocol}.pkl"));
         std::fs::write(&path, &bytes).unwrap();
-        lines.push_str(&format!(
-            "{}\t{}\t{}\n",
-            path.display(),
-            protocol,
-            contains_set(&v) as u8
-        ));
+        lines.push_str(&format!("{}\t{}\t{}\n", path.display(), protocol, contains_set(&v) as u8));
     }
     let script = r#"
 import pickle, sys
@@ -161,20 +138,55 @@ print("\n".join(bad))
         .spawn()
         .expect("python3");
     use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(lines.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(lines.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "CPython failed to load a brinery pickle"
-    );
+    assert!(out.status.success(), "CPython failed to load a brinery pickle");
     let bad = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        bad.trim().is_empty(),
-        "CPython rewrote these differently:\n{bad}"
-    );
+    assert!(bad.trim().is_empty(), "CPython rewrote these differently:\n{bad}");
+}
+
+/// Persistent ids (dump hook ⇄ load hook) and the extension registry work
+/// both ways, and CPython agrees on the bytes.
+#[test]
+fn hooks_and_extension_registry() {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    // A pid hook that turns every str starting with "ref:" into a persistent id.
+    let dump = DumpOptions {
+        persistent_id: Some(Arc::new(|v: &Value<'_>| match v.as_str() {
+            Some(s) if s.starts_with("ref:") => Some(Value::from(s[4..].to_string())),
+            _ => None,
+        })),
+        extensions: Some(Arc::new(HashMap::from([(("collections".to_string(), "OrderedDict".to_string()), 240)]))),
+        ..DumpOptions::protocol(2)
+    };
+    let v = Value::list([Value::from("ref:a"), Value::from("plain"), Value::global("collections", "OrderedDict")]);
+    let bytes = pickle::dumps(&v, &dump).unwrap();
+    // What CPython writes for the same thing (persistent_id hook + copyreg.add_extension):
+    let expected = std::process::Command::new("python3")
+        .args(["-c", r#"
+import copyreg, collections, io, pickle, sys
+copyreg.add_extension("collections", "OrderedDict", 240)
+class P(pickle.Pickler):
+    def persistent_id(self, obj):
+        return obj[4:] if isinstance(obj, str) and obj.startswith("ref:") else None
+f = io.BytesIO(); P(f, protocol=2).dump(["ref:a", "plain", collections.OrderedDict]); sys.stdout.buffer.write(f.getvalue())
+"#])
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(bytes, expected);
+    let load = LoadOptions {
+        persistent_load: Some(Arc::new(|pid: &Value<'_>| Ok(Value::from(format!("loaded:{}", pid.as_str().unwrap()))))),
+        extensions: Some(Arc::new(HashMap::from([(240, ("collections".to_string(), "OrderedDict".to_string()))]))),
+        ..LoadOptions::default()
+    };
+    let back = pickle::loads(&bytes, &load).unwrap();
+    assert_eq!(back.to_string(), "['loaded:a', 'plain', collections.OrderedDict]");
+    // Without hooks, the persistent id is kept inert and re-pickles as it was.
+    let inert =
+        pickle::loads(&bytes, &LoadOptions { extensions: load.extensions.clone(), ..LoadOptions::default() }).unwrap();
+    assert_eq!(inert[0].to_string(), "persistent_id('a')");
+    let again = pickle::dumps(&inert, &DumpOptions { persistent_id: None, ..dump.clone() }).unwrap();
+    assert_eq!(again, bytes);
 }

@@ -47,9 +47,7 @@ pub(crate) fn read_arg<'a, I: Input<'a>>(info: &OpcodeInfo, input: &mut I) -> Re
         ArgKind::Uint8 => {
             let v = u64::from_le_bytes(input.array(name)?);
             Arg::Int(i64::try_from(v).map_err(|_| {
-                Error::new(ErrorKind::BadArgument(format!(
-                    "{name} argument {v} is larger than 2**63-1"
-                )))
+                Error::new(ErrorKind::BadArgument(format!("{name} argument {v} is larger than 2**63-1")))
             })?)
         }
         ArgKind::Float8 => Arg::Float(f64::from_be_bytes(input.array(name)?)),
@@ -62,16 +60,12 @@ pub(crate) fn read_arg<'a, I: Input<'a>>(info: &OpcodeInfo, input: &mut I) -> Re
                     _ => {
                         let v = u64::from_le_bytes(input.array(name)?);
                         i64::try_from(v).map_err(|_| {
-                            Error::new(ErrorKind::BadArgument(format!(
-                                "{name} length {v} exceeds 2**63-1"
-                            )))
+                            Error::new(ErrorKind::BadArgument(format!("{name} length {v} exceeds 2**63-1")))
                         })?
                     }
                 };
                 if len < 0 {
-                    return Err(Error::new(ErrorKind::BadArgument(format!(
-                        "{name} has negative byte count {len}"
-                    ))));
+                    return Err(Error::new(ErrorKind::BadArgument(format!("{name} has negative byte count {len}"))));
                 }
                 Arg::Data(input.data(len as u64, name)?)
             }

@@ -53,13 +53,8 @@ impl Encoder {
     /// An encoder for `proto`; writes PROTO right away for protocol ≥ 2.
     pub(crate) fn new(proto: u8) -> Result<Self> {
         super::options::check_protocol(proto)?;
-        let mut e = Encoder {
-            out: Vec::with_capacity(256),
-            proto,
-            framing: false,
-            frame_start: None,
-            memo: HashMap::new(),
-        };
+        let mut e =
+            Encoder { out: Vec::with_capacity(256), proto, framing: false, frame_start: None, memo: HashMap::new() };
         if proto >= 2 {
             e.out.push(Opcode::Proto as u8);
             e.out.push(proto);
@@ -97,8 +92,7 @@ impl Encoder {
         let payload = self.out.len() - start - FRAME_HEADER_SIZE;
         if payload >= FRAME_SIZE_MIN {
             self.out[start] = Opcode::Frame as u8;
-            self.out[start + 1..start + FRAME_HEADER_SIZE]
-                .copy_from_slice(&(payload as u64).to_le_bytes());
+            self.out[start + 1..start + FRAME_HEADER_SIZE].copy_from_slice(&(payload as u64).to_le_bytes());
         } else {
             self.out.drain(start..start + FRAME_HEADER_SIZE);
         }
@@ -213,9 +207,7 @@ impl Encoder {
     }
 
     pub(crate) fn int(&mut self, v: &Int) {
-        let small = v
-            .as_i64()
-            .filter(|&i| (i32::MIN as i64..=i32::MAX as i64).contains(&i));
+        let small = v.as_i64().filter(|&i| (i32::MIN as i64..=i32::MAX as i64).contains(&i));
         match small {
             Some(i) if self.proto >= 1 => {
                 if (0..=0xff).contains(&i) {
@@ -231,8 +223,7 @@ impl Encoder {
                 let bytes = v.to_signed_le();
                 if bytes.len() < 256 {
                     self.reserve_frame();
-                    self.out
-                        .extend_from_slice(&[Opcode::Long1 as u8, bytes.len() as u8]);
+                    self.out.extend_from_slice(&[Opcode::Long1 as u8, bytes.len() as u8]);
                     self.out.extend_from_slice(&bytes);
                 } else {
                     let mut header = vec![Opcode::Long4 as u8];
@@ -244,11 +235,6 @@ impl Encoder {
             }
             None => self.op_line(Opcode::Long, format!("{v}L").as_bytes()),
         }
-    }
-
-    /// A small non-negative int, without building an [`Int`].
-    pub(crate) fn small_int(&mut self, v: i64) {
-        self.int(&Int::from(v));
     }
 
     pub(crate) fn float(&mut self, v: f64) {
@@ -284,9 +270,7 @@ impl Encoder {
             header[1..].copy_from_slice(&(len as u64).to_le_bytes());
             self.op_with_payload(&header, data);
         } else {
-            return Err(Error::unpicklable(
-                "cannot serialize a string larger than 4GiB below protocol 4",
-            ));
+            return Err(Error::unpicklable("cannot serialize a string larger than 4GiB below protocol 4"));
         }
         Ok(())
     }
@@ -307,9 +291,7 @@ impl Encoder {
             header[1..].copy_from_slice(&(len as u64).to_le_bytes());
             self.op_with_payload(&header, data);
         } else {
-            return Err(Error::unpicklable(
-                "cannot serialize a bytes object larger than 4 GiB below protocol 4",
-            ));
+            return Err(Error::unpicklable("cannot serialize a bytes object larger than 4 GiB below protocol 4"));
         }
         Ok(())
     }
@@ -379,8 +361,6 @@ pub(crate) fn ascii_only(text: &str, what: &str) -> Result<()> {
     if text.is_ascii() && !text.contains('\n') {
         Ok(())
     } else {
-        Err(Error::unpicklable(format!(
-            "{what} must be ASCII without newlines at protocol 0"
-        )))
+        Err(Error::unpicklable(format!("{what} must be ASCII without newlines at protocol 0")))
     }
 }

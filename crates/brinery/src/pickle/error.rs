@@ -92,19 +92,11 @@ pub enum ErrorKind {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind) -> Error {
-        Error(Box::new(Inner {
-            kind,
-            offset: None,
-            opcode: None,
-        }))
+        Error(Box::new(Inner { kind, offset: None, opcode: None }))
     }
 
     pub(crate) fn at(kind: ErrorKind, offset: u64) -> Error {
-        Error(Box::new(Inner {
-            kind,
-            offset: Some(offset),
-            opcode: None,
-        }))
+        Error(Box::new(Inner { kind, offset: Some(offset), opcode: None }))
     }
 
     /// Fills in where the error happened, unless already known.
@@ -142,10 +134,9 @@ impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ErrorKind::Empty => write!(f, "ran out of input: the pickle is empty"),
-            ErrorKind::Truncated { what, needed, available } => write!(
-                f,
-                "pickle data was truncated: {what} needs {needed} more byte(s), {available} available"
-            ),
+            ErrorKind::Truncated { what, needed, available } => {
+                write!(f, "pickle data was truncated: {what} needs {needed} more byte(s), {available} available")
+            }
             ErrorKind::UnknownOpcode(b) => write!(f, "invalid load key, {:?}", *b as char),
             ErrorKind::UnsupportedProtocol(p) => write!(f, "unsupported pickle protocol: {p}"),
             ErrorKind::StackUnderflow { needed, available } => {

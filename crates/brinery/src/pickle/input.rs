@@ -21,17 +21,11 @@ pub(crate) trait Input<'a> {
     fn line(&mut self, what: &'static str) -> Result<Cow<'a, [u8]>>;
     /// Checks that a FRAME of `len` bytes is there (and, for readers, loads it).
     fn frame(&mut self, len: u64) -> Result<()>;
-    /// Bytes left, when known (slices only).
-    fn remaining(&self) -> Option<u64>;
 }
 
 /// Truncation inside an opcode; the machine fills in the opcode's offset.
 fn truncated(what: &'static str, needed: u64, available: u64, _at: u64) -> Error {
-    Error::new(ErrorKind::Truncated {
-        what,
-        needed,
-        available,
-    })
+    Error::new(ErrorKind::Truncated { what, needed, available })
 }
 
 /// Reads from a slice; payloads borrow from it.
@@ -68,12 +62,7 @@ impl<'a> Input<'a> for SliceInput<'a> {
                 self.pos += N;
                 Ok(s.try_into().unwrap())
             }
-            None => Err(truncated(
-                what,
-                N as u64,
-                (self.data.len() - self.pos) as u64,
-                self.pos as u64,
-            )),
+            None => Err(truncated(what, N as u64, (self.data.len() - self.pos) as u64, self.pos as u64)),
         }
     }
 
@@ -95,12 +84,7 @@ impl<'a> Input<'a> for SliceInput<'a> {
                 self.pos += i + 1;
                 Ok(Cow::Borrowed(&rest[..i]))
             }
-            None => Err(truncated(
-                what,
-                rest.len() as u64 + 1,
-                rest.len() as u64,
-                self.pos as u64,
-            )),
+            None => Err(truncated(what, rest.len() as u64 + 1, rest.len() as u64, self.pos as u64)),
         }
     }
 
@@ -110,10 +94,6 @@ impl<'a> Input<'a> for SliceInput<'a> {
             return Err(truncated("FRAME", len, left, self.pos as u64));
         }
         Ok(())
-    }
-
-    fn remaining(&self) -> Option<u64> {
-        Some((self.data.len() - self.pos) as u64)
     }
 }
 
@@ -134,12 +114,7 @@ impl<R: BufRead> ReaderInput<R> {
         while done < out.len() {
             let buf = self.reader.fill_buf()?;
             if buf.is_empty() {
-                return Err(truncated(
-                    what,
-                    (out.len() - done) as u64,
-                    0,
-                    self.pos + done as u64,
-                ));
+                return Err(truncated(what, (out.len() - done) as u64, 0, self.pos + done as u64));
             }
             let n = buf.len().min(out.len() - done);
             out[done..done + n].copy_from_slice(&buf[..n]);
@@ -186,9 +161,7 @@ impl<'a, R: BufRead> Input<'a> for ReaderInput<R> {
             if buf.is_empty() {
                 return Err(truncated(what, n, out.len() as u64, start));
             }
-            let take = buf
-                .len()
-                .min((n - out.len() as u64).min(usize::MAX as u64) as usize);
+            let take = buf.len().min((n - out.len() as u64).min(usize::MAX as u64) as usize);
             out.extend_from_slice(&buf[..take]);
             self.reader.consume(take);
             self.pos += take as u64;
@@ -201,12 +174,7 @@ impl<'a, R: BufRead> Input<'a> for ReaderInput<R> {
         let n = self.reader.read_until(b'\n', &mut out)?;
         self.pos += n as u64;
         if out.last() != Some(&b'\n') {
-            return Err(truncated(
-                what,
-                out.len() as u64 + 1,
-                out.len() as u64,
-                self.pos - n as u64,
-            ));
+            return Err(truncated(what, out.len() as u64 + 1, out.len() as u64, self.pos - n as u64));
         }
         out.pop();
         Ok(Cow::Owned(out))
@@ -216,9 +184,5 @@ impl<'a, R: BufRead> Input<'a> for ReaderInput<R> {
         // Frame contents are read as the opcodes inside ask for them; a short
         // frame surfaces as truncation of the opcode that runs out.
         Ok(())
-    }
-
-    fn remaining(&self) -> Option<u64> {
-        None
     }
 }

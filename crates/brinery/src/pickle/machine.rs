@@ -25,11 +25,7 @@ struct Memo<T> {
 
 impl<T: Clone> Memo<T> {
     fn new() -> Self {
-        Memo {
-            dense: Vec::new(),
-            sparse: HashMap::new(),
-            len: 0,
-        }
+        Memo { dense: Vec::new(), sparse: HashMap::new(), len: 0 }
     }
 
     fn put(&mut self, index: u64, item: T) {
@@ -65,11 +61,7 @@ enum Flow<O> {
 }
 
 /// Runs one pickle from `input` through `sink`.
-pub(crate) fn run<'a, S: Sink<'a>, I: Input<'a>>(
-    sink: S,
-    input: &mut I,
-    opts: &LoadOptions,
-) -> Result<S::Output> {
+pub(crate) fn run<'a, S: Sink<'a>, I: Input<'a>>(sink: S, input: &mut I, opts: &LoadOptions) -> Result<S::Output> {
     let mut machine = Machine {
         sink,
         opts,
@@ -87,11 +79,7 @@ pub(crate) fn run<'a, S: Sink<'a>, I: Input<'a>>(
             let kind = if at == start {
                 ErrorKind::Empty
             } else {
-                ErrorKind::Truncated {
-                    what: "STOP",
-                    needed: 1,
-                    available: 0,
-                }
+                ErrorKind::Truncated { what: "STOP", needed: 1, available: 0 }
             };
             return Err(Error::at(kind, at));
         };
@@ -136,10 +124,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
 
     fn underflow(&self, needed: usize) -> Error {
         if self.marks.is_empty() {
-            Error::new(ErrorKind::StackUnderflow {
-                needed,
-                available: self.stack.len(),
-            })
+            Error::new(ErrorKind::StackUnderflow { needed, available: self.stack.len() })
         } else {
             Error::new(ErrorKind::UnexpectedMark)
         }
@@ -170,19 +155,13 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
 
     /// Pops the topmost mark and everything above it.
     fn pop_mark(&mut self) -> Result<Vec<S::Item>> {
-        let mark = self
-            .marks
-            .pop()
-            .ok_or_else(|| Error::new(ErrorKind::NoMark))?;
+        let mark = self.marks.pop().ok_or_else(|| Error::new(ErrorKind::NoMark))?;
         Ok(self.stack.split_off(mark))
     }
 
     /// Pops the topmost mark; the items above it and the target just below it.
     fn pop_mark_with_target(&mut self) -> Result<(S::Item, Vec<S::Item>)> {
-        let mark = self
-            .marks
-            .pop()
-            .ok_or_else(|| Error::new(ErrorKind::NoMark))?;
+        let mark = self.marks.pop().ok_or_else(|| Error::new(ErrorKind::NoMark))?;
         let items = self.stack.split_off(mark);
         if mark == 0 || mark <= self.fence() {
             return Err(self.underflow(1));
@@ -233,8 +212,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
             }
             Opcode::Long => {
                 let line = self.line(arg)?;
-                let i =
-                    text::parse_long_line(&line, self.opts.limits.max_int_digits).or_else(bad)?;
+                let i = text::parse_long_line(&line, self.opts.limits.max_int_digits).or_else(bad)?;
                 let v = self.sink.int(i);
                 self.push(v)
             }
@@ -262,8 +240,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
             }
             Opcode::Unicode => {
                 let Arg::Line(line) = arg else { unreachable!() };
-                let s = text::parse_unicode_line(&line)
-                    .map_err(|m| Error::new(ErrorKind::Decode(m)))?;
+                let s = text::parse_unicode_line(&line).map_err(|m| Error::new(ErrorKind::Decode(m)))?;
                 let v = self.sink.str(s)?;
                 self.push(v)
             }
@@ -375,8 +352,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
             // Stack and memo.
             Opcode::Mark => self.marks.push(self.stack.len()),
             Opcode::Pop => {
-                if self.marks.last() == Some(&self.stack.len()) && self.stack.len() == self.fence()
-                {
+                if self.marks.last() == Some(&self.stack.len()) && self.stack.len() == self.fence() {
                     self.marks.pop();
                 } else {
                     self.pop()?;
@@ -408,9 +384,8 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
                     Arg::Int(i) => i as u64,
                     Arg::Line(line) => {
                         let i = memo_index(&line, "PUT")?;
-                        u64::try_from(i).map_err(|_| {
-                            Error::new(ErrorKind::BadArgument("negative PUT argument".into()))
-                        })?
+                        u64::try_from(i)
+                            .map_err(|_| Error::new(ErrorKind::BadArgument("negative PUT argument".into())))?
                     }
                     _ => self.memo.len,
                 };
@@ -419,9 +394,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
 
             // Globals and objects.
             Opcode::Global => {
-                let Arg::Pair(module, name) = arg else {
-                    unreachable!()
-                };
+                let Arg::Pair(module, name) = arg else { unreachable!() };
                 let module = utf8_name(module, "GLOBAL")?;
                 let name = utf8_name(name, "GLOBAL")?;
                 let v = self.global(module, name)?;
@@ -430,9 +403,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
             Opcode::StackGlobal => {
                 let name = self.pop()?;
                 let module = self.pop()?;
-                let (Some(module), Some(name)) =
-                    (self.sink.as_str(&module), self.sink.as_str(&name))
-                else {
+                let (Some(module), Some(name)) = (self.sink.as_str(&module), self.sink.as_str(&name)) else {
                     return bad("STACK_GLOBAL requires str");
                 };
                 let v = self.global(module, name)?;
@@ -473,9 +444,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
                 self.push(v)
             }
             Opcode::Inst => {
-                let Arg::Pair(module, name) = arg else {
-                    unreachable!()
-                };
+                let Arg::Pair(module, name) = arg else { unreachable!() };
                 let args = self.pop_mark()?;
                 let module = ascii_name(module, "INST")?;
                 let name = ascii_name(name, "INST")?;
@@ -506,9 +475,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
                 if !line.is_ascii() {
                     return bad("persistent IDs in protocol 0 must be ASCII strings");
                 }
-                let pid = self
-                    .sink
-                    .str(Str::from_surrogatepass(line).expect("ASCII is UTF-8"))?;
+                let pid = self.sink.str(Str::from_surrogatepass(line).expect("ASCII is UTF-8"))?;
                 let v = self.sink.persistent_load(pid, true)?;
                 self.push(v)
             }
@@ -541,11 +508,9 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
     fn line(&self, arg: Arg<'a>) -> Result<Cow<'a, [u8]>> {
         match arg {
             // CPython reports an empty text argument as truncation.
-            Arg::Line(l) if l.is_empty() => err(ErrorKind::Truncated {
-                what: "text argument",
-                needed: 1,
-                available: 0,
-            }),
+            Arg::Line(l) if l.is_empty() => {
+                err(ErrorKind::Truncated { what: "text argument", needed: 1, available: 0 })
+            }
             Arg::Line(l) => Ok(l),
             _ => unreachable!("the table gives this opcode a text argument"),
         }
@@ -570,9 +535,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
         match self.opts.encoding {
             StringEncoding::Bytes => self.sink.bytes(raw),
             enc => {
-                let s = enc
-                    .decode(&raw, self.opts.errors)
-                    .map_err(|m| Error::new(ErrorKind::Decode(m)))?;
+                let s = enc.decode(&raw, self.opts.errors).map_err(|m| Error::new(ErrorKind::Decode(m)))?;
                 self.sink.str(s)
             }
         }
@@ -581,25 +544,16 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
 
 /// PUT/GET's decimal argument (Python's `int(text, 10)`).
 fn memo_index(line: &[u8], what: &str) -> Result<i64> {
-    let text = std::str::from_utf8(line)
-        .ok()
-        .map(|s| s.trim().replace('_', ""));
+    let text = std::str::from_utf8(line).ok().map(|s| s.trim().replace('_', ""));
     match text.as_deref().map(str::parse::<i64>) {
         Some(Ok(i)) => Ok(i),
-        _ => bad(format!(
-            "invalid {what} index {:?}",
-            String::from_utf8_lossy(line)
-        )),
+        _ => bad(format!("invalid {what} index {:?}", String::from_utf8_lossy(line))),
     }
 }
 
 fn utf8_name<'a>(raw: Cow<'a, [u8]>, what: &str) -> Result<Str<'a>> {
     if raw.is_empty() {
-        return err(ErrorKind::Truncated {
-            what: "global name",
-            needed: 1,
-            available: 0,
-        });
+        return err(ErrorKind::Truncated { what: "global name", needed: 1, available: 0 });
     }
     if std::str::from_utf8(&raw).is_err() {
         return err(ErrorKind::Decode(format!("{what} name is not valid UTF-8")));

@@ -34,8 +34,7 @@ pub use args::Arg;
 pub use error::{Error, ErrorKind, Result};
 pub use ops::{ops, Op, Ops};
 pub use options::{
-    DecodeErrors, DumpOptions, Limits, LoadOptions, PersistentId, PersistentLoad, StringEncoding,
-    TrailingData,
+    DecodeErrors, DumpOptions, Limits, LoadOptions, PersistentId, PersistentLoad, StringEncoding, TrailingData,
 };
 
 use crate::value::{Bytes, Value};
@@ -95,11 +94,7 @@ pub fn load<R: BufRead>(reader: R, opts: &LoadOptions) -> Result<Value<'static>>
 
 /// Runs the machine with any [`Sink`](sink::Sink) over bytes, the way
 /// [`loads_prefix`] runs it with the value sink.
-pub fn run_sink<'a, S: sink::Sink<'a>>(
-    data: &'a [u8],
-    sink: S,
-    opts: &LoadOptions,
-) -> Result<(S::Output, usize)> {
+pub fn run_sink<'a, S: sink::Sink<'a>>(data: &'a [u8], sink: S, opts: &LoadOptions) -> Result<(S::Output, usize)> {
     let mut input = SliceInput::new(data);
     let out = machine::run(sink, &mut input, opts)?;
     Ok((out, input.offset() as usize))
@@ -110,19 +105,14 @@ pub fn run_sink<'a, S: sink::Sink<'a>>(
 /// Out-of-band buffers need [`dumps_with_buffers`].
 pub fn dumps(value: &Value<'_>, opts: &DumpOptions) -> Result<Vec<u8>> {
     if opts.out_of_band {
-        return Err(Error::unpicklable(
-            "out_of_band needs dumps_with_buffers, which returns the buffers",
-        ));
+        return Err(Error::unpicklable("out_of_band needs dumps_with_buffers, which returns the buffers"));
     }
     Ok(value_pickler::pickle_value(value, opts)?.0)
 }
 
 /// Pickles a value, returning the pickle and its out-of-band buffers (in
 /// NEXT_BUFFER order) when `opts.out_of_band` is set.
-pub fn dumps_with_buffers<'v>(
-    value: &'v Value<'_>,
-    opts: &DumpOptions,
-) -> Result<(Vec<u8>, Vec<Bytes<'v>>)> {
+pub fn dumps_with_buffers<'v>(value: &'v Value<'_>, opts: &DumpOptions) -> Result<(Vec<u8>, Vec<Bytes<'v>>)> {
     value_pickler::pickle_value(value, opts)
 }
 

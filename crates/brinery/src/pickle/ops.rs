@@ -32,10 +32,7 @@ pub struct Ops<'a> {
 /// assert_eq!((second.offset, second.arg), (2, Arg::Int(5)));
 /// ```
 pub fn ops(data: &[u8]) -> Ops<'_> {
-    Ops {
-        input: SliceInput::new(data),
-        done: false,
-    }
+    Ops { input: SliceInput::new(data), done: false }
 }
 
 impl<'a> Ops<'a> {
@@ -60,11 +57,7 @@ impl<'a> Iterator for Ops<'a> {
                 let kind = if offset == 0 {
                     ErrorKind::Empty
                 } else {
-                    ErrorKind::Truncated {
-                        what: "STOP",
-                        needed: 1,
-                        available: 0,
-                    }
+                    ErrorKind::Truncated { what: "STOP", needed: 1, available: 0 }
                 };
                 return Some(Err(Error::at(kind, offset)));
             }

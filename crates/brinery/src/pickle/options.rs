@@ -37,62 +37,44 @@ pub enum DecodeErrors {
 
 impl StringEncoding {
     /// Decodes raw Python 2 string bytes.
-    pub(crate) fn decode(
-        self,
-        raw: &[u8],
-        errors: DecodeErrors,
-    ) -> std::result::Result<Str<'static>, String> {
-        let (name, valid_up_to): (&str, Box<dyn Fn(&[u8]) -> Option<(usize, usize)>>) = match self {
-            StringEncoding::Latin1 => {
-                return Ok(Str::from_code_points(raw.iter().map(|&b| b as u32)))
-            }
+    pub(crate) fn decode(self, raw: &[u8], errors: DecodeErrors) -> std::result::Result<Str<'static>, String> {
+        let name = match self {
+            StringEncoding::Latin1 => return Ok(Str::from_code_points(raw.iter().map(|&b| b as u32))),
             StringEncoding::Bytes => unreachable!("bytes are not decoded"),
-            StringEncoding::Ascii => (
-                "ascii",
-                Box::new(|r: &[u8]| r.iter().position(|&b| b >= 0x80).map(|i| (i, 1))),
-            ),
-            StringEncoding::Utf8 => (
-                "utf-8",
-                Box::new(|r: &[u8]| match std::str::from_utf8(r) {
-                    Ok(_) => None,
-                    Err(e) => Some((
-                        e.valid_up_to(),
-                        e.error_len().unwrap_or(r.len() - e.valid_up_to()),
-                    )),
-                }),
-            ),
+            StringEncoding::Ascii => "ascii",
+            StringEncoding::Utf8 => "utf-8",
         };
         let mut points = Vec::with_capacity(raw.len());
         let mut rest = raw;
         let mut offset = 0;
         loop {
-            let bad = valid_up_to(rest);
+            let bad = self.first_invalid(rest);
             let good = bad.map_or(rest.len(), |(i, _)| i);
-            points.extend(
-                std::str::from_utf8(&rest[..good])
-                    .expect("validated prefix")
-                    .chars()
-                    .map(|c| c as u32),
-            );
+            points.extend(std::str::from_utf8(&rest[..good]).expect("validated prefix").chars().map(|c| c as u32));
             let Some((i, len)) = bad else { break };
             match errors {
                 DecodeErrors::Strict => {
-                    return Err(format!(
-                        "'{name}' codec can't decode byte {:#04x} in position {}",
-                        rest[i],
-                        offset + i
-                    ))
+                    return Err(format!("'{name}' codec can't decode byte {:#04x} in position {}", rest[i], offset + i))
                 }
                 DecodeErrors::Replace => points.push(0xFFFD),
                 DecodeErrors::Ignore => {}
-                DecodeErrors::SurrogateEscape => {
-                    points.extend(rest[i..i + len].iter().map(|&b| 0xDC00 + b as u32))
-                }
+                DecodeErrors::SurrogateEscape => points.extend(rest[i..i + len].iter().map(|&b| 0xDC00 + b as u32)),
             }
             rest = &rest[i + len..];
             offset += i + len;
         }
         Ok(Str::from_code_points(points))
+    }
+
+    /// Position and length of the first undecodable sequence, if any.
+    fn first_invalid(self, raw: &[u8]) -> Option<(usize, usize)> {
+        match self {
+            StringEncoding::Ascii => raw.iter().position(|&b| b >= 0x80).map(|i| (i, 1)),
+            _ => match std::str::from_utf8(raw) {
+                Ok(_) => None,
+                Err(e) => Some((e.valid_up_to(), e.error_len().unwrap_or(raw.len() - e.valid_up_to()))),
+            },
+        }
     }
 }
 
@@ -119,17 +101,13 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_depth: 1000,
-            max_int_digits: 4300,
-        }
+        Limits { max_depth: 1000, max_int_digits: 4300 }
     }
 }
 
 /// Hook for persistent ids: given the pid, returns the object it stands for
 /// (Python's `Unpickler.persistent_load`).
-pub type PersistentLoad =
-    Arc<dyn Fn(&Value<'_>) -> std::result::Result<Value<'static>, String> + Send + Sync>;
+pub type PersistentLoad = Arc<dyn Fn(&Value<'_>) -> std::result::Result<Value<'static>, String> + Send + Sync>;
 
 /// Options for [`loads`](super::loads) and [`load`](super::load).
 ///
@@ -210,16 +188,14 @@ pub struct DumpOptions {
     pub out_of_band: bool,
     /// Gives objects a persistent id instead of pickling them.
     pub persistent_id: Option<PersistentId>,
+    /// The extension registry: globals listed here are written as EXT1/EXT2/EXT4
+    /// codes at protocol ≥ 2 (Python's `copyreg.add_extension`).
+    pub extensions: Option<Arc<HashMap<(String, String), i64>>>,
 }
 
 impl Default for DumpOptions {
     fn default() -> Self {
-        DumpOptions {
-            protocol: 5,
-            fix_imports: true,
-            out_of_band: false,
-            persistent_id: None,
-        }
+        DumpOptions { protocol: 5, fix_imports: true, out_of_band: false, persistent_id: None, extensions: None }
     }
 }
 
@@ -230,6 +206,7 @@ impl std::fmt::Debug for DumpOptions {
             .field("fix_imports", &self.fix_imports)
             .field("out_of_band", &self.out_of_band)
             .field("persistent_id", &self.persistent_id.is_some())
+            .field("extensions", &self.extensions)
             .finish()
     }
 }
@@ -237,18 +214,13 @@ impl std::fmt::Debug for DumpOptions {
 impl DumpOptions {
     /// Default options at a given protocol.
     pub fn protocol(protocol: u8) -> Self {
-        DumpOptions {
-            protocol,
-            ..Default::default()
-        }
+        DumpOptions { protocol, ..Default::default() }
     }
 }
 
 pub(crate) fn check_protocol(p: u8) -> Result<()> {
     if p > 5 {
-        return Err(super::error::Error::new(
-            super::error::ErrorKind::UnsupportedProtocol(p),
-        ));
+        return Err(super::error::Error::new(super::error::ErrorKind::UnsupportedProtocol(p)));
     }
     Ok(())
 }

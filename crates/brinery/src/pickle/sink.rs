@@ -63,12 +63,7 @@ pub trait Sink<'a> {
     /// NEWOBJ.
     fn new_obj(&mut self, cls: Self::Item, args: Self::Item) -> Result<Self::Item>;
     /// NEWOBJ_EX.
-    fn new_obj_ex(
-        &mut self,
-        cls: Self::Item,
-        args: Self::Item,
-        kwargs: Self::Item,
-    ) -> Result<Self::Item>;
+    fn new_obj_ex(&mut self, cls: Self::Item, args: Self::Item, kwargs: Self::Item) -> Result<Self::Item>;
     /// INST: the class (from [`Sink::global`]) and the arguments.
     fn inst(&mut self, cls: Self::Item, args: Vec<Self::Item>) -> Result<Self::Item>;
     /// OBJ.

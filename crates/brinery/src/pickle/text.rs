@@ -38,9 +38,7 @@ fn strtol(s: &[u8]) -> Option<(i64, usize)> {
     };
     let mut radix = 10;
     if s.get(i) == Some(&b'0') {
-        if matches!(s.get(i + 1), Some(b'x' | b'X'))
-            && s.get(i + 2).is_some_and(|b| b.is_ascii_hexdigit())
-        {
+        if matches!(s.get(i + 1), Some(b'x' | b'X')) && s.get(i + 2).is_some_and(|b| b.is_ascii_hexdigit()) {
             radix = 16;
             i += 2;
         } else {
@@ -67,15 +65,8 @@ fn strtol(s: &[u8]) -> Option<(i64, usize)> {
 /// prefixes, underscores between digits, no leading zeros on decimals, at most
 /// `max_digits` decimal digits.
 pub(crate) fn python_int(text: &[u8], max_digits: usize) -> Result<Int, String> {
-    let invalid = || {
-        format!(
-            "invalid literal for int() with base 0: {:?}",
-            String::from_utf8_lossy(text)
-        )
-    };
-    let s = std::str::from_utf8(text)
-        .map_err(|_| invalid())?
-        .trim_matches(|c: char| c.is_whitespace());
+    let invalid = || format!("invalid literal for int() with base 0: {:?}", String::from_utf8_lossy(text));
+    let s = std::str::from_utf8(text).map_err(|_| invalid())?.trim_matches(|c: char| c.is_whitespace());
     let (negative, s) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
@@ -88,11 +79,7 @@ pub(crate) fn python_int(text: &[u8], max_digits: usize) -> Result<Int, String> 
         _ => (10, s),
     };
     // With a prefix, one underscore may follow it directly ("0x_1f").
-    let body = if radix != 10 {
-        body.strip_prefix('_').unwrap_or(body)
-    } else {
-        body
-    };
+    let body = if radix != 10 { body.strip_prefix('_').unwrap_or(body) } else { body };
     if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
         return Err(invalid());
     }
@@ -100,11 +87,7 @@ pub(crate) fn python_int(text: &[u8], max_digits: usize) -> Result<Int, String> 
     if !digits.chars().all(|c| c.is_digit(radix)) {
         return Err(invalid());
     }
-    if radix == 10
-        && digits.len() > 1
-        && digits.starts_with('0')
-        && digits.chars().any(|c| c != '0')
-    {
+    if radix == 10 && digits.len() > 1 && digits.starts_with('0') && digits.chars().any(|c| c != '0') {
         return Err(invalid());
     }
     if radix == 10 && digits.len() > max_digits {
@@ -135,9 +118,7 @@ pub(crate) fn parse_int_line(line: &[u8], max_digits: usize) -> Result<IntOrBool
         }
     }
     let until_nul = line.split(|&b| b == 0).next().unwrap_or(line);
-    python_int(until_nul, max_digits)
-        .map(IntOrBool::Int)
-        .map_err(|_| "could not convert string to int".to_string())
+    python_int(until_nul, max_digits).map(IntOrBool::Int).map_err(|_| "could not convert string to int".to_string())
 }
 
 /// The LONG opcode's line (without `\n`): one trailing `L` is dropped.
@@ -153,25 +134,17 @@ pub(crate) fn parse_long_line(line: &[u8], max_digits: usize) -> Result<Int, Str
 /// The FLOAT opcode's line (without `\n`), as `PyOS_string_to_double` reads it.
 pub(crate) fn parse_float_line(line: &[u8]) -> Result<f64, String> {
     let body = line.split(|&b| b == 0).next().unwrap_or(line);
-    let text =
-        std::str::from_utf8(body).map_err(|_| "could not convert string to float".to_string())?;
+    let text = std::str::from_utf8(body).map_err(|_| "could not convert string to float".to_string())?;
     let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
     let lower = unsigned.to_ascii_lowercase();
     let special = matches!(lower.as_str(), "inf" | "infinity" | "nan");
     let plain = !unsigned.is_empty()
-        && unsigned
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
-        && unsigned
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_digit() || b == b'.');
+        && unsigned.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        && unsigned.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.');
     if !special && !plain {
         return Err("could not convert string to float".into());
     }
-    let v: f64 = text
-        .parse()
-        .map_err(|_| "could not convert string to float".to_string())?;
+    let v: f64 = text.parse().map_err(|_| "could not convert string to float".to_string())?;
     if v.is_infinite() && !special {
         return Err(format!("value too large to convert to float: {text:?}"));
     }
@@ -227,9 +200,7 @@ fn decode_escapes(s: &[u8]) -> Result<Vec<u8>, String> {
                 out.push(v as u8);
             }
             b'x' => {
-                let hex = s
-                    .get(i..i + 2)
-                    .filter(|h| h.iter().all(u8::is_ascii_hexdigit));
+                let hex = s.get(i..i + 2).filter(|h| h.iter().all(u8::is_ascii_hexdigit));
                 match hex {
                     Some(h) => {
                         out.push(u8::from_str_radix(std::str::from_utf8(h).unwrap(), 16).unwrap());
@@ -297,48 +268,28 @@ mod tests {
         assert_eq!(parse_int_line(b"01", 4300), Ok(IntOrBool::Bool(true)));
         assert_eq!(parse_int_line(b"00", 4300), Ok(IntOrBool::Bool(false)));
         assert_eq!(parse_int_line(b"1", 4300), Ok(IntOrBool::Int(Int::from(1))));
-        assert_eq!(
-            parse_int_line(b"010", 4300),
-            Ok(IntOrBool::Int(Int::from(8)))
-        );
-        assert_eq!(
-            parse_int_line(b"0x10", 4300),
-            Ok(IntOrBool::Int(Int::from(16)))
-        );
-        assert_eq!(
-            parse_int_line(b"-5", 4300),
-            Ok(IntOrBool::Int(Int::from(-5)))
-        );
+        assert_eq!(parse_int_line(b"010", 4300), Ok(IntOrBool::Int(Int::from(8))));
+        assert_eq!(parse_int_line(b"0x10", 4300), Ok(IntOrBool::Int(Int::from(16))));
+        assert_eq!(parse_int_line(b"-5", 4300), Ok(IntOrBool::Int(Int::from(-5))));
         assert_eq!(
             parse_int_line(b"99999999999999999999", 4300),
             Ok(IntOrBool::Int("99999999999999999999".parse().unwrap()))
         );
-        assert_eq!(
-            parse_int_line(b"1_000", 4300),
-            Ok(IntOrBool::Int(Int::from(1000)))
-        );
+        assert_eq!(parse_int_line(b"1_000", 4300), Ok(IntOrBool::Int(Int::from(1000))));
         assert!(parse_int_line(b"abc", 4300).is_err());
     }
 
     #[test]
     fn long_line_drops_one_l() {
         assert_eq!(parse_long_line(b"123L", 4300), Ok(Int::from(123)));
-        assert_eq!(
-            parse_long_line(b"-9223372036854775809L", 4300)
-                .unwrap()
-                .to_string(),
-            "-9223372036854775809"
-        );
+        assert_eq!(parse_long_line(b"-9223372036854775809L", 4300).unwrap().to_string(), "-9223372036854775809");
         assert!(parse_long_line(b"12LL", 4300).is_err());
         assert!(parse_long_line(&b"1".repeat(4301), 4300).is_err());
     }
 
     #[test]
     fn string_and_unicode_lines() {
-        assert_eq!(
-            parse_string_line(b"'a\\nb\\x41\\101'"),
-            Ok(b"a\nbAA".to_vec())
-        );
+        assert_eq!(parse_string_line(b"'a\\nb\\x41\\101'"), Ok(b"a\nbAA".to_vec()));
         assert!(parse_string_line(b"abc").is_err());
         let s = parse_unicode_line(b"caf\xe9 \\u20ac \\\\u0041").unwrap();
         assert_eq!(s.as_str(), Some("café € \\\\u0041"));

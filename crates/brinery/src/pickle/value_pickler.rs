@@ -9,17 +9,9 @@ use crate::opcodes::Opcode;
 use crate::value::{Buffer, Bytes, Constructor, Global, Object, Str, Update, Value};
 
 /// Pickles one value; returns the pickle and the out-of-band buffers.
-pub(crate) fn pickle_value<'v>(
-    value: &'v Value<'_>,
-    opts: &DumpOptions,
-) -> Result<(Vec<u8>, Vec<Bytes<'v>>)> {
-    let mut p = ValuePickler {
-        enc: Encoder::new(opts.protocol)?,
-        opts,
-        depth: 0,
-        buffers: Vec::new(),
-        keep_alive: Vec::new(),
-    };
+pub(crate) fn pickle_value<'v>(value: &'v Value<'_>, opts: &DumpOptions) -> Result<(Vec<u8>, Vec<Bytes<'v>>)> {
+    let mut p =
+        ValuePickler { enc: Encoder::new(opts.protocol)?, opts, depth: 0, buffers: Vec::new(), keep_alive: Vec::new() };
     p.save(value)?;
     Ok((p.enc.finish(), p.buffers))
 }
@@ -33,13 +25,7 @@ fn save_detached(
     depth: usize,
     keep_alive: &mut Vec<Value<'static>>,
 ) -> (Encoder, Result<Vec<Bytes<'static>>>) {
-    let mut inner = ValuePickler {
-        enc,
-        opts,
-        depth,
-        buffers: Vec::new(),
-        keep_alive: Vec::new(),
-    };
+    let mut inner = ValuePickler { enc, opts, depth, buffers: Vec::new(), keep_alive: Vec::new() };
     let r = inner.save(v);
     keep_alive.append(&mut inner.keep_alive);
     let buffers = inner.buffers.into_iter().map(Bytes::into_owned).collect();
@@ -197,9 +183,9 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
                 if !self.enc.get(&key) {
                     // A recursive tuple/frozenset is not memoized until its items are
                     // done, so CPython writes it again from the inside; so do we.
-                    let target = c.upgrade().ok_or_else(|| {
-                        Error::unpicklable("a recursive reference outlived the value it points to")
-                    })?;
+                    let target = c
+                        .upgrade()
+                        .ok_or_else(|| Error::unpicklable("a recursive reference outlived the value it points to"))?;
                     self.save_owned(target)?;
                 }
             }
@@ -244,10 +230,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             return Ok(());
         }
         // The hook does not apply to the pid itself.
-        let opts = DumpOptions {
-            persistent_id: None,
-            ..self.opts.clone()
-        };
+        let opts = DumpOptions { persistent_id: None, ..self.opts.clone() };
         self.save_with(pid, &opts)?;
         self.enc.op(Opcode::BinPersId);
         Ok(())
@@ -304,11 +287,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             self.save_fresh_tuple(0, |_| Ok(()))?;
         } else {
             // bytes(obj) is a new object (shared by value only when 0 or 1 bytes long).
-            let inner_key = if data.len() <= 1 {
-                MemoKey::Bytes(data.into())
-            } else {
-                MemoKey::Id(self.fresh_id())
-            };
+            let inner_key = if data.len() <= 1 { MemoKey::Bytes(data.into()) } else { MemoKey::Id(self.fresh_id()) };
             self.save_fresh_tuple(1, |p| {
                 p.enc.boundary();
                 p.save_bytes_data(data, inner_key)
@@ -321,11 +300,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
 
     /// Writes a tuple of `n` items that exists only for this call (reducer
     /// arguments); `write_items` saves the items.
-    fn save_fresh_tuple(
-        &mut self,
-        n: usize,
-        write_items: impl FnOnce(&mut Self) -> Result<()>,
-    ) -> Result<()> {
+    fn save_fresh_tuple(&mut self, n: usize, write_items: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
         self.enc.boundary();
         let proto = self.proto();
         if n == 0 {
@@ -339,8 +314,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         }
         if proto >= 2 && n <= 3 {
             write_items(self)?;
-            self.enc
-                .op([Opcode::Tuple1, Opcode::Tuple2, Opcode::Tuple3][n - 1]);
+            self.enc.op([Opcode::Tuple1, Opcode::Tuple2, Opcode::Tuple3][n - 1]);
         } else {
             self.enc.op(Opcode::Mark);
             write_items(self)?;
@@ -385,8 +359,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
                 self.enc.get(&key);
                 return Ok(());
             }
-            self.enc
-                .op([Opcode::Tuple1, Opcode::Tuple2, Opcode::Tuple3][items.len() - 1]);
+            self.enc.op([Opcode::Tuple1, Opcode::Tuple2, Opcode::Tuple3][items.len() - 1]);
         } else {
             self.enc.op(Opcode::Mark);
             for item in items {
@@ -599,14 +572,16 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
     /// `save_global`: STACK_GLOBAL at protocol ≥ 4, GLOBAL text below (with
     /// `fix_imports` renames and `getattr` for nested names before protocol 4).
     fn save_global_str(&mut self, module: &Str<'_>, name: &Str<'_>) -> Result<()> {
-        let key = MemoKey::Global(
-            module.as_surrogatepass().into(),
-            name.as_surrogatepass().into(),
-        );
+        let key = MemoKey::Global(module.as_surrogatepass().into(), name.as_surrogatepass().into());
         if self.enc.get(&key) {
             return Ok(());
         }
         let proto = self.proto();
+        if let Some(code) = self.extension_code(module, name) {
+            // Like CPython, an extension code is not memoized.
+            self.enc.ext(code);
+            return Ok(());
+        }
         if proto >= 4 {
             self.enc.boundary();
             let mkey = MemoKey::ModuleName(module.as_surrogatepass().into());
@@ -615,10 +590,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
                 self.enc.put(mkey);
             }
             self.enc.boundary();
-            let nkey = MemoKey::QualName(
-                module.as_surrogatepass().into(),
-                name.as_surrogatepass().into(),
-            );
+            let nkey = MemoKey::QualName(module.as_surrogatepass().into(), name.as_surrogatepass().into());
             if !self.enc.get(&nkey) {
                 self.enc.str(name)?;
                 self.enc.put(nkey);
@@ -628,9 +600,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             return Ok(());
         }
         let (Some(m), Some(n)) = (module.as_str(), name.as_str()) else {
-            return Err(Error::unpicklable(
-                "global names with lone surrogates need protocol 4",
-            ));
+            return Err(Error::unpicklable("global names with lone surrogates need protocol 4"));
         };
         if let Some((parent, last)) = n.rsplit_once('.') {
             // getattr(module.parent, last)
@@ -651,11 +621,8 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             self.enc.put(key);
             return Ok(());
         }
-        let (m, n) = if proto < 3 && self.opts.fix_imports {
-            compat::py3_to_py2(m, n).unwrap_or((m, n))
-        } else {
-            (m, n)
-        };
+        let (m, n) =
+            if proto < 3 && self.opts.fix_imports { compat::py3_to_py2(m, n).unwrap_or((m, n)) } else { (m, n) };
         if proto < 3 && !(m.is_ascii() && n.is_ascii()) {
             return Err(Error::unpicklable(format!(
                 "can't pickle global identifier '{m}.{n}' using pickle protocol {proto}"
@@ -664,6 +631,16 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         self.enc.global_text(m.as_bytes(), n.as_bytes());
         self.enc.put(key);
         Ok(())
+    }
+
+    /// The registered extension code of a global, at protocol ≥ 2.
+    fn extension_code(&self, module: &Str<'_>, name: &Str<'_>) -> Option<i64> {
+        if self.proto() < 2 {
+            return None;
+        }
+        let registry = self.opts.extensions.as_ref()?;
+        let key = (module.as_str()?.to_string(), name.as_str()?.to_string());
+        registry.get(&key).copied().filter(|&c| c > 0)
     }
 
     fn save_object(&mut self, o: &'v Object<'_>, key: MemoKey) -> Result<()> {
@@ -773,9 +750,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
     /// `save_picklebuffer`: in band as bytes/bytearray, or out of band.
     fn save_buffer(&mut self, b: &'v Buffer<'_>, key: MemoKey) -> Result<()> {
         if self.proto() < 5 {
-            return Err(Error::unpicklable(
-                "PickleBuffer can only be pickled with protocol >= 5",
-            ));
+            return Err(Error::unpicklable("PickleBuffer can only be pickled with protocol >= 5"));
         }
         if self.opts.out_of_band {
             self.enc.op(Opcode::NextBuffer);
@@ -789,9 +764,9 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         if self.enc.get(&key) {
             return Ok(());
         }
-        let data = b.data().ok_or_else(|| {
-            Error::unpicklable("an out-of-band buffer without data cannot be written in band")
-        })?;
+        let data = b
+            .data()
+            .ok_or_else(|| Error::unpicklable("an out-of-band buffer without data cannot be written in band"))?;
         if b.readonly() {
             self.enc.bytes(data)?;
         } else {

@@ -11,8 +11,7 @@ use super::error::{Error, ErrorKind, Result};
 use super::options::LoadOptions;
 use super::sink::Sink;
 use crate::value::{
-    Buffer, BufferData, Bytes, Constructor, Cycle, Global, Int, Object, ObjectData, Shared, Str,
-    Update, Value,
+    Buffer, BufferData, Bytes, Constructor, Cycle, Global, Int, Object, ObjectData, Shared, Str, Update, Value,
 };
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -137,18 +136,11 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         Ok(Item::N(index))
     }
 
-    fn node_from_items(
-        &mut self,
-        items: Vec<Item<'a>>,
-        make: fn(Vec<Item<'a>>) -> NodeKind<'a>,
-    ) -> Result<Item<'a>> {
+    fn node_from_items(&mut self, items: Vec<Item<'a>>, make: fn(Vec<Item<'a>>) -> NodeKind<'a>) -> Result<Item<'a>> {
         let depth = 1 + items.iter().map(|c| self.depth_of(c)).max().unwrap_or(0);
         self.check_depth(depth)?;
         let index = self.nodes.len() as u32;
-        self.nodes.push(Node {
-            depth,
-            kind: make(items),
-        });
+        self.nodes.push(Node { depth, kind: make(items) });
         Ok(Item::N(index))
     }
 
@@ -182,8 +174,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
     fn hash_item(&self, item: &Item<'a>) -> Result<u64> {
         use std::hash::{Hash, Hasher};
         match item {
-            Item::V(v) => crate::value::py_hash(v)
-                .ok_or_else(|| Error::new(ErrorKind::Unhashable(v.type_name()))),
+            Item::V(v) => crate::value::py_hash(v).ok_or_else(|| Error::new(ErrorKind::Unhashable(v.type_name()))),
             Item::N(i) => {
                 let mut h = std::collections::hash_map::DefaultHasher::new();
                 match &self.nodes[*i as usize].kind {
@@ -216,18 +207,15 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         match (a, b) {
             (Item::V(x), Item::V(y)) => crate::value::py_eq(x, y),
             (Item::N(x), Item::N(y)) if x == y => true,
-            (Item::N(x), Item::N(y)) => {
-                match (&self.nodes[*x as usize].kind, &self.nodes[*y as usize].kind) {
-                    (NodeKind::Tuple(p), NodeKind::Tuple(q)) => {
-                        p.len() == q.len() && p.iter().zip(q).all(|(i, j)| self.items_eq(i, j))
-                    }
-                    (NodeKind::FrozenSet(p), NodeKind::FrozenSet(q)) => {
-                        p.len() == q.len()
-                            && p.iter().all(|i| q.iter().any(|j| self.items_eq(i, j)))
-                    }
-                    _ => false,
+            (Item::N(x), Item::N(y)) => match (&self.nodes[*x as usize].kind, &self.nodes[*y as usize].kind) {
+                (NodeKind::Tuple(p), NodeKind::Tuple(q)) => {
+                    p.len() == q.len() && p.iter().zip(q).all(|(i, j)| self.items_eq(i, j))
                 }
-            }
+                (NodeKind::FrozenSet(p), NodeKind::FrozenSet(q)) => {
+                    p.len() == q.len() && p.iter().all(|i| q.iter().any(|j| self.items_eq(i, j)))
+                }
+                _ => false,
+            },
             _ => false,
         }
     }
@@ -245,16 +233,9 @@ impl<'o, 'a> ValueSink<'o, 'a> {
             };
             match &keyed.index {
                 Some(index) => index.get(&hash).and_then(|slots| {
-                    slots
-                        .iter()
-                        .copied()
-                        .find(|&s| self.items_eq(&keyed.entries[s as usize].0, &key))
+                    slots.iter().copied().find(|&s| self.items_eq(&keyed.entries[s as usize].0, &key))
                 }),
-                None => keyed
-                    .entries
-                    .iter()
-                    .position(|(k, _)| self.items_eq(k, &key))
-                    .map(|p| p as u32),
+                None => keyed.entries.iter().position(|(k, _)| self.items_eq(k, &key)).map(|p| p as u32),
             }
         };
         let is_set = matches!(self.nodes[node as usize].kind, NodeKind::Set(_));
@@ -308,14 +289,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         let depth = 1 + refs.iter().map(|c| self.depth_of(c)).max().unwrap_or(0);
         self.check_depth(depth)?;
         let index = self.nodes.len() as u32;
-        self.nodes.push(Node {
-            depth,
-            kind: NodeKind::Object(ObjNode {
-                ctor,
-                parts,
-                updates: Vec::new(),
-            }),
-        });
+        self.nodes.push(Node { depth, kind: NodeKind::Object(ObjNode { ctor, parts, updates: Vec::new() }) });
         Ok(Item::N(index))
     }
 
@@ -373,9 +347,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         if is("builtins", "bytearray") {
             return Ok(match args.as_slice() {
                 [] => Some(Item::V(Value::bytearray(Vec::new()))),
-                [Item::V(Value::Bytes(b))] => {
-                    Some(Item::V(Value::bytearray(b.as_slice().to_vec())))
-                }
+                [Item::V(Value::Bytes(b))] => Some(Item::V(Value::bytearray(b.as_slice().to_vec()))),
                 [Item::V(Value::Str(s)), Item::V(Value::Str(enc))] => {
                     encode_text(s, enc).map(|b| Item::V(Value::bytearray(b)))
                 }
@@ -445,23 +417,16 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         let kind = std::mem::replace(&mut self.nodes[index as usize].kind, NodeKind::Sealed);
         let value = match kind {
             NodeKind::List(items) => Value::List(self.seal_seq(index, &items, depth, Cycle::List)),
-            NodeKind::Tuple(items) => {
-                Value::Tuple(self.seal_seq(index, &items, depth, Cycle::Tuple))
-            }
-            NodeKind::FrozenSet(items) => {
-                Value::FrozenSet(self.seal_seq(index, &items, depth, Cycle::FrozenSet))
-            }
+            NodeKind::Tuple(items) => Value::Tuple(self.seal_seq(index, &items, depth, Cycle::Tuple)),
+            NodeKind::FrozenSet(items) => Value::FrozenSet(self.seal_seq(index, &items, depth, Cycle::FrozenSet)),
             NodeKind::Set(keyed) => {
                 let items: Vec<Item<'a>> = keyed.entries.into_iter().map(|(k, _)| k).collect();
                 Value::Set(self.seal_seq(index, &items, depth, Cycle::Set))
             }
             NodeKind::Dict(keyed) => Value::Dict(Shared(Arc::new_cyclic(|weak| {
                 self.open.insert(index, Cycle::Dict(weak.clone()));
-                let pairs = keyed
-                    .entries
-                    .iter()
-                    .map(|(k, v)| (self.seal(k, depth + 1), self.seal(v, depth + 1)))
-                    .collect();
+                let pairs =
+                    keyed.entries.iter().map(|(k, v)| (self.seal(k, depth + 1), self.seal(v, depth + 1))).collect();
                 self.open.remove(&index);
                 pairs
             }))),
@@ -500,23 +465,10 @@ impl<'o, 'a> ValueSink<'o, 'a> {
             s.seal(item, d)
         };
         let constructor = match obj.ctor {
-            CtorKind::Reduce => Constructor::Reduce {
-                callable: next(self),
-                args: next(self),
-            },
-            CtorKind::NewObj => Constructor::NewObj {
-                cls: next(self),
-                args: next(self),
-            },
-            CtorKind::NewObjEx => Constructor::NewObjEx {
-                cls: next(self),
-                args: next(self),
-                kwargs: next(self),
-            },
-            CtorKind::Persistent { text } => Constructor::Persistent {
-                pid: next(self),
-                text,
-            },
+            CtorKind::Reduce => Constructor::Reduce { callable: next(self), args: next(self) },
+            CtorKind::NewObj => Constructor::NewObj { cls: next(self), args: next(self) },
+            CtorKind::NewObjEx => Constructor::NewObjEx { cls: next(self), args: next(self), kwargs: next(self) },
+            CtorKind::Persistent { text } => Constructor::Persistent { pid: next(self), text },
             CtorKind::Inst => {
                 let class = match next(self) {
                     Value::Global(g) => g,
@@ -540,10 +492,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
                 UpdateItem::SetItem(k, v) => Update::SetItem(self.seal(k, d), self.seal(v, d)),
             })
             .collect();
-        ObjectData {
-            constructor,
-            updates,
-        }
+        ObjectData { constructor, updates }
     }
 
     /// Seals part of the graph early (a persistent id handed to the hook).
@@ -564,10 +513,7 @@ fn encode_text(text: &Str<'_>, encoding: &Str<'_>) -> Option<Vec<u8>> {
         "latin1" | "latin-1" | "iso-8859-1" | "iso8859-1" | "l1" => {
             text.code_points().map(|c| u8::try_from(c).ok()).collect()
         }
-        "ascii" | "us-ascii" => text
-            .code_points()
-            .map(|c| if c < 0x80 { Some(c as u8) } else { None })
-            .collect(),
+        "ascii" | "us-ascii" => text.code_points().map(|c| if c < 0x80 { Some(c as u8) } else { None }).collect(),
         "utf-8" | "utf8" => text.as_str().map(|s| s.as_bytes().to_vec()),
         _ => None,
     }
@@ -787,35 +733,21 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
 
     fn next_buffer(&mut self, index: usize) -> Result<Item<'a>> {
         let data = match &self.opts.buffers {
-            Some(buffers) => Some(
-                buffers
-                    .get(index)
-                    .cloned()
-                    .ok_or_else(|| Error::new(ErrorKind::MissingBuffer))?,
-            ),
+            Some(buffers) => Some(buffers.get(index).cloned().ok_or_else(|| Error::new(ErrorKind::MissingBuffer))?),
             None => None,
         };
-        Ok(Item::V(Value::Buffer(Buffer::from_data(BufferData {
-            index,
-            data,
-            readonly: false,
-        }))))
+        Ok(Item::V(Value::Buffer(Buffer::from_data(BufferData { index, data, readonly: false }))))
     }
 
     fn readonly_buffer(&mut self, buffer: Item<'a>) -> Result<Item<'a>> {
         match &buffer {
-            Item::V(Value::Buffer(b)) => {
-                Ok(Item::V(Value::Buffer(Buffer::from_data(BufferData {
-                    index: b.index(),
-                    data: b.0.data.clone(),
-                    readonly: true,
-                }))))
-            }
+            Item::V(Value::Buffer(b)) => Ok(Item::V(Value::Buffer(Buffer::from_data(BufferData {
+                index: b.index(),
+                data: b.0.data.clone(),
+                readonly: true,
+            })))),
             Item::V(Value::Bytes(_)) => Ok(buffer),
-            Item::V(Value::ByteArray(b)) => Ok(Item::V(Value::Buffer(Buffer::new(
-                Bytes::new(b.to_vec()),
-                true,
-            )))),
+            Item::V(Value::ByteArray(b)) => Ok(Item::V(Value::Buffer(Buffer::new(Bytes::new(b.to_vec()), true)))),
             other => wrong_type("a buffer", self.type_name(other)),
         }
     }
@@ -838,9 +770,7 @@ impl<'a> ValueSink<'_, 'a> {
             NodeKind::Tuple(parts) => parts
                 .iter()
                 .filter_map(|p| match p {
-                    Item::N(j) if matches!(self.nodes[*j as usize].kind, NodeKind::Dict(_)) => {
-                        Some(*j)
-                    }
+                    Item::N(j) if matches!(self.nodes[*j as usize].kind, NodeKind::Dict(_)) => Some(*j),
                     _ => None,
                 })
                 .collect(),
@@ -858,10 +788,7 @@ impl<'a> ValueSink<'_, 'a> {
         };
         for (k, _) in keyed.entries.iter_mut() {
             if let Item::V(Value::Str(s)) = k {
-                let canonical = self
-                    .interned
-                    .entry(s.as_surrogatepass().to_vec())
-                    .or_insert_with(|| s.interned_copy());
+                let canonical = self.interned.entry(s.as_surrogatepass().to_vec()).or_insert_with(|| s.interned_copy());
                 *s = canonical.clone();
             }
         }

@@ -43,34 +43,24 @@ fn eq_inner(a: &Value<'_>, b: &Value<'_>, in_progress: &mut Vec<(usize, usize)>)
     match (a, b) {
         (Value::None, Value::None) => true,
         (Value::Str(x), Value::Str(y)) => x == y,
-        (Value::Bytes(_) | Value::ByteArray(_), Value::Bytes(_) | Value::ByteArray(_)) => {
-            a.as_bytes() == b.as_bytes()
-        }
+        (Value::Bytes(_) | Value::ByteArray(_), Value::Bytes(_) | Value::ByteArray(_)) => a.as_bytes() == b.as_bytes(),
         (Value::Tuple(x), Value::Tuple(y)) | (Value::List(x), Value::List(y)) => {
             x.len() == y.len()
-                && with_pair(a, b, in_progress, |p| {
-                    x.iter().zip(y.iter()).all(|(i, j)| eq_inner(i, j, p))
-                })
+                && with_pair(a, b, in_progress, |p| x.iter().zip(y.iter()).all(|(i, j)| eq_inner(i, j, p)))
         }
         (Value::Set(x) | Value::FrozenSet(x), Value::Set(y) | Value::FrozenSet(y)) => {
             x.len() == y.len()
-                && with_pair(a, b, in_progress, |p| {
-                    x.iter().all(|i| y.iter().any(|j| eq_inner(i, j, p)))
-                })
+                && with_pair(a, b, in_progress, |p| x.iter().all(|i| y.iter().any(|j| eq_inner(i, j, p))))
         }
         (Value::Dict(x), Value::Dict(y)) => {
             x.len() == y.len()
                 && with_pair(a, b, in_progress, |p| {
                     x.iter().all(|(k, v)| {
-                        y.iter()
-                            .find(|(k2, _)| eq_inner(k, k2, p))
-                            .is_some_and(|(_, v2)| eq_inner(v, v2, p))
+                        y.iter().find(|(k2, _)| eq_inner(k, k2, p)).is_some_and(|(_, v2)| eq_inner(v, v2, p))
                     })
                 })
         }
-        (Value::Global(x), Value::Global(y)) => {
-            x.module_str() == y.module_str() && x.name_str() == y.name_str()
-        }
+        (Value::Global(x), Value::Global(y)) => x.module_str() == y.module_str() && x.name_str() == y.name_str(),
         _ => false,
     }
 }
@@ -241,9 +231,7 @@ pub(crate) fn dedup_items<'a>(items: impl Iterator<Item = Value<'a>>) -> Vec<Val
 }
 
 /// Dict semantics: a repeated key keeps its first position and takes the last value.
-pub(crate) fn dedup_pairs<'a>(
-    pairs: impl Iterator<Item = (Value<'a>, Value<'a>)>,
-) -> Vec<(Value<'a>, Value<'a>)> {
+pub(crate) fn dedup_pairs<'a>(pairs: impl Iterator<Item = (Value<'a>, Value<'a>)>) -> Vec<(Value<'a>, Value<'a>)> {
     let mut out: Vec<(Value<'a>, Value<'a>)> = Vec::new();
     let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
     for (k, v) in pairs {

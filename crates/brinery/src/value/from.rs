@@ -1,8 +1,7 @@
 //! Conversions into [`Value`], and the deep copy behind [`Value::into_owned`].
 
 use super::{
-    Buffer, BufferData, Bytes, Constructor, Cycle, Global, Int, Object, ObjectData, Shared, Str,
-    Update, Value,
+    Buffer, BufferData, Bytes, Constructor, Cycle, Global, Int, Object, ObjectData, Shared, Str, Update, Value,
 };
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -119,10 +118,7 @@ impl<'a, A: Into<Value<'a>>, B: Into<Value<'a>>, C: Into<Value<'a>>> From<(A, B,
 
 /// Deep-copies a graph so it borrows nothing, keeping sharing and cycles.
 pub(crate) fn to_owned_graph(v: &Value<'_>) -> Value<'static> {
-    let mut copier = Copier {
-        done: HashMap::new(),
-        open: HashMap::new(),
-    };
+    let mut copier = Copier { done: HashMap::new(), open: HashMap::new() };
     copier.copy(v)
 }
 
@@ -163,10 +159,9 @@ impl Copier {
             Value::Str(s) => Value::Str(s.clone().into_owned()),
             Value::Bytes(b) => Value::Bytes(b.clone().into_owned()),
             Value::ByteArray(b) => Value::ByteArray(Shared::new(Cow::Owned(b.to_vec()))),
-            Value::Global(g) => Value::Global(Global::new(
-                g.module_str().clone().into_owned(),
-                g.name_str().clone().into_owned(),
-            )),
+            Value::Global(g) => {
+                Value::Global(Global::new(g.module_str().clone().into_owned(), g.name_str().clone().into_owned()))
+            }
             Value::Buffer(b) => Value::Buffer(Buffer::from_data(BufferData {
                 index: b.0.index,
                 data: b.0.data.clone().map(Bytes::into_owned),
@@ -180,10 +175,7 @@ impl Copier {
                 let id = v.identity().unwrap();
                 Value::Dict(Shared(Arc::new_cyclic(|weak| {
                     self.open.insert(id, Cycle::Dict(weak.clone()));
-                    let pairs = d
-                        .iter()
-                        .map(|(k, val)| (self.copy(k), self.copy(val)))
-                        .collect();
+                    let pairs = d.iter().map(|(k, val)| (self.copy(k), self.copy(val))).collect();
                     self.open.remove(&id);
                     pairs
                 })))
@@ -225,34 +217,21 @@ impl Copier {
 
     fn constructor(&mut self, c: &Constructor<'_>) -> Constructor<'static> {
         match c {
-            Constructor::Reduce { callable, args } => Constructor::Reduce {
-                callable: self.copy(callable),
-                args: self.copy(args),
-            },
-            Constructor::NewObj { cls, args } => Constructor::NewObj {
-                cls: self.copy(cls),
-                args: self.copy(args),
-            },
-            Constructor::NewObjEx { cls, args, kwargs } => Constructor::NewObjEx {
-                cls: self.copy(cls),
-                args: self.copy(args),
-                kwargs: self.copy(kwargs),
-            },
+            Constructor::Reduce { callable, args } => {
+                Constructor::Reduce { callable: self.copy(callable), args: self.copy(args) }
+            }
+            Constructor::NewObj { cls, args } => Constructor::NewObj { cls: self.copy(cls), args: self.copy(args) },
+            Constructor::NewObjEx { cls, args, kwargs } => {
+                Constructor::NewObjEx { cls: self.copy(cls), args: self.copy(args), kwargs: self.copy(kwargs) }
+            }
             Constructor::Inst { class, args } => Constructor::Inst {
-                class: Global::new(
-                    class.module_str().clone().into_owned(),
-                    class.name_str().clone().into_owned(),
-                ),
+                class: Global::new(class.module_str().clone().into_owned(), class.name_str().clone().into_owned()),
                 args: args.iter().map(|a| self.copy(a)).collect(),
             },
-            Constructor::Obj { cls, args } => Constructor::Obj {
-                cls: self.copy(cls),
-                args: args.iter().map(|a| self.copy(a)).collect(),
-            },
-            Constructor::Persistent { pid, text } => Constructor::Persistent {
-                pid: self.copy(pid),
-                text: *text,
-            },
+            Constructor::Obj { cls, args } => {
+                Constructor::Obj { cls: self.copy(cls), args: args.iter().map(|a| self.copy(a)).collect() }
+            }
+            Constructor::Persistent { pid, text } => Constructor::Persistent { pid: self.copy(pid), text: *text },
         }
     }
 

@@ -1,7 +1,7 @@
 //! Python's arbitrary-precision `int`: an `i64` while it fits, a [`BigInt`] beyond.
 
 use num_bigint::{BigInt, Sign};
-use num_traits::{Signed, ToPrimitive, Zero};
+use num_traits::{Signed, ToPrimitive};
 use std::fmt;
 use std::sync::Arc;
 
@@ -219,21 +219,6 @@ impl Int {
             Repr::Small(0) => Sign::NoSign,
             Repr::Small(_) => Sign::Plus,
             Repr::Big(b) => b.sign(),
-        }
-    }
-
-    pub(crate) fn big_ref(&self) -> Option<&BigInt> {
-        match &self.0 {
-            Repr::Small(_) => None,
-            Repr::Big(b) => Some(b),
-        }
-    }
-
-    /// Whether the value is exactly zero, big representation included.
-    pub(crate) fn is_zero_any(&self) -> bool {
-        match &self.0 {
-            Repr::Small(v) => *v == 0,
-            Repr::Big(b) => b.is_zero(),
         }
     }
 }

@@ -123,10 +123,6 @@ impl<T> Shared<T> {
     pub fn identity(&self) -> usize {
         Arc::as_ptr(&self.0) as *const u8 as usize
     }
-
-    pub(crate) fn downgrade(&self) -> Weak<T> {
-        Arc::downgrade(&self.0)
-    }
 }
 
 impl<T> std::ops::Deref for Shared<T> {
@@ -174,9 +170,7 @@ impl<'a> Cycle<'a> {
     /// The target's identity (the same number [`Value::identity`] gives the target).
     pub fn identity(&self) -> usize {
         match self {
-            Cycle::Tuple(w) | Cycle::List(w) | Cycle::Set(w) | Cycle::FrozenSet(w) => {
-                w.as_ptr() as *const u8 as usize
-            }
+            Cycle::Tuple(w) | Cycle::List(w) | Cycle::Set(w) | Cycle::FrozenSet(w) => w.as_ptr() as *const u8 as usize,
             Cycle::Dict(w) => w.as_ptr() as *const u8 as usize,
             Cycle::Object(w) => w.as_ptr() as *const u8 as usize,
         }
@@ -220,26 +214,18 @@ impl<'a> Value<'a> {
 
     /// A `set`. Items equal in Python (`1`, `1.0`, `True`) are kept once.
     pub fn set<T: Into<Value<'a>>>(items: impl IntoIterator<Item = T>) -> Value<'a> {
-        Value::Set(Shared::new(eq::dedup_items(
-            items.into_iter().map(Into::into),
-        )))
+        Value::Set(Shared::new(eq::dedup_items(items.into_iter().map(Into::into))))
     }
 
     /// A `frozenset`. Items equal in Python are kept once.
     pub fn frozenset<T: Into<Value<'a>>>(items: impl IntoIterator<Item = T>) -> Value<'a> {
-        Value::FrozenSet(Shared::new(eq::dedup_items(
-            items.into_iter().map(Into::into),
-        )))
+        Value::FrozenSet(Shared::new(eq::dedup_items(items.into_iter().map(Into::into))))
     }
 
     /// A `dict` from key/value pairs. As in Python, a repeated key keeps its
     /// first position and its last value.
-    pub fn dict<K: Into<Value<'a>>, V: Into<Value<'a>>>(
-        pairs: impl IntoIterator<Item = (K, V)>,
-    ) -> Value<'a> {
-        Value::Dict(Shared::new(eq::dedup_pairs(
-            pairs.into_iter().map(|(k, v)| (k.into(), v.into())),
-        )))
+    pub fn dict<K: Into<Value<'a>>, V: Into<Value<'a>>>(pairs: impl IntoIterator<Item = (K, V)>) -> Value<'a> {
+        Value::Dict(Shared::new(eq::dedup_pairs(pairs.into_iter().map(|(k, v)| (k.into(), v.into())))))
     }
 
     /// A global (`module.qualname`), e.g. a class.
@@ -385,18 +371,12 @@ impl<'a> Value<'a> {
     /// assert_eq!(d.get(&Value::from(1.0)).and_then(Value::as_str), Some("one"));
     /// ```
     pub fn get(&self, key: &Value<'_>) -> Option<&Value<'a>> {
-        self.as_dict()?
-            .iter()
-            .find(|(k, _)| eq::py_eq(k, key))
-            .map(|(_, v)| v)
+        self.as_dict()?.iter().find(|(k, _)| eq::py_eq(k, key)).map(|(_, v)| v)
     }
 
     /// Looks a `str` key up in a dict.
     pub fn get_str(&self, key: &str) -> Option<&Value<'a>> {
-        self.as_dict()?
-            .iter()
-            .find(|(k, _)| matches!(k, Value::Str(s) if s == key))
-            .map(|(_, v)| v)
+        self.as_dict()?.iter().find(|(k, _)| matches!(k, Value::Str(s) if s == key)).map(|(_, v)| v)
     }
 
     /// Number of items of a container (`len()`), or `None` for other values.
@@ -409,6 +389,11 @@ impl<'a> Value<'a> {
             Value::ByteArray(b) => Some(b.len()),
             _ => None,
         }
+    }
+
+    /// Whether a container (or str/bytes) is empty; `None` for other values.
+    pub fn is_empty(&self) -> Option<bool> {
+        self.len().map(|n| n == 0)
     }
 
     /// The object identity for values that have one in Python (str, bytes,

@@ -146,10 +146,7 @@ pub enum Update<'a> {
 impl<'a> Object<'a> {
     /// An object from its constructor and updates.
     pub fn new(constructor: Constructor<'a>, updates: Vec<Update<'a>>) -> Object<'a> {
-        Object(Shared::new(ObjectData {
-            constructor,
-            updates,
-        }))
+        Object(Shared::new(ObjectData { constructor, updates }))
     }
 
     /// The constructor.
@@ -167,9 +164,9 @@ impl<'a> Object<'a> {
     /// or the class argument of `copyreg._reconstructor`/`copyreg.__newobj__`.
     pub fn class(&self) -> Option<&Global<'a>> {
         match &self.0.constructor {
-            Constructor::NewObj { cls, .. }
-            | Constructor::NewObjEx { cls, .. }
-            | Constructor::Obj { cls, .. } => cls.as_global(),
+            Constructor::NewObj { cls, .. } | Constructor::NewObjEx { cls, .. } | Constructor::Obj { cls, .. } => {
+                cls.as_global()
+            }
             Constructor::Inst { class, .. } => Some(class),
             Constructor::Reduce { callable, args } => {
                 let g = callable.as_global()?;
@@ -255,11 +252,7 @@ pub struct BufferData<'a> {
 impl<'a> Buffer<'a> {
     /// A buffer with its bytes.
     pub fn new(data: Bytes<'a>, readonly: bool) -> Buffer<'a> {
-        Buffer(Shared::new(BufferData {
-            index: 0,
-            data: Some(data),
-            readonly,
-        }))
+        Buffer(Shared::new(BufferData { index: 0, data: Some(data), readonly }))
     }
 
     pub(crate) fn from_data(data: BufferData<'a>) -> Buffer<'a> {

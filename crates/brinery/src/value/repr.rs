@@ -18,10 +18,7 @@ pub struct ReprOptions {
 impl Default for ReprOptions {
     /// No limits (Python's `repr`).
     fn default() -> Self {
-        ReprOptions {
-            max_depth: usize::MAX,
-            max_items: usize::MAX,
-        }
+        ReprOptions { max_depth: usize::MAX, max_items: usize::MAX }
     }
 }
 
@@ -29,12 +26,7 @@ impl fmt::Display for Value<'_> {
     /// Python's `repr()` of the value.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = String::new();
-        Repr {
-            out: &mut out,
-            opts: ReprOptions::default(),
-            stack: Vec::new(),
-        }
-        .value(self, 0);
+        Repr { out: &mut out, opts: ReprOptions::default(), stack: Vec::new() }.value(self, 0);
         f.write_str(&out)
     }
 }
@@ -51,12 +43,7 @@ impl Value<'_> {
     /// ```
     pub fn repr_with(&self, opts: ReprOptions) -> String {
         let mut out = String::new();
-        Repr {
-            out: &mut out,
-            opts,
-            stack: Vec::new(),
-        }
-        .value(self, 0);
+        Repr { out: &mut out, opts, stack: Vec::new() }.value(self, 0);
         out
     }
 }
@@ -111,9 +98,7 @@ impl Repr<'_> {
                     push_bytes_repr(self.out, data);
                     self.out.push(')');
                 }
-                None => {
-                    write!(self.out, "PickleBuffer(<out-of-band buffer {}>)", b.index()).unwrap()
-                }
+                None => write!(self.out, "PickleBuffer(<out-of-band buffer {}>)", b.index()).unwrap(),
             },
             Value::Cycle(_) => unreachable!("resolved above"),
             Value::Tuple(_)
@@ -178,11 +163,7 @@ impl Repr<'_> {
         self.out.push_str(close);
     }
 
-    fn pairs<'v, 'a: 'v>(
-        &mut self,
-        pairs: impl Iterator<Item = (&'v Value<'a>, &'v Value<'a>)>,
-        depth: usize,
-    ) {
+    fn pairs<'v, 'a: 'v>(&mut self, pairs: impl Iterator<Item = (&'v Value<'a>, &'v Value<'a>)>, depth: usize) {
         self.out.push('{');
         for (i, (k, v)) in pairs.enumerate() {
             if i > 0 {
@@ -207,10 +188,7 @@ impl Repr<'_> {
         }
         self.out.push('(');
         crate::float_repr::write_float(self.out, re, false);
-        if !(im < 0.0
-            || (im == 0.0 && im.is_sign_negative())
-            || im.is_nan() && im.is_sign_negative())
-        {
+        if !(im < 0.0 || (im == 0.0 && im.is_sign_negative()) || im.is_nan() && im.is_sign_negative()) {
             self.out.push('+');
         }
         crate::float_repr::write_float(self.out, im, false);
@@ -235,9 +213,9 @@ impl Repr<'_> {
             }
             Constructor::Reduce { callable, args } => {
                 let reconstructor = o.class().is_some()
-                    && callable.as_global().is_some_and(|g| {
-                        g.is("copyreg", "_reconstructor") || g.is("copyreg", "__newobj__")
-                    });
+                    && callable
+                        .as_global()
+                        .is_some_and(|g| g.is("copyreg", "_reconstructor") || g.is("copyreg", "__newobj__"));
                 if reconstructor {
                     write!(self.out, "{}(", o.class().unwrap()).unwrap();
                 } else {
@@ -302,11 +280,7 @@ impl Repr<'_> {
         for update in o.updates() {
             if let Update::Build(state) = update {
                 let attrs = match state {
-                    Value::Dict(d)
-                        if d.iter().all(|(k, _)| k.as_str().is_some_and(is_identifier)) =>
-                    {
-                        Some(d)
-                    }
+                    Value::Dict(d) if d.iter().all(|(k, _)| k.as_str().is_some_and(is_identifier)) => Some(d),
                     _ => None,
                 };
                 match attrs {
@@ -346,8 +320,7 @@ impl Repr<'_> {
 
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_')
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
 fn is_printable(cp: u32) -> bool {
@@ -367,11 +340,7 @@ fn is_printable(cp: u32) -> bool {
 /// Appends Python's `repr()` of a `str`.
 pub(crate) fn push_str_repr(out: &mut String, s: &Str<'_>) {
     let bytes = s.as_surrogatepass();
-    let quote = if bytes.contains(&b'\'') && !bytes.contains(&b'"') {
-        '"'
-    } else {
-        '\''
-    };
+    let quote = if bytes.contains(&b'\'') && !bytes.contains(&b'"') { '"' } else { '\'' };
     out.push(quote);
     for cp in s.code_points() {
         match cp {
@@ -384,12 +353,8 @@ pub(crate) fn push_str_repr(out: &mut String, s: &Str<'_>) {
                 out.push(quote);
             }
             0x20..=0x7e => out.push(cp as u8 as char),
-            _ if cp < 0x7f || (cp < 0x100 && !is_printable(cp)) => {
-                write!(out, "\\x{cp:02x}").unwrap()
-            }
-            _ if is_printable(cp) => {
-                out.push(char::from_u32(cp).expect("printable code points are chars"))
-            }
+            _ if cp < 0x7f || (cp < 0x100 && !is_printable(cp)) => write!(out, "\\x{cp:02x}").unwrap(),
+            _ if is_printable(cp) => out.push(char::from_u32(cp).expect("printable code points are chars")),
             _ if cp < 0x10000 => write!(out, "\\u{cp:04x}").unwrap(),
             _ => write!(out, "\\U{cp:08x}").unwrap(),
         }
@@ -399,11 +364,7 @@ pub(crate) fn push_str_repr(out: &mut String, s: &Str<'_>) {
 
 /// Appends Python's `repr()` of a `bytes`.
 pub(crate) fn push_bytes_repr(out: &mut String, bytes: &[u8]) {
-    let quote = if bytes.contains(&b'\'') && !bytes.contains(&b'"') {
-        b'"'
-    } else {
-        b'\''
-    };
+    let quote = if bytes.contains(&b'\'') && !bytes.contains(&b'"') { b'"' } else { b'\'' };
     out.push('b');
     out.push(quote as char);
     for &b in bytes {

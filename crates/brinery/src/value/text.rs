@@ -45,11 +45,7 @@ pub struct InvalidText {
 
 impl fmt::Display for InvalidText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid UTF-8 at byte {} of the string",
-            self.valid_up_to
-        )
+        write!(f, "invalid UTF-8 at byte {} of the string", self.valid_up_to)
     }
 }
 
@@ -62,11 +58,7 @@ impl<'a> Str<'a> {
             Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
             Cow::Owned(s) => Cow::Owned(s.into_bytes()),
         };
-        Str(Arc::new(StrData {
-            bytes,
-            utf8: true,
-            interned: false,
-        }))
+        Str(Arc::new(StrData { bytes, utf8: true, interned: false }))
     }
 
     /// Wraps UTF-8 that may contain lone surrogates encoded as three bytes
@@ -80,11 +72,7 @@ impl<'a> Str<'a> {
                 false
             }
         };
-        Ok(Str(Arc::new(StrData {
-            bytes,
-            utf8,
-            interned: false,
-        })))
+        Ok(Str(Arc::new(StrData { bytes, utf8, interned: false })))
     }
 
     /// Builds a string from Unicode code points (surrogates allowed).
@@ -97,11 +85,7 @@ impl<'a> Str<'a> {
                 utf8 = false;
             }
         }
-        Str(Arc::new(StrData {
-            bytes: Cow::Owned(out),
-            utf8,
-            interned: false,
-        }))
+        Str(Arc::new(StrData { bytes: Cow::Owned(out), utf8, interned: false }))
     }
 
     /// The text, if it holds no lone surrogates.
@@ -119,11 +103,7 @@ impl<'a> Str<'a> {
     pub fn to_string_lossy(&self) -> Cow<'_, str> {
         match self.as_str() {
             Some(s) => Cow::Borrowed(s),
-            None => Cow::Owned(
-                self.code_points()
-                    .map(|c| char::from_u32(c).unwrap_or('\u{FFFD}'))
-                    .collect(),
-            ),
+            None => Cow::Owned(self.code_points().map(|c| char::from_u32(c).unwrap_or('\u{FFFD}')).collect()),
         }
     }
 
@@ -141,10 +121,7 @@ impl<'a> Str<'a> {
 
     /// The code points, lone surrogates included.
     pub fn code_points(&self) -> CodePoints<'_> {
-        CodePoints {
-            bytes: &self.0.bytes,
-            pos: 0,
-        }
+        CodePoints { bytes: &self.0.bytes, pos: 0 }
     }
 
     /// Length in code points (Python's `len(s)`).
@@ -176,11 +153,7 @@ impl<'a> Str<'a> {
 
     /// A new string object with the same text, marked as interned.
     pub(crate) fn interned_copy(&self) -> Str<'a> {
-        Str(Arc::new(StrData {
-            bytes: self.0.bytes.clone(),
-            utf8: self.0.utf8,
-            interned: true,
-        }))
+        Str(Arc::new(StrData { bytes: self.0.bytes.clone(), utf8: self.0.utf8, interned: true }))
     }
 
     /// Whether the loader interned this string (see [`Str::interned_copy`]).
@@ -222,11 +195,9 @@ pub(crate) fn push_code_point(out: &mut Vec<u8>, cp: u32) {
     match cp {
         0..=0x7f => out.push(cp as u8),
         0x80..=0x7ff => out.extend_from_slice(&[0xc0 | (cp >> 6) as u8, 0x80 | (cp & 0x3f) as u8]),
-        0x800..=0xffff => out.extend_from_slice(&[
-            0xe0 | (cp >> 12) as u8,
-            0x80 | ((cp >> 6) & 0x3f) as u8,
-            0x80 | (cp & 0x3f) as u8,
-        ]),
+        0x800..=0xffff => {
+            out.extend_from_slice(&[0xe0 | (cp >> 12) as u8, 0x80 | ((cp >> 6) & 0x3f) as u8, 0x80 | (cp & 0x3f) as u8])
+        }
         _ => out.extend_from_slice(&[
             0xf0 | (cp >> 18) as u8,
             0x80 | ((cp >> 12) & 0x3f) as u8,
@@ -255,10 +226,7 @@ impl Iterator for CodePoints<'_> {
         } else if first < 0xe0 {
             (((first & 0x1f) << 6) | (b[i + 1] as u32 & 0x3f), 2)
         } else if first < 0xf0 {
-            (
-                ((first & 0x0f) << 12) | ((b[i + 1] as u32 & 0x3f) << 6) | (b[i + 2] as u32 & 0x3f),
-                3,
-            )
+            (((first & 0x0f) << 12) | ((b[i + 1] as u32 & 0x3f) << 6) | (b[i + 2] as u32 & 0x3f), 3)
         } else {
             (
                 ((first & 0x07) << 18)

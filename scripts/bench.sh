@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make bench`: pickle benchmarks in one go.
+#
+#  1. benches/make_datasets.py pickles the JSON benchmark documents
+#     (../shared/data/json-benchmark) and pyperformance's bm_pickle objects
+#     with CPython at protocols 2 and 5, into $TARGET/bench-data;
+#  2. criterion times brinery (decode and encode) and serde-pickle (decode)
+#     on those bytes (crates/brinery/benches/pickle.rs);
+#  3. benches/compare.py times CPython's pickle.loads/dumps on the same bytes
+#     and writes the table with ratios to $TARGET/bench-results.md.
+#
+# Extra arguments go to criterion, e.g. `scripts/bench.sh twitter` to run
+# only the benchmarks whose id contains "twitter".
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+DATA="$TARGET/bench-data"
+PYTHON="${PYTHON:-python3}"
+
+echo "==> datasets: $DATA"
+"$PYTHON" benches/make_datasets.py "$DATA"
+
+echo "==> criterion: cargo bench -p brinery --bench pickle"
+BRINERY_BENCH_DATA="$DATA" cargo bench -p brinery --bench pickle -- "$@"
+
+echo "==> CPython and ratios"
+"$PYTHON" benches/compare.py \
+    --data "$DATA" \
+    --criterion "$TARGET/criterion" \
+    --markdown "$TARGET/bench-results.md" \
+    --json "$TARGET/bench-results.json"
