@@ -23,12 +23,14 @@ struct Inner {
 }
 
 /// What went wrong.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The input was empty.
+    #[error("ran out of input: the pickle is empty")]
     Empty,
     /// The input ended in the middle of a pickle.
+    #[error("pickle data was truncated: {what} needs {needed} more byte(s), {available} available")]
     Truncated {
         /// What was being read.
         what: &'static str,
@@ -38,10 +40,13 @@ pub enum ErrorKind {
         available: u64,
     },
     /// A byte that is no opcode.
+    #[error("invalid load key, {:?}", *.0 as char)]
     UnknownOpcode(u8),
     /// PROTO with a protocol newer than 5.
+    #[error("unsupported pickle protocol: {0}")]
     UnsupportedProtocol(u8),
     /// An opcode needed more stack items than there were.
+    #[error("unpickling stack underflow: needs {needed} item(s), {available} available")]
     StackUnderflow {
         /// Items needed.
         needed: usize,
@@ -49,14 +54,19 @@ pub enum ErrorKind {
         available: usize,
     },
     /// An opcode needed a MARK and there was none.
+    #[error("could not find MARK")]
     NoMark,
     /// A MARK was found where an object was needed.
+    #[error("unexpected MARK where an object was expected")]
     UnexpectedMark,
     /// GET of a memo index that was never PUT.
+    #[error("memo value not found at index {0}")]
     MemoMiss(u64),
     /// An inline argument could not be decoded.
+    #[error("bad argument: {0}")]
     BadArgument(String),
     /// An operand had the wrong type (e.g. APPEND onto an int).
+    #[error("expected {expected}, found {found}")]
     WrongType {
         /// What the opcode needed.
         expected: &'static str,
@@ -64,8 +74,10 @@ pub enum ErrorKind {
         found: &'static str,
     },
     /// A dict key or set item that Python cannot hash.
+    #[error("unhashable type: '{0}'")]
     Unhashable(&'static str),
     /// A configured limit was exceeded.
+    #[error("limit exceeded: {limit} is {max}, this pickle needs {value}")]
     LimitExceeded {
         /// Which limit (the [`Limits`](super::Limits) field name).
         limit: &'static str,
@@ -75,18 +87,25 @@ pub enum ErrorKind {
         value: u64,
     },
     /// Bytes after the STOP opcode, with [`trailing_data`](super::LoadOptions::trailing_data) set to reject.
+    #[error("{0} byte(s) of trailing data after STOP")]
     TrailingData(u64),
     /// The stream names an extension code that is not registered.
+    #[error("unregistered extension code {0}")]
     UnregisteredExtension(i64),
     /// NEXT_BUFFER with no buffer left to take.
+    #[error("not enough out-of-band buffers for NEXT_BUFFER")]
     MissingBuffer,
     /// The persistent-load hook failed.
+    #[error("persistent load failed: {0}")]
     PersistentLoad(String),
     /// Text that cannot be decoded with the requested encoding.
+    #[error("cannot decode: {0}")]
     Decode(String),
     /// A value that cannot be pickled (at this protocol).
+    #[error("cannot pickle: {0}")]
     Unpicklable(String),
     /// Reading or writing failed.
+    #[error("I/O error: {0}")]
     Io(std::io::Error),
 }
 
@@ -127,38 +146,6 @@ impl Error {
     /// The opcode that failed, when known.
     pub fn opcode(&self) -> Option<Opcode> {
         self.0.opcode
-    }
-}
-
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ErrorKind::Empty => write!(f, "ran out of input: the pickle is empty"),
-            ErrorKind::Truncated { what, needed, available } => {
-                write!(f, "pickle data was truncated: {what} needs {needed} more byte(s), {available} available")
-            }
-            ErrorKind::UnknownOpcode(b) => write!(f, "invalid load key, {:?}", *b as char),
-            ErrorKind::UnsupportedProtocol(p) => write!(f, "unsupported pickle protocol: {p}"),
-            ErrorKind::StackUnderflow { needed, available } => {
-                write!(f, "unpickling stack underflow: needs {needed} item(s), {available} available")
-            }
-            ErrorKind::NoMark => write!(f, "could not find MARK"),
-            ErrorKind::UnexpectedMark => write!(f, "unexpected MARK where an object was expected"),
-            ErrorKind::MemoMiss(i) => write!(f, "memo value not found at index {i}"),
-            ErrorKind::BadArgument(msg) => write!(f, "bad argument: {msg}"),
-            ErrorKind::WrongType { expected, found } => write!(f, "expected {expected}, found {found}"),
-            ErrorKind::Unhashable(t) => write!(f, "unhashable type: '{t}'"),
-            ErrorKind::LimitExceeded { limit, max, value } => {
-                write!(f, "limit exceeded: {limit} is {max}, this pickle needs {value}")
-            }
-            ErrorKind::TrailingData(n) => write!(f, "{n} byte(s) of trailing data after STOP"),
-            ErrorKind::UnregisteredExtension(code) => write!(f, "unregistered extension code {code}"),
-            ErrorKind::MissingBuffer => write!(f, "not enough out-of-band buffers for NEXT_BUFFER"),
-            ErrorKind::PersistentLoad(msg) => write!(f, "persistent load failed: {msg}"),
-            ErrorKind::Decode(msg) => write!(f, "cannot decode: {msg}"),
-            ErrorKind::Unpicklable(msg) => write!(f, "cannot pickle: {msg}"),
-            ErrorKind::Io(e) => write!(f, "I/O error: {e}"),
-        }
     }
 }
 
