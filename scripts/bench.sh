@@ -23,11 +23,14 @@ echo "==> datasets: $DATA"
 "$PYTHON" benches/make_datasets.py "$DATA"
 
 echo "==> criterion: cargo bench -p brinery --bench pickle"
+# Results criterion writes from now on are this run's; older ones are stale.
+STARTED="$(date +%s)"
 BRINERY_BENCH_DATA="$DATA" cargo bench -p brinery --bench pickle -- "$@"
 
 echo "==> CPython and ratios"
 "$PYTHON" benches/compare.py \
     --data "$DATA" \
     --criterion "$TARGET/criterion" \
+    --since "$STARTED" \
     --markdown "$TARGET/bench-results.md" \
     --json "$TARGET/bench-results.json"

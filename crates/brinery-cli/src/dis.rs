@@ -17,7 +17,7 @@
 
 use crate::{read_input, BadInput};
 use anyhow::Result;
-use brinery::opcodes::{ArgKind, OpcodeInfo, StackKind};
+use brinery::opcodes::{ArgKind, Opcode, OpcodeInfo, StackKind};
 use brinery::pickle::{self, Arg, Op};
 use brinery::{Int, Str, Value};
 use clap::Args;
@@ -29,11 +29,9 @@ use std::path::{Path, PathBuf};
 /// Disassemble pickles: one line per opcode with its offset, byte, name and
 /// argument, MARK blocks indented, checking stack and memo use as it goes.
 #[derive(Args, Debug)]
-#[command(
-    after_help = "Without FILE, this help is printed (as `python -m pickletools` does).\n\
+#[command(after_help = "Without FILE, this help is printed (as `python -m pickletools` does).\n\
     Only the first pickle of each file is disassembled. Inconsistent or malformed pickles \
-    are printed up to the offending opcode, then reported with exit code 2."
-)]
+    are printed up to the offending opcode, then reported with exit code 2.")]
 pub(crate) struct DisArgs {
     /// Pickle files to disassemble; `-` reads standard input.
     #[arg(value_name = "FILE")]
@@ -45,20 +43,14 @@ pub(crate) struct DisArgs {
     #[arg(short, long)]
     memo: bool,
     /// Number of blanks by which to indent each MARK level.
-    #[arg(
-        short = 'l',
-        long,
-        value_name = "N",
-        default_value_t = 4,
-        allow_negative_numbers = true
-    )]
+    #[arg(short = 'l', long, value_name = "N", default_value_t = 4, allow_negative_numbers = true)]
     indentlevel: i64,
     /// Annotate each line with a short description of its opcode.
     #[arg(short, long)]
     annotate: bool,
     /// Header printed before each disassembly when several files are given;
     /// `{name}` stands for the file name (`<stdin>` for `-`).
-    #[arg(short, long, value_name = "TEXT", default_value = "==> {name} <==")]
+    #[arg(short, long, value_name = "TEXT", default_value = "==> {name} <==", allow_hyphen_values = true)]
     preamble: String,
 }
 
@@ -67,16 +59,31 @@ pub(crate) fn run(args: &DisArgs) -> Result<()> {
     if args.files.is_empty() {
         return print_help();
     }
-    // Like argparse's FileType, open everything before printing anything.
-    let inputs = args
+    // Like argparse, check the options and open every file before printing anything.
+    let several = args.files.len() > 1;
+    let sources = args
         .files
         .iter()
-        .map(|path| Ok((display_name(path), read_input(path)?)))
+        .map(|path| {
+            let name = display_name(path);
+            let header = several.then(|| preamble(&args.preamble, &name)).transpose()?;
+            Ok(Source { header, data: read_input(path)?, name })
+        })
         .collect::<Result<Vec<_>>>()?;
     let mut out = open_output(args.output.as_deref())?;
-    let result = disassemble_files(args, &inputs, &mut out);
+    let result = disassemble_files(args, &sources, &mut out);
     out.flush()?;
     result
+}
+
+/// One file to disassemble.
+struct Source {
+    /// Its name in messages and preambles.
+    name: String,
+    /// The preamble to print before it, when there are several files.
+    header: Option<String>,
+    /// Its bytes.
+    data: Vec<u8>,
 }
 
 /// Prints the help of `brinery dis` on standard output.
@@ -100,34 +107,29 @@ fn display_name(path: &Path) -> String {
 /// Opens the output: a file, or standard output for `None` and `-`.
 fn open_output(path: Option<&Path>) -> Result<BufWriter<Box<dyn Write>>> {
     let sink: Box<dyn Write> = match path {
-        Some(path) if path.as_os_str() != "-" => Box::new(
-            File::create(path).map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?,
-        ),
+        Some(path) if path.as_os_str() != "-" => {
+            Box::new(File::create(path).map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?)
+        }
         _ => Box::new(io::stdout().lock()),
     };
     Ok(BufWriter::new(sink))
 }
 
-/// Disassembles every input in turn, with preambles when there are several.
-fn disassemble_files(
-    args: &DisArgs,
-    inputs: &[(String, Vec<u8>)],
-    out: &mut dyn Write,
-) -> Result<()> {
+/// Disassembles every file in turn, each after its preamble if it has one.
+fn disassemble_files(args: &DisArgs, sources: &[Source], out: &mut dyn Write) -> Result<()> {
     let layout = Layout::new(args.indentlevel, args.annotate);
-    let several = inputs.len() > 1;
     let mut memo = Memo::new();
-    for (name, data) in inputs {
-        if several {
-            writeln!(out, "{}", preamble(&args.preamble, name)?)?;
+    for source in sources {
+        if let Some(header) = &source.header {
+            writeln!(out, "{header}")?;
         }
-        if !(several && args.memo) {
+        if !args.memo {
             memo.clear();
         }
-        match disassemble(data, &layout, &mut memo, out) {
+        match disassemble(&source.data, &layout, &mut memo, out) {
             Ok(()) => {}
             Err(Stop::Io(e)) => return Err(e.into()),
-            Err(Stop::Bad(msg)) => return Err(BadInput(format!("{name}: {msg}")).into()),
+            Err(Stop::Bad(msg)) => return Err(BadInput(format!("{}: {msg}", source.name)).into()),
         }
     }
     Ok(())
@@ -146,9 +148,7 @@ fn preamble(template: &str, name: &str) -> Result<String> {
         } else if rest.starts_with("{{") || rest.starts_with("}}") {
             (&rest[..1], 2)
         } else {
-            anyhow::bail!(
-                "--preamble: only {{name}}, {{{{ and }}}} may use braces, in {template:?}"
-            );
+            anyhow::bail!("--preamble: only {{name}}, {{{{ and }}}} may use braces, in {template:?}");
         };
         text.push_str(piece);
         rest = &rest[len..];
@@ -173,10 +173,7 @@ impl From<io::Error> for Stop {
 
 /// A [`Stop::Bad`] naming the opcode it happened at.
 fn bad_at(op: &Op<'_>, msg: impl std::fmt::Display) -> Stop {
-    Stop::Bad(format!(
-        "{msg} (at byte {}, opcode {})",
-        op.offset, op.info.name
-    ))
+    Stop::Bad(format!("{msg} (at byte {}, opcode {})", op.offset, op.info.name))
 }
 
 /// How lines are laid out: pickletools' `indentlevel` and `annotate`.
@@ -191,10 +188,7 @@ impl Layout {
     /// The layout for `-l N` (negative counts as 0) and `-a` (column hint 30).
     fn new(indentlevel: i64, annotate: bool) -> Layout {
         let blanks = usize::try_from(indentlevel.max(0)).unwrap_or(0);
-        Layout {
-            indent: " ".repeat(blanks),
-            annotate: if annotate { 30 } else { 0 },
-        }
+        Layout { indent: " ".repeat(blanks), annotate: if annotate { 30 } else { 0 } }
     }
 }
 
@@ -203,36 +197,28 @@ type Memo = HashMap<Int, StackKind>;
 
 /// Disassembles the first pickle in `data` onto `out`, with pickletools'
 /// checks; `memo` may hold entries of earlier pickles (`-m`).
-fn disassemble(
-    data: &[u8],
-    layout: &Layout,
-    memo: &mut Memo,
-    out: &mut dyn Write,
-) -> Result<(), Stop> {
-    let mut machine = Emulation {
-        layout,
-        memo,
-        stack: Vec::new(),
-        marks: Vec::new(),
-        max_proto: -1,
-        annocol: layout.annotate,
-    };
+fn disassemble(data: &[u8], layout: &Layout, memo: &mut Memo, out: &mut dyn Write) -> Result<(), Stop> {
+    let mut machine =
+        Emulation { layout, memo, stack: Vec::new(), marks: Vec::new(), max_proto: -1, annocol: layout.annotate };
     for op in pickle::ops(data) {
-        let op = op.map_err(|e| Stop::Bad(e.to_string()))?;
+        let op = op.map_err(walk_error)?;
         machine.step(&op, out)?;
     }
-    writeln!(
-        out,
-        "highest protocol among opcodes = {}",
-        machine.max_proto
-    )?;
+    writeln!(out, "highest protocol among opcodes = {}", machine.max_proto)?;
     if !machine.stack.is_empty() {
-        return Err(Stop::Bad(format!(
-            "stack not empty after STOP: {}",
-            stack_repr(&machine.stack)
-        )));
+        return Err(Stop::Bad(format!("stack not empty after STOP: {}", stack_repr(&machine.stack))));
     }
     Ok(())
+}
+
+/// The engine's complaint about the opcode stream, phrased for a disassembler.
+fn walk_error(e: pickle::Error) -> Stop {
+    Stop::Bad(match (e.kind(), e.offset()) {
+        (pickle::ErrorKind::UnknownOpcode(byte), Some(offset)) => {
+            format!("unknown opcode {} at byte {offset}", Value::bytes(vec![*byte]))
+        }
+        _ => e.to_string(),
+    })
 }
 
 /// A stack as pickletools shows it in errors: `[any, list]`.
@@ -273,18 +259,14 @@ impl Emulation<'_> {
         let arg = python_arg(op).map_err(|msg| bad_at(op, msg))?;
         write!(out, "{:5}: ", op.offset)?;
         let info = op.info;
-        let mut line = format!(
-            "{:<4} {}{}",
-            code_repr(info.code),
-            self.layout.indent.repeat(self.marks.len()),
-            info.name
-        );
+        let mut line =
+            format!("{:<4} {}{}", code_repr(info.code), self.layout.indent.repeat(self.marks.len()), info.name);
         self.max_proto = self.max_proto.max(i32::from(info.proto));
         let mut check = self.pop_mark(info).map_err(|msg| bad_at(op, msg))?;
         self.check_memo(info, arg.as_ref(), &mut check);
         if arg.is_some() || check.note.is_some() {
             // pickletools' "mild effort to align arguments".
-            line.extend(std::iter::repeat(' ').take(10usize.saturating_sub(info.name.len())));
+            line.extend(std::iter::repeat_n(' ', 10usize.saturating_sub(info.name.len())));
             if let Some(arg) = &arg {
                 line.push(' ');
                 line.push_str(&python_repr(arg).map_err(|msg| bad_at(op, msg))?);
@@ -306,14 +288,9 @@ impl Emulation<'_> {
     /// of a mark), popping the stack down to and including that mark.
     fn pop_mark(&mut self, info: &OpcodeInfo) -> Result<Check, String> {
         let before = info.stack_before;
-        let mut check = Check {
-            note: None,
-            error: None,
-            pops: before.len(),
-            fetched: None,
-        };
+        let mut check = Check { note: None, error: None, pops: before.len(), fetched: None };
         let pops_mark = before.contains(&StackKind::Mark)
-            || (info.name == "POP" && self.stack.last() == Some(&StackKind::Mark));
+            || (info.opcode == Opcode::Pop && self.stack.last() == Some(&StackKind::Mark));
         if !pops_mark {
             return Ok(check);
         }
@@ -329,10 +306,7 @@ impl Emulation<'_> {
             return Err("IndexError: list index out of range".to_string());
         };
         self.stack.truncate(i);
-        check.pops = before
-            .iter()
-            .position(|kind| *kind == StackKind::Mark)
-            .unwrap_or(0);
+        check.pops = before.iter().position(|kind| *kind == StackKind::Mark).unwrap_or(0);
         Ok(check)
     }
 
@@ -340,8 +314,8 @@ impl Emulation<'_> {
     /// mark, GETs must find their entry.
     fn check_memo(&mut self, info: &OpcodeInfo, arg: Option<&Value<'_>>, check: &mut Check) {
         let arg_repr = || arg.map_or_else(|| "None".to_string(), Value::to_string);
-        match info.name {
-            "PUT" | "BINPUT" | "LONG_BINPUT" | "MEMOIZE" => {
+        match info.opcode {
+            Opcode::Put | Opcode::BinPut | Opcode::LongBinPut | Opcode::Memoize => {
                 let index = match arg {
                     Some(arg) => memo_index(arg),
                     None => {
@@ -353,29 +327,19 @@ impl Emulation<'_> {
                     check.error = Some(format!("memo key {} already defined", arg_repr()));
                 } else {
                     match self.stack.last() {
-                        None => {
-                            check.error =
-                                Some("stack is empty -- can't store into memo".to_string())
-                        }
-                        Some(StackKind::Mark) => {
-                            check.error = Some("can't store markobject in the memo".to_string())
-                        }
+                        None => check.error = Some("stack is empty -- can't store into memo".to_string()),
+                        Some(StackKind::Mark) => check.error = Some("can't store markobject in the memo".to_string()),
                         Some(&top) => {
                             self.memo.insert(index, top);
                         }
                     }
                 }
             }
-            "GET" | "BINGET" | "LONG_BINGET" => {
+            Opcode::Get | Opcode::BinGet | Opcode::LongBinGet => {
                 let found = arg.and_then(|arg| self.memo.get(&memo_index(arg)));
                 match found {
                     Some(&kind) => check.fetched = Some(kind),
-                    None => {
-                        check.error = Some(format!(
-                            "memo key {} has never been stored into",
-                            arg_repr()
-                        ))
-                    }
+                    None => check.error = Some(format!("memo key {} has never been stored into", arg_repr())),
                 }
             }
             _ => {}
@@ -400,10 +364,7 @@ impl Emulation<'_> {
     fn apply(&mut self, op: &Op<'_>, check: &Check) -> Result<(), String> {
         let have = self.stack.len();
         if have < check.pops {
-            return Err(format!(
-                "tries to pop {} items from stack with only {have} items",
-                check.pops
-            ));
+            return Err(format!("tries to pop {} items from stack with only {have} items", check.pops));
         }
         self.stack.truncate(have - check.pops);
         let after = op.info.stack_after;
@@ -422,7 +383,7 @@ impl Emulation<'_> {
 fn pad_to(line: &mut String, width: usize) {
     let len = line.chars().count();
     if width > len {
-        line.extend(std::iter::repeat(' ').take(width - len));
+        line.extend(std::iter::repeat_n(' ', width - len));
     }
 }
 
@@ -433,12 +394,13 @@ fn code_repr(code: u8) -> String {
     repr[1..repr.len() - 1].to_string()
 }
 
-/// The memo index an int (or bool) argument names.
+/// The memo index an int (or bool) argument names; memo opcodes have no
+/// other kind of argument.
 fn memo_index(arg: &Value<'_>) -> Int {
     match arg {
         Value::Int(i) => i.clone(),
         Value::Bool(b) => Int::from(i64::from(*b)),
-        _ => Int::from(-1),
+        other => unreachable!("memo opcodes take int arguments, not {other}"),
     }
 }
 
@@ -482,22 +444,17 @@ fn python_arg<'a>(op: &Op<'a>) -> Result<Option<Value<'a>>, String> {
         (K::String1 | K::String4, Arg::Data(data)) => Value::Str(latin1(data)),
         (K::Bytes1 | K::Bytes4 | K::Bytes8, Arg::Data(data)) => Value::bytes(data.clone()),
         (K::ByteArray8, Arg::Data(data)) => Value::bytearray(data.clone()),
-        (K::UnicodeString1 | K::UnicodeString4 | K::UnicodeString8, Arg::Data(data)) => Value::Str(
-            Str::from_surrogatepass(data.clone())
-                .map_err(|e| format!("'utf-8' codec can't decode: {e}"))?,
-        ),
+        (K::UnicodeString1 | K::UnicodeString4 | K::UnicodeString8, Arg::Data(data)) => {
+            Value::Str(Str::from_surrogatepass(data.clone()).map_err(|e| format!("'utf-8' codec can't decode: {e}"))?)
+        }
         (K::StringNl, Arg::Line(line)) => Value::from(escaped_ascii(strip_quotes(line)?)?),
         (K::StringNlNoescape, Arg::Line(line)) => Value::from(escaped_ascii(line)?),
-        (K::StringNlNoescapePair, Arg::Pair(module, name)) => Value::from(format!(
-            "{} {}",
-            escaped_ascii(module)?,
-            escaped_ascii(name)?
-        )),
+        (K::StringNlNoescapePair, Arg::Pair(module, name)) => {
+            Value::from(format!("{} {}", escaped_ascii(module)?, escaped_ascii(name)?))
+        }
         (K::UnicodeStringNl, Arg::Line(line)) => Value::Str(raw_unicode_escape(line)?),
         (K::DecimalNlShort, Arg::Line(line)) => decimal_short(line)?,
-        (K::DecimalNlLong, Arg::Line(line)) => {
-            Value::Int(python_int(line.strip_suffix(b"L").unwrap_or(line))?)
-        }
+        (K::DecimalNlLong, Arg::Line(line)) => Value::Int(python_int(line.strip_suffix(b"L").unwrap_or(line))?),
         (K::FloatNl, Arg::Line(line)) => Value::from(python_float(line)?),
         (kind, arg) => return Err(format!("unexpected {} argument {arg:?}", kind.name())),
     };
@@ -516,7 +473,7 @@ fn strip_quotes(line: &[u8]) -> Result<&[u8], String> {
         if line.first() == Some(&quote) {
             if line.last() != Some(&quote) {
                 return Err(format!(
-                    "strinq quote {} not found at both ends of {}",
+                    "string quote {} not found at both ends of {}",
                     Value::bytes(&[quote][..]),
                     Value::bytes(line)
                 ));
@@ -564,14 +521,8 @@ fn escape_decode(text: &[u8]) -> Result<Vec<u8>, String> {
             b'v' => out.push(0x0b),
             b'a' => out.push(0x07),
             b'0'..=b'7' => {
-                let digits = text[i..]
-                    .iter()
-                    .take(2)
-                    .take_while(|d| (b'0'..=b'7').contains(d))
-                    .count();
-                let value = text[i - 1..i + digits]
-                    .iter()
-                    .fold(0u32, |acc, d| acc * 8 + u32::from(d - b'0'));
+                let digits = text[i..].iter().take(2).take_while(|d| (b'0'..=b'7').contains(d)).count();
+                let value = text[i - 1..i + digits].iter().fold(0u32, |acc, d| acc * 8 + u32::from(d - b'0'));
                 out.push(value as u8);
                 i += digits;
             }
@@ -590,9 +541,7 @@ fn escape_decode(text: &[u8]) -> Result<Vec<u8>, String> {
 
 /// The value of a run of hex digits (at most 8), or `None` if one is not a hex digit.
 fn hex_value(digits: &[u8]) -> Option<u32> {
-    digits
-        .iter()
-        .try_fold(0u32, |acc, &d| Some(acc << 4 | char::from(d).to_digit(16)?))
+    digits.iter().try_fold(0u32, |acc, &d| Some(acc << 4 | char::from(d).to_digit(16)?))
 }
 
 /// `str(text, 'raw-unicode-escape')`: bytes are latin-1 characters, and
@@ -607,7 +556,7 @@ fn raw_unicode_escape(text: &[u8]) -> Result<Str<'static>, String> {
             continue;
         }
         let run = text[i..].iter().take_while(|&&b| b == b'\\').count();
-        points.extend(std::iter::repeat(u32::from(b'\\')).take(run));
+        points.extend(std::iter::repeat_n(u32::from(b'\\'), run));
         i += run;
         let width = match text.get(i) {
             Some(b'u') if run % 2 == 1 => 4,
@@ -615,19 +564,11 @@ fn raw_unicode_escape(text: &[u8]) -> Result<Str<'static>, String> {
             _ => continue,
         };
         points.pop(); // the escaping backslash
-        let hex = text
-            .get(i + 1..i + 1 + width)
-            .and_then(hex_value)
-            .ok_or_else(|| {
-                format!(
-                    "'rawunicodeescape' codec can't decode: truncated \\{}XXXX escape",
-                    text[i] as char
-                )
-            })?;
+        let hex = text.get(i + 1..i + 1 + width).and_then(hex_value).ok_or_else(|| {
+            format!("'rawunicodeescape' codec can't decode: truncated \\{}XXXX escape", text[i] as char)
+        })?;
         if hex > 0x10FFFF {
-            return Err(
-                "'rawunicodeescape' codec can't decode: \\Uxxxxxxxx out of range".to_string(),
-            );
+            return Err("'rawunicodeescape' codec can't decode: \\Uxxxxxxxx out of range".to_string());
         }
         points.push(hex);
         i += 1 + width;
@@ -652,36 +593,22 @@ fn is_py_space(b: &u8) -> bool {
 
 /// `text` without leading and trailing ASCII whitespace.
 fn trim_py_space(text: &[u8]) -> &[u8] {
-    let start = text
-        .iter()
-        .position(|b| !is_py_space(b))
-        .unwrap_or(text.len());
-    let end = text
-        .iter()
-        .rposition(|b| !is_py_space(b))
-        .map_or(start, |i| i + 1);
+    let start = text.iter().position(|b| !is_py_space(b)).unwrap_or(text.len());
+    let end = text.iter().rposition(|b| !is_py_space(b)).map_or(start, |i| i + 1);
     &text[start..end]
 }
 
 /// Whether every `_` in `text` sits between two ASCII digits (PEP 515).
 fn underscores_ok(text: &[u8]) -> bool {
     text.iter().enumerate().all(|(i, &b)| {
-        b != b'_'
-            || (i > 0
-                && text[i - 1].is_ascii_digit()
-                && text.get(i + 1).is_some_and(u8::is_ascii_digit))
+        b != b'_' || (i > 0 && text[i - 1].is_ascii_digit() && text.get(i + 1).is_some_and(u8::is_ascii_digit))
     })
 }
 
 /// Python's `int(text)` for bytes: base 10, surrounding whitespace, a sign,
 /// single underscores between digits, at most 4300 digits.
 fn python_int(text: &[u8]) -> Result<Int, String> {
-    let invalid = || {
-        format!(
-            "invalid literal for int() with base 10: {}",
-            Value::bytes(text)
-        )
-    };
+    let invalid = || format!("invalid literal for int() with base 10: {}", Value::bytes(text));
     let body = trim_py_space(text);
     let (negative, digits) = match body.first() {
         Some(b'-') => (true, &body[1..]),
@@ -694,11 +621,7 @@ fn python_int(text: &[u8]) -> Result<Int, String> {
     if !well_formed {
         return Err(invalid());
     }
-    let mut plain: String = digits
-        .iter()
-        .filter(|&&b| b != b'_')
-        .map(|&b| char::from(b))
-        .collect();
+    let mut plain: String = digits.iter().filter(|&&b| b != b'_').map(|&b| char::from(b)).collect();
     if plain.len() > MAX_STR_DIGITS {
         return Err(format!(
             "Exceeds the limit ({MAX_STR_DIGITS} digits) for integer string conversion: value has {} digits; \
@@ -719,11 +642,7 @@ fn python_float(text: &[u8]) -> Result<f64, String> {
     if !underscores_ok(text) {
         return Err(invalid());
     }
-    let plain: Vec<u8> = trim_py_space(text)
-        .iter()
-        .copied()
-        .filter(|&b| b != b'_')
-        .collect();
+    let plain: Vec<u8> = trim_py_space(text).iter().copied().filter(|&b| b != b'_').collect();
     let literal = std::str::from_utf8(&plain).map_err(|_| invalid())?;
     if !is_float_literal(literal) {
         return Err(invalid());
@@ -736,10 +655,7 @@ fn python_float(text: &[u8]) -> Result<f64, String> {
 /// signed `inf`, `infinity` or `nan` in any case.
 fn is_float_literal(text: &str) -> bool {
     let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
-    if ["inf", "infinity", "nan"]
-        .iter()
-        .any(|word| unsigned.eq_ignore_ascii_case(word))
-    {
+    if ["inf", "infinity", "nan"].iter().any(|word| unsigned.eq_ignore_ascii_case(word)) {
         return true;
     }
     let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
@@ -748,9 +664,7 @@ fn is_float_literal(text: &str) -> bool {
     };
     let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    let mantissa_ok = all_digits(int_part)
-        && all_digits(frac_part)
-        && !(int_part.is_empty() && frac_part.is_empty());
+    let mantissa_ok = all_digits(int_part) && all_digits(frac_part) && !(int_part.is_empty() && frac_part.is_empty());
     let exponent_ok = exponent.is_none_or(|e| {
         let e = e.strip_prefix(['+', '-']).unwrap_or(e);
         !e.is_empty() && all_digits(e)
@@ -767,21 +681,8 @@ mod tests {
         let ok = |s: &[u8]| python_int(s).map(|i| i.to_string());
         assert_eq!(ok(b" -1_000 "), Ok("-1000".to_string()));
         assert_eq!(ok(b"007"), Ok("7".to_string()));
-        assert_eq!(
-            ok(b"123456789012345678901234567890"),
-            Ok("123456789012345678901234567890".to_string())
-        );
-        for bad in [
-            &b""[..],
-            b"-",
-            b"_1",
-            b"1_",
-            b"1__0",
-            b"- 1",
-            b"0x10",
-            b"1.0",
-            b"1\x00",
-        ] {
+        assert_eq!(ok(b"123456789012345678901234567890"), Ok("123456789012345678901234567890".to_string()));
+        for bad in [&b""[..], b"-", b"_1", b"1_", b"1__0", b"- 1", b"0x10", b"1.0", b"1\x00"] {
             assert!(python_int(bad).is_err(), "{bad:?}");
         }
         assert!(python_int(&b"1".repeat(4301)).is_err());
@@ -795,29 +696,14 @@ mod tests {
         assert_eq!(python_float(b".5"), Ok(0.5));
         assert_eq!(python_float(b"5."), Ok(5.0));
         assert!(python_float(b"nan").unwrap().is_nan());
-        for bad in [
-            &b""[..],
-            b" ",
-            b".",
-            b"e5",
-            b"1e",
-            b"1_.5",
-            b"_1",
-            b"1__0",
-            b"0x1p3",
-            b"in",
-            b"1\x00",
-        ] {
+        for bad in [&b""[..], b" ", b".", b"e5", b"1e", b"1_.5", b"_1", b"1__0", b"0x1p3", b"in", b"1\x00"] {
             assert!(python_float(bad).is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn escapes_are_undone_like_escape_decode() {
-        assert_eq!(
-            escape_decode(br"a\n\\b\x41\101\777\q\'"),
-            Ok(b"a\n\\bAA\xff\\q'".to_vec())
-        );
+        assert_eq!(escape_decode(br"a\n\\b\x41\101\777\q\'"), Ok(b"a\n\\bAA\xff\\q'".to_vec()));
         assert!(escape_decode(b"abc\\").is_err());
         assert!(escape_decode(br"\x4").is_err());
         assert!(escape_decode(br"\x+1").is_err());
@@ -838,10 +724,7 @@ mod tests {
 
     #[test]
     fn preamble_fills_in_the_name() {
-        assert_eq!(
-            preamble("==> {name} <==", "a.pkl").unwrap(),
-            "==> a.pkl <=="
-        );
+        assert_eq!(preamble("==> {name} <==", "a.pkl").unwrap(), "==> a.pkl <==");
         assert_eq!(preamble("{{{name}}}", "x").unwrap(), "{x}");
         assert!(preamble("{other}", "x").is_err());
     }

@@ -69,9 +69,7 @@ impl std::error::Error for BadInput {}
 pub(crate) fn read_input(path: &PathBuf) -> Result<Vec<u8>> {
     let mut data = Vec::new();
     if path.as_os_str() == "-" {
-        std::io::stdin()
-            .read_to_end(&mut data)
-            .context("reading standard input")?;
+        std::io::stdin().read_to_end(&mut data).context("reading standard input")?;
     } else {
         data = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     }
@@ -91,34 +89,20 @@ pub(crate) fn write_output(path: &PathBuf, data: &[u8]) -> Result<()> {
 }
 
 /// Loads a pickle for a command, turning a load failure into [`BadInput`].
-pub(crate) fn load_pickle<'a>(
-    data: &'a [u8],
-    name: &str,
-    opts: &LoadOptions,
-) -> Result<brinery::Value<'a>> {
-    pickle::loads(data, opts)
-        .map_err(|e| BadInput(format!("{name}: not a valid pickle: {e}")).into())
+pub(crate) fn load_pickle<'a>(data: &'a [u8], name: &str, opts: &LoadOptions) -> Result<brinery::Value<'a>> {
+    pickle::loads(data, opts).map_err(|e| BadInput(format!("{name}: not a valid pickle: {e}")).into())
 }
 
 fn convert(args: &ConvertArgs) -> Result<()> {
     let data = read_input(&args.input)?;
     let name = args.input.display().to_string();
-    let opts = LoadOptions {
-        trailing_data: TrailingData::Reject,
-        ..Default::default()
-    };
+    let opts = LoadOptions { trailing_data: TrailingData::Reject, ..Default::default() };
     let value = match args.from {
         Format::Pickle => load_pickle(&data, &name, &opts)?,
     };
     let out = match args.to {
-        Format::Pickle => {
-            pickle::dumps(&value, &DumpOptions::protocol(args.protocol)).map_err(|e| {
-                BadInput(format!(
-                    "{name}: cannot write as pickle protocol {}: {e}",
-                    args.protocol
-                ))
-            })?
-        }
+        Format::Pickle => pickle::dumps(&value, &DumpOptions::protocol(args.protocol))
+            .map_err(|e| BadInput(format!("{name}: cannot write as pickle protocol {}: {e}", args.protocol)))?,
     };
     write_output(&args.output, &out)
 }

@@ -30,17 +30,11 @@ pub(crate) fn run(args: &ShowArgs) -> Result<()> {
     };
     let mut out = String::new();
     if args.all {
-        let load = LoadOptions {
-            trailing_data: TrailingData::Ignore,
-            ..Default::default()
-        };
+        let load = LoadOptions { trailing_data: TrailingData::Ignore, ..Default::default() };
         let mut rest = &data[..];
         while !rest.is_empty() {
             let (value, used) = brinery::pickle::loads_prefix(rest, &load).map_err(|e| {
-                crate::BadInput(format!(
-                    "{name}: not a valid pickle at byte {}: {e}",
-                    data.len() - rest.len()
-                ))
+                crate::BadInput(format!("{name}: not a valid pickle at byte {}: {e}", data.len() - rest.len()))
             })?;
             out.push_str(&value.repr_with(opts));
             out.push('\n');

@@ -43,27 +43,17 @@ pub(crate) fn write_float(out: &mut String, x: f64, add_dot_0: bool) {
         }
         return;
     }
-    // Rust's `{:e}` gives the shortest round-trip digits: "d.ddde[-]x".
-    let mut sci = String::with_capacity(32);
-    write!(sci, "{:e}", x).unwrap();
-    let (mantissa, exp) = sci.split_once('e').expect("LowerExp always has an exponent");
-    let exp: i32 = exp.parse().expect("LowerExp exponent is an integer");
-    let (negative, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => (true, m),
-        None => (false, mantissa),
-    };
-    let mut digits = [0u8; 20];
-    let mut n = 0;
-    for b in mantissa.bytes().filter(|b| b.is_ascii_digit()) {
-        digits[n] = b;
-        n += 1;
-    }
-    let digits = std::str::from_utf8(&digits[..n]).unwrap();
+    // ryu gives the shortest digits that round-trip, and among those the one
+    // nearest the exact value with ties to even — what Python's repr picks
+    // (Rust's `{:e}` breaks some 17-digit ties the other way).
+    let mut buf = ryu::Buffer::new();
+    let (digits, decpt, negative) = shortest_digits(buf.format_finite(x));
+    let n = digits.len();
+    let digits = std::str::from_utf8(&digits).expect("ASCII digits");
     if negative {
         out.push('-');
     }
-    // Python's decpt: the value is 0.DIGITS × 10^decpt.
-    let decpt = exp + 1;
+    let exp = decpt - 1;
     if !(-4 < decpt && decpt <= 16) {
         out.push_str(&digits[..1]);
         if n > 1 {
@@ -92,6 +82,29 @@ pub(crate) fn write_float(out: &mut String, x: f64, add_dot_0: bool) {
     }
 }
 
+/// Splits ryu's output (`-1.25e-7`, `123.0`, `0.001`) into significant digits
+/// (no leading or trailing zeros), Python's `decpt` (the value is
+/// 0.DIGITS × 10^decpt) and the sign.
+fn shortest_digits(text: &str) -> (Vec<u8>, i32, bool) {
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(t) => (true, t),
+        None => (false, text),
+    };
+    let (mantissa, exp) = match text.split_once('e') {
+        Some((m, e)) => (m, e.parse::<i32>().expect("ryu exponents are integers")),
+        None => (text, 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: Vec<u8> = int_part.bytes().chain(frac_part.bytes()).collect();
+    let leading = all.iter().take_while(|&&d| d == b'0').count();
+    let mut digits = all[leading..].to_vec();
+    while digits.last() == Some(&b'0') {
+        digits.pop();
+    }
+    let decpt = int_part.len() as i32 + exp - leading as i32;
+    (digits, decpt, negative)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +131,12 @@ mod tests {
             (1e100, "1e+100"),
             (f64::INFINITY, "inf"),
             (f64::NEG_INFINITY, "-inf"),
+            // 17-digit ties, where Python rounds half to even:
+            (f64::from_bits(0x3ffd006800000000), "1.8125991821289062"),
+            (1225324886541261.2, "1225324886541261.2"),
+            (3.0002212524414062, "3.0002212524414062"),
+            (0.001, "0.001"),
+            (-123.0, "-123.0"),
         ];
         for (x, want) in cases {
             assert_eq!(repr(x), want, "repr({x:e})");

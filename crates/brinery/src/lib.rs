@@ -19,6 +19,7 @@
 pub mod float_repr;
 pub mod opcodes;
 pub mod pickle;
+mod stack;
 pub mod value;
 
 pub use value::{Bytes, Int, Str, Value};

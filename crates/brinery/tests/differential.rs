@@ -10,19 +10,11 @@ use common::{corpus, cpython_unequal, Entry};
 use std::path::PathBuf;
 
 fn load_opts(dir: &std::path::Path, e: &Entry) -> LoadOptions {
-    let mut opts = LoadOptions {
-        trailing_data: TrailingData::Ignore,
-        ..Default::default()
-    };
+    let mut opts = LoadOptions { trailing_data: TrailingData::Ignore, ..Default::default() };
     if e.buffers {
         opts.buffers = Some(
             (0..e.nbuffers)
-                .map(|i| {
-                    Bytes::new(
-                        std::fs::read(dir.join(format!("{}.p{}.buf{i}", e.name, e.protocol)))
-                            .unwrap(),
-                    )
-                })
+                .map(|i| Bytes::new(std::fs::read(dir.join(format!("{}.p{}.buf{i}", e.name, e.protocol))).unwrap()))
                 .collect(),
         );
     }
@@ -41,15 +33,8 @@ fn load_all<'a>(data: &'a [u8], opts: &LoadOptions) -> Result<Vec<Value<'a>>, pi
     Ok(values)
 }
 
-fn dump_all(
-    values: &[Value<'_>],
-    protocol: u8,
-    out_of_band: bool,
-) -> Result<(Vec<u8>, Vec<Vec<u8>>), pickle::Error> {
-    let opts = DumpOptions {
-        out_of_band,
-        ..DumpOptions::protocol(protocol)
-    };
+fn dump_all(values: &[Value<'_>], protocol: u8, out_of_band: bool) -> Result<(Vec<u8>, Vec<Vec<u8>>), pickle::Error> {
+    let opts = DumpOptions { out_of_band, ..DumpOptions::protocol(protocol) };
     let mut out = Vec::new();
     let mut buffers = Vec::new();
     for v in values {
@@ -74,19 +59,13 @@ fn check(out: &mut Outcome, e: &'static Entry, what: &str, ours: &[u8], expected
         return;
     }
     if e.has_sets {
-        let mine = expected_path.with_extension(format!(
-            "{}.brinery",
-            expected_path.extension().unwrap().to_str().unwrap()
-        ));
+        let mine =
+            expected_path.with_extension(format!("{}.brinery", expected_path.extension().unwrap().to_str().unwrap()));
         std::fs::write(&mine, ours).unwrap();
         out.set_pairs.push((mine, expected_path, e));
         return;
     }
-    let at = ours
-        .iter()
-        .zip(&expected)
-        .position(|(a, b)| a != b)
-        .unwrap_or(ours.len().min(expected.len()));
+    let at = ours.iter().zip(&expected).position(|(a, b)| a != b).unwrap_or(ours.len().min(expected.len()));
     out.failures.push(format!(
         "{} p{} {what}: differs at byte {at} (ours {} bytes, CPython {})\n  ours:    {:?}\n  CPython: {:?}",
         e.name,
@@ -102,12 +81,7 @@ fn report(out: Outcome) {
     let mut failures = out.failures;
     failures.extend(cpython_unequal(&out.set_pairs));
     if !failures.is_empty() {
-        panic!(
-            "{} of {} comparisons failed:\n{}",
-            failures.len(),
-            out.checked,
-            failures.join("\n")
-        );
+        panic!("{} of {} comparisons failed:\n{}", failures.len(), out.checked, failures.join("\n"));
     }
     eprintln!("{} comparisons matched CPython", out.checked);
 }
@@ -115,44 +89,29 @@ fn report(out: Outcome) {
 #[test]
 fn redump_at_same_protocol_matches_cpython() {
     let (dir, entries) = corpus();
-    let mut out = Outcome {
-        failures: Vec::new(),
-        set_pairs: Vec::new(),
-        checked: 0,
-    };
+    let mut out = Outcome { failures: Vec::new(), set_pairs: Vec::new(), checked: 0 };
     for e in entries {
         let data = std::fs::read(e.file(dir, "pkl")).unwrap();
         let opts = load_opts(dir, e);
         let values = match load_all(&data, &opts) {
             Ok(v) => v,
             Err(err) => {
-                out.failures
-                    .push(format!("{} p{}: load failed: {err}", e.name, e.protocol));
+                out.failures.push(format!("{} p{}: load failed: {err}", e.name, e.protocol));
                 continue;
             }
         };
-        assert_eq!(
-            values.len(),
-            e.count,
-            "{} p{}: pickle count",
-            e.name,
-            e.protocol
-        );
+        assert_eq!(values.len(), e.count, "{} p{}: pickle count", e.name, e.protocol);
         match dump_all(&values, e.protocol, e.buffers) {
             Ok((bytes, buffers)) => {
                 check(&mut out, e, "redump", &bytes, e.file(dir, "redump"));
                 for (i, buf) in buffers.iter().enumerate() {
-                    let expected =
-                        std::fs::read(dir.join(format!("{}.p5.buf{i}", e.name))).unwrap();
+                    let expected = std::fs::read(dir.join(format!("{}.p5.buf{i}", e.name))).unwrap();
                     if *buf != expected {
-                        out.failures
-                            .push(format!("{}: out-of-band buffer {i} differs", e.name));
+                        out.failures.push(format!("{}: out-of-band buffer {i} differs", e.name));
                     }
                 }
             }
-            Err(err) => out
-                .failures
-                .push(format!("{} p{}: dump failed: {err}", e.name, e.protocol)),
+            Err(err) => out.failures.push(format!("{} p{}: dump failed: {err}", e.name, e.protocol)),
         }
     }
     report(out);
@@ -161,11 +120,7 @@ fn redump_at_same_protocol_matches_cpython() {
 #[test]
 fn builtin_values_convert_across_protocols_like_cpython() {
     let (dir, entries) = corpus();
-    let mut out = Outcome {
-        failures: Vec::new(),
-        set_pairs: Vec::new(),
-        checked: 0,
-    };
+    let mut out = Outcome { failures: Vec::new(), set_pairs: Vec::new(), checked: 0 };
     for e in entries.iter().filter(|e| e.builtin) {
         let data = std::fs::read(e.file(dir, "pkl")).unwrap();
         let opts = load_opts(dir, e);
@@ -177,17 +132,10 @@ fn builtin_values_convert_across_protocols_like_cpython() {
                 continue;
             }
             match dump_all(&values, q, false) {
-                Ok((bytes, _)) => check(
-                    &mut out,
-                    e,
-                    &format!("to protocol {q}"),
-                    &bytes,
-                    e.file(dir, &format!("to{q}")),
-                ),
-                Err(err) => out.failures.push(format!(
-                    "{} p{} to {q}: dump failed: {err}",
-                    e.name, e.protocol
-                )),
+                Ok((bytes, _)) => {
+                    check(&mut out, e, &format!("to protocol {q}"), &bytes, e.file(dir, &format!("to{q}")))
+                }
+                Err(err) => out.failures.push(format!("{} p{} to {q}: dump failed: {err}", e.name, e.protocol)),
             }
         }
     }
@@ -209,51 +157,27 @@ fn show_matches_python_repr_for_builtin_values() {
         let expected = String::from_utf8(std::fs::read(e.file(dir, "repr")).unwrap()).unwrap();
         checked += 1;
         if ours.trim_end() != expected.trim_end() {
-            let at = ours
-                .chars()
-                .zip(expected.chars())
-                .position(|(a, b)| a != b)
-                .unwrap_or(0);
+            let at = ours.chars().zip(expected.chars()).position(|(a, b)| a != b).unwrap_or(0);
             failures.push(format!(
                 "{} p{}: repr differs at char {at}: ours {:?} vs {:?}",
                 e.name,
                 e.protocol,
-                ours.chars()
-                    .skip(at.saturating_sub(10))
-                    .take(40)
-                    .collect::<String>(),
-                expected
-                    .chars()
-                    .skip(at.saturating_sub(10))
-                    .take(40)
-                    .collect::<String>()
+                ours.chars().skip(at.saturating_sub(10)).take(40).collect::<String>(),
+                expected.chars().skip(at.saturating_sub(10)).take(40).collect::<String>()
             ));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {checked} reprs differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {checked} reprs differ:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
 fn loading_borrows_payloads_from_the_input() {
     let (dir, entries) = corpus();
-    let e = entries
-        .iter()
-        .find(|e| e.name.starts_with("bytes_70000") && e.protocol == 5)
-        .expect("a large bytes case");
+    let e = entries.iter().find(|e| e.name.starts_with("bytes_70000") && e.protocol == 5).expect("a large bytes case");
     let data = std::fs::read(e.file(dir, "pkl")).unwrap();
     let v = pickle::loads(&data, &LoadOptions::default()).unwrap();
-    let Value::Bytes(b) = &v else {
-        panic!("expected bytes, got {}", v.type_name())
-    };
+    let Value::Bytes(b) = &v else { panic!("expected bytes, got {}", v.type_name()) };
     assert!(b.is_borrowed());
     let range = data.as_ptr_range();
-    assert!(
-        range.contains(&b.as_slice().as_ptr()),
-        "payload must point into the input"
-    );
+    assert!(range.contains(&b.as_slice().as_ptr()), "payload must point into the input");
 }

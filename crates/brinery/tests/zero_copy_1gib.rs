@@ -32,9 +32,5 @@ fn one_gib_bytes_payload_is_borrowed() {
     assert_eq!(bytes.len(), GIB);
     assert!(bytes.is_borrowed(), "the payload was copied, not borrowed");
     // Not only "borrowed" in name: it points at the payload inside the input.
-    assert_eq!(
-        bytes.as_slice().as_ptr() as usize,
-        payload_start,
-        "the bytes do not point into the input buffer"
-    );
+    assert_eq!(bytes.as_slice().as_ptr() as usize, payload_start, "the bytes do not point into the input buffer");
 }

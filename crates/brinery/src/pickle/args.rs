@@ -11,8 +11,10 @@ use std::borrow::Cow;
 pub enum Arg<'a> {
     /// The opcode has no argument.
     None,
-    /// A fixed-width integer (uint1, uint2, int4, uint4, uint8).
+    /// A fixed-width integer (uint1, uint2, int4, uint4; uint8 up to 2**63-1).
     Int(i64),
+    /// A uint8 argument of 2**63 or more (only FRAME has one).
+    BigUint(u64),
     /// A big-endian double (float8).
     Float(f64),
     /// A length-prefixed payload (longN, stringN, bytesN, bytearray8, unicodestringN).
@@ -46,9 +48,7 @@ pub(crate) fn read_arg<'a, I: Input<'a>>(info: &OpcodeInfo, input: &mut I) -> Re
         ArgKind::Uint4 => Arg::Int(u32::from_le_bytes(input.array(name)?) as i64),
         ArgKind::Uint8 => {
             let v = u64::from_le_bytes(input.array(name)?);
-            Arg::Int(i64::try_from(v).map_err(|_| {
-                Error::new(ErrorKind::BadArgument(format!("{name} argument {v} is larger than 2**63-1")))
-            })?)
+            i64::try_from(v).map_or(Arg::BigUint(v), Arg::Int)
         }
         ArgKind::Float8 => Arg::Float(f64::from_be_bytes(input.array(name)?)),
         _ => match kind.width() {

@@ -6,7 +6,7 @@
 use super::error::{Error, Result};
 use crate::opcodes::Opcode;
 use crate::value::{Int, Str};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::hash::Hash;
 
 /// Frames are committed once their payload reaches this size (CPython's `FRAME_SIZE_TARGET`).
@@ -23,12 +23,11 @@ pub(crate) const BATCH_SIZE: usize = 1000;
 pub(crate) enum MemoKey {
     /// An object with identity (its address).
     Id(usize),
-    /// A str CPython shares by value (empty, or one latin-1 character).
-    Str(Box<[u8]>),
-    /// A str the loader interned (attribute names), shared by value.
-    Interned(Box<[u8]>),
+    /// A str CPython shares by value (empty, or one latin-1 character): its
+    /// UTF-8 bytes (at most 2) and their count.
+    Str([u8; 2], u8),
     /// bytes CPython shares by value (empty, or one byte).
-    Bytes(Box<[u8]>),
+    Bytes(Option<u8>),
     /// A global, by its (Python 3) module and qualified name.
     Global(Box<[u8]>, Box<[u8]>),
     /// The `__module__` string shared by every global of one module (protocol ≥ 4).
@@ -46,15 +45,20 @@ pub(crate) struct Encoder {
     framing: bool,
     /// Where the current frame's reserved header starts, if a frame is open.
     frame_start: Option<usize>,
-    memo: HashMap<MemoKey, u32>,
+    memo: FxHashMap<MemoKey, u32>,
 }
 
 impl Encoder {
     /// An encoder for `proto`; writes PROTO right away for protocol ≥ 2.
     pub(crate) fn new(proto: u8) -> Result<Self> {
         super::options::check_protocol(proto)?;
-        let mut e =
-            Encoder { out: Vec::with_capacity(256), proto, framing: false, frame_start: None, memo: HashMap::new() };
+        let mut e = Encoder {
+            out: Vec::with_capacity(256),
+            proto,
+            framing: false,
+            frame_start: None,
+            memo: FxHashMap::default(),
+        };
         if proto >= 2 {
             e.out.push(Opcode::Proto as u8);
             e.out.push(proto);

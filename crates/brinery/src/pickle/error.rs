@@ -40,7 +40,7 @@ pub enum ErrorKind {
         available: u64,
     },
     /// A byte that is no opcode.
-    #[error("invalid load key, {:?}", *.0 as char)]
+    #[error("invalid load key, '{}'", python_byte(*.0))]
     UnknownOpcode(u8),
     /// PROTO with a protocol newer than 5.
     #[error("unsupported pickle protocol: {0}")]
@@ -61,7 +61,7 @@ pub enum ErrorKind {
     UnexpectedMark,
     /// GET of a memo index that was never PUT.
     #[error("memo value not found at index {0}")]
-    MemoMiss(u64),
+    MemoMiss(i64),
     /// An inline argument could not be decoded.
     #[error("bad argument: {0}")]
     BadArgument(String),
@@ -178,6 +178,15 @@ impl std::error::Error for Error {
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Error {
         Error::new(ErrorKind::Io(e))
+    }
+}
+
+/// A byte as CPython's "invalid load key" message shows it: printable ASCII
+/// as itself (except quote and backslash), anything else as `\xNN`.
+fn python_byte(b: u8) -> String {
+    match b {
+        0x20..=0x7e if b != b'\'' && b != b'\\' => (b as char).to_string(),
+        _ => format!("\\x{b:02x}"),
     }
 }
 

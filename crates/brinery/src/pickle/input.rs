@@ -98,37 +98,58 @@ impl<'a> Input<'a> for SliceInput<'a> {
 }
 
 /// Reads from a buffered reader, consuming exactly what the pickle occupies.
+///
+/// A FRAME's contents are read in full when the FRAME opcode is met (so a
+/// short frame fails there, as in CPython) and served from `frame` until used
+/// up; everything else comes straight from the reader's buffer.
 pub(crate) struct ReaderInput<R> {
     reader: R,
     pos: u64,
+    frame: Vec<u8>,
+    frame_pos: usize,
 }
 
 impl<R: BufRead> ReaderInput<R> {
     pub(crate) fn new(reader: R) -> Self {
-        ReaderInput { reader, pos: 0 }
+        ReaderInput { reader, pos: 0, frame: Vec::new(), frame_pos: 0 }
     }
 
-    /// Fills `out` completely or reports how much was there.
-    fn fill(&mut self, out: &mut [u8], what: &'static str) -> Result<()> {
-        let mut done = 0;
-        while done < out.len() {
-            let buf = self.reader.fill_buf()?;
-            if buf.is_empty() {
-                return Err(truncated(what, (out.len() - done) as u64, 0, self.pos + done as u64));
-            }
-            let n = buf.len().min(out.len() - done);
-            out[done..done + n].copy_from_slice(&buf[..n]);
-            self.reader.consume(n);
-            done += n;
+    /// The next available bytes: the rest of the current frame, or the reader's buffer.
+    fn available(&mut self) -> std::io::Result<&[u8]> {
+        if self.frame_pos < self.frame.len() {
+            Ok(&self.frame[self.frame_pos..])
+        } else {
+            self.reader.fill_buf()
         }
-        self.pos += out.len() as u64;
+    }
+
+    /// Marks `n` bytes of [`available`](Self::available) as read.
+    fn consume(&mut self, n: usize) {
+        if self.frame_pos < self.frame.len() {
+            self.frame_pos += n;
+        } else {
+            self.reader.consume(n);
+        }
+        self.pos += n as u64;
+    }
+
+    /// Appends exactly `n` bytes to `out`, growing it only as bytes arrive, so
+    /// a length field larger than the input costs no more than the input.
+    fn read_into(&mut self, out: &mut Vec<u8>, n: u64, what: &'static str) -> Result<()> {
+        let mut left = n;
+        while left > 0 {
+            let buf = self.available()?;
+            if buf.is_empty() {
+                return Err(truncated(what, n, n - left, self.pos));
+            }
+            let take = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            out.extend_from_slice(&buf[..take]);
+            self.consume(take);
+            left -= take as u64;
+        }
         Ok(())
     }
 }
-
-/// Payloads are read in chunks of at most this size, so a length field that
-/// promises more than the input holds cannot make us allocate it up front.
-const CHUNK: u64 = 1 << 20;
 
 impl<'a, R: BufRead> Input<'a> for ReaderInput<R> {
     fn offset(&self) -> u64 {
@@ -136,11 +157,9 @@ impl<'a, R: BufRead> Input<'a> for ReaderInput<R> {
     }
 
     fn next_byte(&mut self) -> Result<Option<u8>> {
-        let buf = self.reader.fill_buf()?;
-        match buf.first().copied() {
+        match self.available()?.first().copied() {
             Some(b) => {
-                self.reader.consume(1);
-                self.pos += 1;
+                self.consume(1);
                 Ok(Some(b))
             }
             None => Ok(None),
@@ -148,41 +167,58 @@ impl<'a, R: BufRead> Input<'a> for ReaderInput<R> {
     }
 
     fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N]> {
-        let mut out = [0u8; N];
-        self.fill(&mut out, what)?;
-        Ok(out)
+        let mut out = Vec::with_capacity(N);
+        self.read_into(&mut out, N as u64, what)?;
+        Ok(out.try_into().expect("read_into reads exactly N bytes"))
     }
 
     fn data(&mut self, n: u64, what: &'static str) -> Result<Cow<'a, [u8]>> {
-        let mut out = Vec::with_capacity(n.min(CHUNK) as usize);
-        let start = self.pos;
-        while (out.len() as u64) < n {
-            let buf = self.reader.fill_buf()?;
-            if buf.is_empty() {
-                return Err(truncated(what, n, out.len() as u64, start));
-            }
-            let take = buf.len().min((n - out.len() as u64).min(usize::MAX as u64) as usize);
-            out.extend_from_slice(&buf[..take]);
-            self.reader.consume(take);
-            self.pos += take as u64;
-        }
+        let mut out = Vec::new();
+        self.read_into(&mut out, n, what)?;
         Ok(Cow::Owned(out))
     }
 
     fn line(&mut self, what: &'static str) -> Result<Cow<'a, [u8]>> {
         let mut out = Vec::new();
-        let n = self.reader.read_until(b'\n', &mut out)?;
-        self.pos += n as u64;
-        if out.last() != Some(&b'\n') {
-            return Err(truncated(what, out.len() as u64 + 1, out.len() as u64, self.pos - n as u64));
+        loop {
+            let buf = self.available()?;
+            if buf.is_empty() {
+                return Err(truncated(what, out.len() as u64 + 1, out.len() as u64, self.pos));
+            }
+            match memchr::memchr(b'\n', buf) {
+                Some(i) => {
+                    out.extend_from_slice(&buf[..i]);
+                    self.consume(i + 1);
+                    return Ok(Cow::Owned(out));
+                }
+                None => {
+                    let n = buf.len();
+                    out.extend_from_slice(buf);
+                    self.consume(n);
+                }
+            }
         }
-        out.pop();
-        Ok(Cow::Owned(out))
     }
 
-    fn frame(&mut self, _len: u64) -> Result<()> {
-        // Frame contents are read as the opcodes inside ask for them; a short
-        // frame surfaces as truncation of the opcode that runs out.
+    fn frame(&mut self, len: u64) -> Result<()> {
+        // The frame starts here: bytes still unread in the current frame
+        // buffer come first, then the reader's.
+        let mut frame = self.frame.split_off(self.frame_pos);
+        self.frame.clear();
+        self.frame_pos = 0;
+        let mut left = len.saturating_sub(frame.len() as u64);
+        while left > 0 {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                self.frame = frame;
+                return Err(truncated("FRAME", len, len - left, self.pos));
+            }
+            let take = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            frame.extend_from_slice(&buf[..take]);
+            self.reader.consume(take);
+            left -= take as u64;
+        }
+        self.frame = frame;
         Ok(())
     }
 }

@@ -159,14 +159,15 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
         Ok(self.stack.split_off(mark))
     }
 
-    /// Pops the topmost mark; the items above it and the target just below it.
-    fn pop_mark_with_target(&mut self) -> Result<(S::Item, Vec<S::Item>)> {
+    /// Pops the topmost mark and returns it with the target just below it
+    /// (for APPENDS, SETITEMS, ADDITEMS); the items are `stack[mark..]`.
+    fn pop_mark_for_target(&mut self) -> Result<(S::Item, usize)> {
         let mark = self.marks.pop().ok_or_else(|| Error::new(ErrorKind::NoMark))?;
-        let items = self.stack.split_off(mark);
         if mark == 0 || mark <= self.fence() {
+            self.stack.truncate(mark);
             return Err(self.underflow(1));
         }
-        Ok((self.stack[mark - 1].clone(), items))
+        Ok((self.stack[mark - 1].clone(), mark))
     }
 
     fn step<I: Input<'a>>(&mut self, op: Opcode, input: &mut I) -> Result<Flow<S::Output>> {
@@ -179,10 +180,10 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
                 }
                 self.proto = p;
             }
-            Opcode::Frame => {
-                let len = arg.as_int().unwrap() as u64;
-                input.frame(len)?;
-            }
+            Opcode::Frame => match arg {
+                Arg::Int(len) => input.frame(len as u64)?,
+                _ => return bad("FRAME length exceeds 2**63-1"),
+            },
             Opcode::Stop => {
                 let top = self.pop()?;
                 return Ok(Flow::Stop(self.sink.finish(top)?));
@@ -206,13 +207,13 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
                 let v = match text::parse_int_line(&line, self.opts.limits.max_int_digits) {
                     Ok(text::IntOrBool::Bool(b)) => self.sink.bool(b),
                     Ok(text::IntOrBool::Int(i)) => self.sink.int(i),
-                    Err(msg) => return bad(msg),
+                    Err(e) => return Err(self.int_error(e)),
                 };
                 self.push(v)
             }
             Opcode::Long => {
                 let line = self.line(arg)?;
-                let i = text::parse_long_line(&line, self.opts.limits.max_int_digits).or_else(bad)?;
+                let i = text::parse_long_line(&line, self.opts.limits.max_int_digits).map_err(|e| self.int_error(e))?;
                 let v = self.sink.int(i);
                 self.push(v)
             }
@@ -319,33 +320,34 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
             Opcode::Append => {
                 let item = self.pop()?;
                 let target = self.top()?.clone();
-                self.sink.append(&target, vec![item])?;
+                self.sink.append(&target, std::iter::once(item))?;
             }
             Opcode::Appends => {
-                let (target, items) = self.pop_mark_with_target()?;
-                if !items.is_empty() {
-                    self.sink.append(&target, items)?;
+                let (target, mark) = self.pop_mark_for_target()?;
+                if self.stack.len() > mark {
+                    self.sink.append(&target, self.stack.drain(mark..))?;
                 }
             }
             Opcode::SetItem => {
                 let value = self.pop()?;
                 let key = self.pop()?;
                 let target = self.top()?.clone();
-                self.sink.set_items(&target, vec![key, value])?;
+                self.sink.set_items(&target, [key, value].into_iter())?;
             }
             Opcode::SetItems => {
-                let (target, items) = self.pop_mark_with_target()?;
-                if items.len() % 2 != 0 {
+                let (target, mark) = self.pop_mark_for_target()?;
+                if (self.stack.len() - mark) % 2 != 0 {
+                    self.stack.truncate(mark);
                     return bad("odd number of items for SETITEMS");
                 }
-                if !items.is_empty() {
-                    self.sink.set_items(&target, items)?;
+                if self.stack.len() > mark {
+                    self.sink.set_items(&target, self.stack.drain(mark..))?;
                 }
             }
             Opcode::AddItems => {
-                let (target, items) = self.pop_mark_with_target()?;
-                if !items.is_empty() {
-                    self.sink.add_items(&target, items)?;
+                let (target, mark) = self.pop_mark_for_target()?;
+                if self.stack.len() > mark {
+                    self.sink.add_items(&target, self.stack.drain(mark..))?;
                 }
             }
 
@@ -374,7 +376,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
                 let item = u64::try_from(index)
                     .ok()
                     .and_then(|i| self.memo.get(i))
-                    .ok_or_else(|| Error::new(ErrorKind::MemoMiss(index as u64)))?
+                    .ok_or_else(|| Error::new(ErrorKind::MemoMiss(index)))?
                     .clone();
                 self.push(item)
             }
@@ -513,6 +515,17 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
             }
             Arg::Line(l) => Ok(l),
             _ => unreachable!("the table gives this opcode a text argument"),
+        }
+    }
+
+    fn int_error(&self, e: text::IntError) -> Error {
+        match e {
+            text::IntError::Invalid(msg) => Error::new(ErrorKind::BadArgument(msg)),
+            text::IntError::TooManyDigits(digits) => Error::new(ErrorKind::LimitExceeded {
+                limit: "max_int_digits",
+                max: self.opts.limits.max_int_digits as u64,
+                value: digits as u64,
+            }),
         }
     }
 

@@ -48,11 +48,11 @@ pub trait Sink<'a> {
     fn frozenset(&mut self, items: Vec<Self::Item>) -> Result<Self::Item>;
 
     /// APPEND / APPENDS onto `target`.
-    fn append(&mut self, target: &Self::Item, items: Vec<Self::Item>) -> Result<()>;
-    /// SETITEM / SETITEMS onto `target`: `items` alternate key, value.
-    fn set_items(&mut self, target: &Self::Item, items: Vec<Self::Item>) -> Result<()>;
+    fn append<I: Iterator<Item = Self::Item>>(&mut self, target: &Self::Item, items: I) -> Result<()>;
+    /// SETITEM / SETITEMS onto `target`: `items` alternate key, value (an even number).
+    fn set_items<I: Iterator<Item = Self::Item>>(&mut self, target: &Self::Item, items: I) -> Result<()>;
     /// ADDITEMS onto `target`.
-    fn add_items(&mut self, target: &Self::Item, items: Vec<Self::Item>) -> Result<()>;
+    fn add_items<I: Iterator<Item = Self::Item>>(&mut self, target: &Self::Item, items: I) -> Result<()>;
 
     /// GLOBAL / INST class / EXT, names already mapped by `fix_imports`.
     fn global(&mut self, module: Str<'a>, name: Str<'a>) -> Result<Self::Item>;

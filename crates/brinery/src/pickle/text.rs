@@ -61,10 +61,25 @@ fn strtol(s: &[u8]) -> Option<(i64, usize)> {
     i64::try_from(v).ok().map(|v| (v, i))
 }
 
+/// Why a text integer was rejected.
+#[derive(Debug, PartialEq)]
+pub(crate) enum IntError {
+    /// Not an integer literal (CPython's message).
+    Invalid(String),
+    /// More decimal digits than the limit allows.
+    TooManyDigits(usize),
+}
+
+impl From<String> for IntError {
+    fn from(msg: String) -> Self {
+        IntError::Invalid(msg)
+    }
+}
+
 /// Python's `int(text, 0)`: optional whitespace and sign, `0x`/`0o`/`0b`
 /// prefixes, underscores between digits, no leading zeros on decimals, at most
 /// `max_digits` decimal digits.
-pub(crate) fn python_int(text: &[u8], max_digits: usize) -> Result<Int, String> {
+pub(crate) fn python_int(text: &[u8], max_digits: usize) -> Result<Int, IntError> {
     let invalid = || format!("invalid literal for int() with base 0: {:?}", String::from_utf8_lossy(text));
     let s = std::str::from_utf8(text).map_err(|_| invalid())?.trim_matches(|c: char| c.is_whitespace());
     let (negative, s) = match s.as_bytes().first() {
@@ -81,20 +96,17 @@ pub(crate) fn python_int(text: &[u8], max_digits: usize) -> Result<Int, String> 
     // With a prefix, one underscore may follow it directly ("0x_1f").
     let body = if radix != 10 { body.strip_prefix('_').unwrap_or(body) } else { body };
     if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
-        return Err(invalid());
+        return Err(invalid().into());
     }
     let digits: String = body.chars().filter(|&c| c != '_').collect();
     if !digits.chars().all(|c| c.is_digit(radix)) {
-        return Err(invalid());
+        return Err(invalid().into());
     }
     if radix == 10 && digits.len() > 1 && digits.starts_with('0') && digits.chars().any(|c| c != '0') {
-        return Err(invalid());
+        return Err(invalid().into());
     }
     if radix == 10 && digits.len() > max_digits {
-        return Err(format!(
-            "Exceeds the limit ({max_digits} digits) for integer string conversion: value has {} digits",
-            digits.len()
-        ));
+        return Err(IntError::TooManyDigits(digits.len()));
     }
     let mut v = BigInt::from_str_radix(&digits, radix).map_err(|_| invalid())?;
     if negative {
@@ -104,9 +116,9 @@ pub(crate) fn python_int(text: &[u8], max_digits: usize) -> Result<Int, String> 
 }
 
 /// The INT opcode's line (without `\n`).
-pub(crate) fn parse_int_line(line: &[u8], max_digits: usize) -> Result<IntOrBool, String> {
+pub(crate) fn parse_int_line(line: &[u8], max_digits: usize) -> Result<IntOrBool, IntError> {
     if line.is_empty() {
-        return Err("INT argument is empty".into());
+        return Err(IntError::Invalid("INT argument is empty".into()));
     }
     if let Some((v, used)) = strtol(line) {
         // CPython accepts the parse when strtol stopped at the end or at a NUL.
@@ -118,13 +130,17 @@ pub(crate) fn parse_int_line(line: &[u8], max_digits: usize) -> Result<IntOrBool
         }
     }
     let until_nul = line.split(|&b| b == 0).next().unwrap_or(line);
-    python_int(until_nul, max_digits).map(IntOrBool::Int).map_err(|_| "could not convert string to int".to_string())
+    match python_int(until_nul, max_digits) {
+        Ok(i) => Ok(IntOrBool::Int(i)),
+        Err(IntError::TooManyDigits(n)) => Err(IntError::TooManyDigits(n)),
+        Err(IntError::Invalid(_)) => Err(IntError::Invalid("could not convert string to int".into())),
+    }
 }
 
 /// The LONG opcode's line (without `\n`): one trailing `L` is dropped.
-pub(crate) fn parse_long_line(line: &[u8], max_digits: usize) -> Result<Int, String> {
+pub(crate) fn parse_long_line(line: &[u8], max_digits: usize) -> Result<Int, IntError> {
     if line.is_empty() {
-        return Err("LONG argument is empty".into());
+        return Err(IntError::Invalid("LONG argument is empty".into()));
     }
     let body = line.strip_suffix(b"L").unwrap_or(line);
     let body = body.split(|&b| b == 0).next().unwrap_or(body);

@@ -45,22 +45,31 @@ struct ValuePickler<'o, 'v> {
     keep_alive: Vec<Value<'static>>,
 }
 
+/// Memo key of a str: by value for CPython's singletons, else by identity.
+/// (Interned attribute names are one object per name per load, so identity
+/// keeps them apart from the singletons, as in CPython.)
 fn str_key(s: &Str<'_>) -> MemoKey {
-    if s.is_interned() {
-        MemoKey::Interned(s.as_surrogatepass().into())
-    } else if s.is_interned_singleton() {
-        MemoKey::Str(s.as_surrogatepass().into())
+    if !s.is_interned() && s.is_latin1_singleton() {
+        let b = s.as_surrogatepass();
+        let mut small = [0u8; 2];
+        small[..b.len()].copy_from_slice(b);
+        MemoKey::Str(small, b.len() as u8)
     } else {
         MemoKey::Id(s.identity())
     }
 }
 
-fn bytes_key(b: &Bytes<'_>) -> MemoKey {
-    if b.len() <= 1 {
-        MemoKey::Bytes(b.as_slice().into())
-    } else {
-        MemoKey::Id(b.identity())
+/// Memo key of bytes: by value when empty or one byte (CPython's singletons).
+fn small_bytes_key(data: &[u8]) -> Option<MemoKey> {
+    match data {
+        [] => Some(MemoKey::Bytes(None)),
+        [b] => Some(MemoKey::Bytes(Some(*b))),
+        _ => None,
     }
+}
+
+fn bytes_key(b: &Bytes<'_>) -> MemoKey {
+    small_bytes_key(b.as_slice()).unwrap_or_else(|| MemoKey::Id(b.identity()))
 }
 
 impl<'o, 'v> ValuePickler<'o, 'v> {
@@ -77,7 +86,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
                 value: self.depth as u64,
             }));
         }
-        let r = self.save_inner(v);
+        let r = crate::stack::guard(|| self.save_inner(v));
         self.depth -= 1;
         r
     }
@@ -259,9 +268,13 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             let text = Str::from_code_points(data.iter().map(|&c| c as u32));
             self.save_fresh_tuple(2, |p| {
                 p.enc.boundary();
-                p.enc.str(&text)?;
-                let id = p.fresh_id();
-                p.enc.put(MemoKey::Id(id));
+                // `bytes.decode('latin1')` is a new str, except that one
+                // character is CPython's shared singleton.
+                let text_key = p.fresh_str_key(&text);
+                if !p.enc.get(&text_key) {
+                    p.enc.str(&text)?;
+                    p.enc.put(text_key);
+                }
                 p.enc.boundary();
                 let latin1 = MemoKey::Const("latin1");
                 if !p.enc.get(&latin1) {
@@ -287,7 +300,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             self.save_fresh_tuple(0, |_| Ok(()))?;
         } else {
             // bytes(obj) is a new object (shared by value only when 0 or 1 bytes long).
-            let inner_key = if data.len() <= 1 { MemoKey::Bytes(data.into()) } else { MemoKey::Id(self.fresh_id()) };
+            let inner_key = small_bytes_key(data).unwrap_or_else(|| MemoKey::Id(self.fresh_id()));
             self.save_fresh_tuple(1, |p| {
                 p.enc.boundary();
                 p.save_bytes_data(data, inner_key)
@@ -323,6 +336,16 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         let id = self.fresh_id();
         self.enc.put(MemoKey::Id(id));
         Ok(())
+    }
+
+    /// The memo key of a str CPython creates on the fly: shared by value when
+    /// it is one of CPython's singletons, otherwise a fresh object.
+    fn fresh_str_key(&mut self, s: &Str<'_>) -> MemoKey {
+        if s.is_latin1_singleton() {
+            str_key(s)
+        } else {
+            MemoKey::Id(self.fresh_id())
+        }
     }
 
     /// An identity no real object has, for objects CPython creates on the fly.
@@ -612,9 +635,11 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
                 p.enc.boundary();
                 p.save_global_str(&module, &parent)?;
                 p.enc.boundary();
-                p.enc.str(&last)?;
-                let id = p.fresh_id();
-                p.enc.put(MemoKey::Id(id));
+                let last_key = p.fresh_str_key(&last);
+                if !p.enc.get(&last_key) {
+                    p.enc.str(&last)?;
+                    p.enc.put(last_key);
+                }
                 Ok(())
             })?;
             self.enc.op(Opcode::Reduce);

@@ -27,30 +27,72 @@ pub(crate) enum Item<'a> {
 struct Node<'a> {
     /// 1 + the deepest child, as far as known when the node last changed.
     depth: u32,
+    /// If Python could not hash it, the type to blame (list, dict, set, or
+    /// what a tuple holds), decided once when the node is made.
+    unhashable: Option<Unhashable>,
     kind: NodeKind<'a>,
+}
+
+/// Where a sequence node's items are.
+enum Items<'s, 'a> {
+    Owned(&'s [Item<'a>]),
+    Pool(Span),
+}
+
+/// A run of items in [`ValueSink::pool`].
+#[derive(Clone, Copy)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+impl Span {
+    fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..(self.start + self.len) as usize
+    }
+}
+
+/// Python types that cannot be dict keys or set items (one byte, to keep nodes small).
+#[derive(Clone, Copy)]
+enum Unhashable {
+    List,
+    Dict,
+    Set,
+    ByteArray,
+    Buffer,
+}
+
+impl Unhashable {
+    fn name(self) -> &'static str {
+        match self {
+            Unhashable::List => "list",
+            Unhashable::Dict => "dict",
+            Unhashable::Set => "set",
+            Unhashable::ByteArray => "bytearray",
+            Unhashable::Buffer => "PickleBuffer",
+        }
+    }
 }
 
 enum NodeKind<'a> {
     List(Vec<Item<'a>>),
-    Tuple(Vec<Item<'a>>),
+    /// Tuples never change, so their items live in the shared `pool`.
+    Tuple(Span),
     Dict(Keyed<'a>),
     Set(Keyed<'a>),
-    FrozenSet(Vec<Item<'a>>),
-    Object(ObjNode<'a>),
+    FrozenSet(Span),
+    Object(Box<ObjNode<'a>>),
     /// Already turned into a value.
     Sealed,
 }
 
-/// Dict pairs or set items with Python's key semantics (a repeated key keeps
-/// its first position; for dicts the last value wins).
+/// Dict pairs or set items in stream order. Repeated keys are resolved when
+/// the node is sealed (keys cannot change while loading), which keeps the
+/// common no-repeat case free of per-insert hashing.
 #[derive(Default)]
 struct Keyed<'a> {
     entries: Vec<(Item<'a>, Item<'a>)>,
-    /// Hash → entry positions; built once the container grows past a few entries.
-    index: Option<HashMap<u64, Vec<u32>>>,
 }
-
-const LINEAR_SCAN_MAX: usize = 8;
 
 enum CtorKind {
     Reduce,
@@ -79,13 +121,26 @@ enum UpdateItem<'a> {
 pub(crate) struct ValueSink<'o, 'a> {
     opts: &'o LoadOptions,
     nodes: Vec<Node<'a>>,
+    /// The items of every tuple and frozenset, one after the other (one
+    /// allocation for all of them instead of one each).
+    pool: Vec<Item<'a>>,
     /// Attribute names BUILD has stored: CPython interns them, which makes
     /// equal names one object, distinct from the strings in the stream.
     interned: HashMap<Vec<u8>, Str<'a>>,
-    // Sealing state.
-    sealed: Vec<Option<Value<'a>>>,
-    open: HashMap<u32, Cycle<'a>>,
+    /// Per node, how far sealing got.
+    seal_state: Vec<SealState<'a>>,
     seal_error: Option<Error>,
+}
+
+/// Sealing progress of one arena node.
+#[derive(Clone, Default)]
+enum SealState<'a> {
+    #[default]
+    Todo,
+    /// Being sealed: references to it become this back-reference.
+    Open(Cycle<'a>),
+    /// Sealed into this value.
+    Done(Value<'a>),
 }
 
 fn wrong_type<T>(expected: &'static str, found: &'static str) -> Result<T> {
@@ -97,9 +152,9 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         ValueSink {
             opts,
             nodes: Vec::new(),
+            pool: Vec::new(),
             interned: HashMap::new(),
-            sealed: Vec::new(),
-            open: HashMap::new(),
+            seal_state: Vec::new(),
             seal_error: None,
         }
     }
@@ -132,15 +187,41 @@ impl<'o, 'a> ValueSink<'o, 'a> {
                 value: u32::MAX as u64 + 1,
             })
         })?;
-        self.nodes.push(Node { depth, kind });
+        let unhashable = match &kind {
+            NodeKind::List(_) => Some(Unhashable::List),
+            NodeKind::Dict(_) => Some(Unhashable::Dict),
+            NodeKind::Set(_) => Some(Unhashable::Set),
+            _ => None,
+        };
+        self.nodes.push(Node { depth, unhashable, kind });
         Ok(Item::N(index))
     }
 
-    fn node_from_items(&mut self, items: Vec<Item<'a>>, make: fn(Vec<Item<'a>>) -> NodeKind<'a>) -> Result<Item<'a>> {
+    /// A tuple or frozenset node: its items go to the pool.
+    fn immutable_node(&mut self, items: Vec<Item<'a>>, frozenset: bool) -> Result<Item<'a>> {
+        let depth = 1 + items.iter().map(|c| self.depth_of(c)).max().unwrap_or(0);
+        self.check_depth(depth)?;
+        let unhashable = if frozenset { None } else { items.iter().find_map(|it| self.unhashable_type(it)) };
+        let start = u32::try_from(self.pool.len()).map_err(|_| {
+            Error::new(ErrorKind::LimitExceeded {
+                limit: "tuple items",
+                max: u32::MAX as u64,
+                value: u32::MAX as u64 + 1,
+            })
+        })?;
+        let span = Span { start, len: items.len() as u32 };
+        self.pool.extend(items);
+        let kind = if frozenset { NodeKind::FrozenSet(span) } else { NodeKind::Tuple(span) };
+        let index = self.nodes.len() as u32;
+        self.nodes.push(Node { depth, unhashable, kind });
+        Ok(Item::N(index))
+    }
+
+    fn list_node(&mut self, items: Vec<Item<'a>>) -> Result<Item<'a>> {
         let depth = 1 + items.iter().map(|c| self.depth_of(c)).max().unwrap_or(0);
         self.check_depth(depth)?;
         let index = self.nodes.len() as u32;
-        self.nodes.push(Node { depth, kind: make(items) });
+        self.nodes.push(Node { depth, unhashable: Some(Unhashable::List), kind: NodeKind::List(items) });
         Ok(Item::N(index))
     }
 
@@ -169,117 +250,33 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         }
     }
 
-    // ---- Python hashing and equality on items, for dict keys and set items.
-
-    fn hash_item(&self, item: &Item<'a>) -> Result<u64> {
-        use std::hash::{Hash, Hasher};
+    /// The type that makes `item` unhashable, if it is.
+    fn unhashable_type(&self, item: &Item<'a>) -> Option<Unhashable> {
         match item {
-            Item::V(v) => crate::value::py_hash(v).ok_or_else(|| Error::new(ErrorKind::Unhashable(v.type_name()))),
-            Item::N(i) => {
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                match &self.nodes[*i as usize].kind {
-                    NodeKind::Tuple(items) => {
-                        7u8.hash(&mut h);
-                        for it in items {
-                            self.hash_item(it)?.hash(&mut h);
-                        }
-                    }
-                    NodeKind::FrozenSet(items) => {
-                        8u8.hash(&mut h);
-                        let mut sum = 0u64;
-                        for it in items {
-                            sum = sum.wrapping_add(self.hash_item(it)?);
-                        }
-                        sum.hash(&mut h);
-                    }
-                    NodeKind::Object(_) => {
-                        10u8.hash(&mut h);
-                        i.hash(&mut h);
-                    }
-                    _ => return Err(Error::new(ErrorKind::Unhashable(self.type_name(item)))),
-                }
-                Ok(h.finish())
-            }
+            Item::V(Value::ByteArray(_)) => Some(Unhashable::ByteArray),
+            Item::V(Value::Buffer(_)) => Some(Unhashable::Buffer),
+            Item::V(_) => None,
+            Item::N(i) => self.nodes[*i as usize].unhashable,
         }
     }
 
-    fn items_eq(&self, a: &Item<'a>, b: &Item<'a>) -> bool {
-        match (a, b) {
-            (Item::V(x), Item::V(y)) => crate::value::py_eq(x, y),
-            (Item::N(x), Item::N(y)) if x == y => true,
-            (Item::N(x), Item::N(y)) => match (&self.nodes[*x as usize].kind, &self.nodes[*y as usize].kind) {
-                (NodeKind::Tuple(p), NodeKind::Tuple(q)) => {
-                    p.len() == q.len() && p.iter().zip(q).all(|(i, j)| self.items_eq(i, j))
-                }
-                (NodeKind::FrozenSet(p), NodeKind::FrozenSet(q)) => {
-                    p.len() == q.len() && p.iter().all(|i| q.iter().any(|j| self.items_eq(i, j)))
-                }
-                _ => false,
-            },
-            _ => false,
+    /// Fails like Python for keys it cannot hash (list, dict, set, bytearray,
+    /// or a tuple holding one); equality of keys is settled when sealing.
+    fn check_hashable(&self, item: &Item<'a>) -> Result<()> {
+        match self.unhashable_type(item) {
+            Some(t) => Err(Error::new(ErrorKind::Unhashable(t.name()))),
+            None => Ok(()),
         }
     }
 
-    /// Inserts into a dict or set node with Python's key semantics.
+    /// Adds a key (and value) to a dict or set node.
     fn insert_keyed(&mut self, node: u32, key: Item<'a>, value: Item<'a>) -> Result<()> {
-        let hash = self.hash_item(&key)?;
+        self.check_hashable(&key)?;
         let child_depth = self.depth_of(&key).max(self.depth_of(&value));
         self.deepen(node, child_depth)?;
-        // Find an existing equal key.
-        let found = {
-            let keyed = match &self.nodes[node as usize].kind {
-                NodeKind::Dict(k) | NodeKind::Set(k) => k,
-                _ => unreachable!("insert_keyed on a non-keyed node"),
-            };
-            match &keyed.index {
-                Some(index) => index.get(&hash).and_then(|slots| {
-                    slots.iter().copied().find(|&s| self.items_eq(&keyed.entries[s as usize].0, &key))
-                }),
-                None => keyed.entries.iter().position(|(k, _)| self.items_eq(k, &key)).map(|p| p as u32),
-            }
-        };
-        let is_set = matches!(self.nodes[node as usize].kind, NodeKind::Set(_));
-        let needs_rehash = {
-            let keyed = match &mut self.nodes[node as usize].kind {
-                NodeKind::Dict(k) | NodeKind::Set(k) => k,
-                _ => unreachable!(),
-            };
-            match found {
-                Some(slot) => {
-                    if !is_set {
-                        keyed.entries[slot as usize].1 = value;
-                    }
-                    return Ok(());
-                }
-                None => {
-                    let position = keyed.entries.len() as u32;
-                    keyed.entries.push((key, value));
-                    if let Some(index) = &mut keyed.index {
-                        index.entry(hash).or_default().push(position);
-                        false
-                    } else {
-                        keyed.entries.len() > LINEAR_SCAN_MAX
-                    }
-                }
-            }
-        };
-        if needs_rehash {
-            self.build_index(node)?;
-        }
-        Ok(())
-    }
-
-    fn build_index(&mut self, node: u32) -> Result<()> {
-        let entries = match &self.nodes[node as usize].kind {
-            NodeKind::Dict(k) | NodeKind::Set(k) => &k.entries,
-            _ => unreachable!(),
-        };
-        let mut index: HashMap<u64, Vec<u32>> = HashMap::with_capacity(entries.len() * 2);
-        for (i, (k, _)) in entries.iter().enumerate() {
-            index.entry(self.hash_item(k)?).or_default().push(i as u32);
-        }
-        if let NodeKind::Dict(k) | NodeKind::Set(k) = &mut self.nodes[node as usize].kind {
-            k.index = Some(index);
+        match &mut self.nodes[node as usize].kind {
+            NodeKind::Dict(k) | NodeKind::Set(k) => k.entries.push((key, value)),
+            _ => unreachable!("insert_keyed on a non-keyed node"),
         }
         Ok(())
     }
@@ -289,7 +286,8 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         let depth = 1 + refs.iter().map(|c| self.depth_of(c)).max().unwrap_or(0);
         self.check_depth(depth)?;
         let index = self.nodes.len() as u32;
-        self.nodes.push(Node { depth, kind: NodeKind::Object(ObjNode { ctor, parts, updates: Vec::new() }) });
+        let kind = NodeKind::Object(Box::new(ObjNode { ctor, parts, updates: Vec::new() }));
+        self.nodes.push(Node { depth, unhashable: None, kind });
         Ok(Item::N(index))
     }
 
@@ -306,7 +304,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
     fn tuple_items(&self, item: &Item<'a>) -> Option<&[Item<'a>]> {
         match item {
             Item::N(i) => match &self.nodes[*i as usize].kind {
-                NodeKind::Tuple(items) => Some(items),
+                NodeKind::Tuple(span) => Some(&self.pool[span.range()]),
                 _ => None,
             },
             Item::V(_) => None,
@@ -358,17 +356,15 @@ impl<'o, 'a> ValueSink<'o, 'a> {
             let items: Vec<Item<'a>> = match args.as_slice() {
                 [] => Vec::new(),
                 [Item::N(i)] => match &self.nodes[*i as usize].kind {
-                    NodeKind::List(items) | NodeKind::Tuple(items) => items.clone(),
+                    NodeKind::List(items) => items.clone(),
+                    NodeKind::Tuple(span) => self.pool[span.range()].to_vec(),
                     _ => return Ok(None),
                 },
                 _ => return Ok(None),
             };
             return if is("builtins", "set") {
                 let set = self.add_node(NodeKind::Set(Keyed::default()), &[])?;
-                let Item::N(node) = set else { unreachable!() };
-                for item in items {
-                    self.insert_keyed(node, item, Item::V(Value::None))?;
-                }
+                self.add_items(&set, items.into_iter())?;
                 Ok(Some(set))
             } else {
                 self.frozenset(items).map(Some)
@@ -393,16 +389,20 @@ impl<'o, 'a> ValueSink<'o, 'a> {
 
     // ---- Sealing the arena into values.
 
+    /// Seals one item; `depth` is its nesting level (the root is 1).
     fn seal(&mut self, item: &Item<'a>, depth: usize) -> Value<'a> {
+        crate::stack::guard(|| self.seal_inner(item, depth))
+    }
+
+    fn seal_inner(&mut self, item: &Item<'a>, depth: usize) -> Value<'a> {
         let index = match item {
             Item::V(v) => return v.clone(),
             Item::N(i) => *i,
         };
-        if let Some(v) = &self.sealed[index as usize] {
-            return v.clone();
-        }
-        if let Some(cycle) = self.open.get(&index) {
-            return Value::Cycle(cycle.clone());
+        match &self.seal_state[index as usize] {
+            SealState::Done(v) => return v.clone(),
+            SealState::Open(cycle) => return Value::Cycle(cycle.clone()),
+            SealState::Todo => {}
         }
         if depth > self.opts.limits.max_depth {
             if self.seal_error.is_none() {
@@ -416,44 +416,57 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         }
         let kind = std::mem::replace(&mut self.nodes[index as usize].kind, NodeKind::Sealed);
         let value = match kind {
-            NodeKind::List(items) => Value::List(self.seal_seq(index, &items, depth, Cycle::List)),
-            NodeKind::Tuple(items) => Value::Tuple(self.seal_seq(index, &items, depth, Cycle::Tuple)),
-            NodeKind::FrozenSet(items) => Value::FrozenSet(self.seal_seq(index, &items, depth, Cycle::FrozenSet)),
+            NodeKind::List(items) => Value::List(self.seal_seq(index, Items::Owned(&items), depth, Cycle::List, false)),
+            NodeKind::Tuple(span) => Value::Tuple(self.seal_seq(index, Items::Pool(span), depth, Cycle::Tuple, false)),
+            NodeKind::FrozenSet(span) => {
+                Value::FrozenSet(self.seal_seq(index, Items::Pool(span), depth, Cycle::FrozenSet, true))
+            }
             NodeKind::Set(keyed) => {
                 let items: Vec<Item<'a>> = keyed.entries.into_iter().map(|(k, _)| k).collect();
-                Value::Set(self.seal_seq(index, &items, depth, Cycle::Set))
+                Value::Set(self.seal_seq(index, Items::Owned(&items), depth, Cycle::Set, true))
             }
             NodeKind::Dict(keyed) => Value::Dict(Shared(Arc::new_cyclic(|weak| {
-                self.open.insert(index, Cycle::Dict(weak.clone()));
-                let pairs =
-                    keyed.entries.iter().map(|(k, v)| (self.seal(k, depth + 1), self.seal(v, depth + 1))).collect();
-                self.open.remove(&index);
-                pairs
+                self.seal_state[index as usize] = SealState::Open(Cycle::Dict(weak.clone()));
+                let pairs = keyed.entries.iter().map(|(k, v)| (self.seal(k, depth + 1), self.seal(v, depth + 1)));
+                let pairs: Vec<_> = pairs.collect();
+                crate::value::dedup_pairs(pairs.into_iter())
             }))),
             NodeKind::Object(obj) => Value::Object(Object(Shared(Arc::new_cyclic(|weak| {
-                self.open.insert(index, Cycle::Object(weak.clone()));
-                let data = self.seal_object(obj, depth);
-                self.open.remove(&index);
-                data
+                self.seal_state[index as usize] = SealState::Open(Cycle::Object(weak.clone()));
+                self.seal_object(*obj, depth)
             })))),
-            NodeKind::Sealed => unreachable!("sealed nodes are in `sealed`"),
+            NodeKind::Sealed => unreachable!("sealed nodes are Done"),
         };
-        self.sealed[index as usize] = Some(value.clone());
+        self.seal_state[index as usize] = SealState::Done(value.clone());
         value
     }
 
+    /// Seals a sequence node; `dedup` applies set semantics to its items.
     fn seal_seq(
         &mut self,
         index: u32,
-        items: &[Item<'a>],
+        items: Items<'_, 'a>,
         depth: usize,
         back: fn(std::sync::Weak<Vec<Value<'a>>>) -> Cycle<'a>,
+        dedup: bool,
     ) -> Shared<Vec<Value<'a>>> {
         Shared(Arc::new_cyclic(|weak| {
-            self.open.insert(index, back(weak.clone()));
-            let out = items.iter().map(|i| self.seal(i, depth + 1)).collect();
-            self.open.remove(&index);
-            out
+            self.seal_state[index as usize] = SealState::Open(back(weak.clone()));
+            let out: Vec<Value<'a>> = match items {
+                Items::Owned(items) => items.iter().map(|i| self.seal(i, depth + 1)).collect(),
+                Items::Pool(span) => span
+                    .range()
+                    .map(|k| {
+                        let item = self.pool[k].clone();
+                        self.seal(&item, depth + 1)
+                    })
+                    .collect(),
+            };
+            if dedup {
+                crate::value::dedup_items(out.into_iter())
+            } else {
+                out
+            }
         }))
     }
 
@@ -497,8 +510,8 @@ impl<'o, 'a> ValueSink<'o, 'a> {
 
     /// Seals part of the graph early (a persistent id handed to the hook).
     fn seal_now(&mut self, item: &Item<'a>) -> Result<Value<'a>> {
-        self.sealed.resize(self.nodes.len(), None);
-        let v = self.seal(item, 0);
+        self.seal_state.resize(self.nodes.len(), SealState::Todo);
+        let v = self.seal(item, 1);
         match self.seal_error.take() {
             Some(e) => Err(e),
             None => Ok(v),
@@ -570,47 +583,36 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
     }
 
     fn tuple(&mut self, items: Vec<Item<'a>>) -> Result<Item<'a>> {
-        self.node_from_items(items, NodeKind::Tuple)
+        self.immutable_node(items, false)
     }
 
     fn list(&mut self, items: Vec<Item<'a>>) -> Result<Item<'a>> {
-        self.node_from_items(items, NodeKind::List)
+        self.list_node(items)
     }
 
     fn dict(&mut self, items: Vec<Item<'a>>) -> Result<Item<'a>> {
         let dict = self.empty_dict()?;
-        self.set_items(&dict, items)?;
+        self.set_items(&dict, items.into_iter())?;
         Ok(dict)
     }
 
     fn frozenset(&mut self, items: Vec<Item<'a>>) -> Result<Item<'a>> {
-        // Deduplicate through a temporary set node, then freeze.
-        let mut unique: Vec<Item<'a>> = Vec::with_capacity(items.len());
-        let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
-        for item in items {
-            let h = self.hash_item(&item)?;
-            let slots = index.entry(h).or_default();
-            if slots.iter().any(|&s| self.items_eq(&unique[s], &item)) {
-                continue;
-            }
-            slots.push(unique.len());
-            unique.push(item);
+        for item in &items {
+            self.check_hashable(item)?;
         }
-        self.node_from_items(unique, NodeKind::FrozenSet)
+        self.immutable_node(items, true)
     }
 
-    fn append(&mut self, target: &Item<'a>, items: Vec<Item<'a>>) -> Result<()> {
-        let Item::N(node) = *target else {
-            return wrong_type("a list", self.type_name(target));
-        };
-        let child_depth = items.iter().map(|c| self.depth_of(c)).max().unwrap_or(0);
+    fn append<I: Iterator<Item = Item<'a>>>(&mut self, target: &Item<'a>, items: I) -> Result<()> {
+        let Item::N(node) = *target else { return wrong_type("a list", self.type_name(target)) };
         match &self.nodes[node as usize].kind {
             NodeKind::List(_) => {
-                self.deepen(node, child_depth)?;
-                if let NodeKind::List(list) = &mut self.nodes[node as usize].kind {
-                    list.extend(items);
-                }
-                Ok(())
+                let NodeKind::List(list) = &mut self.nodes[node as usize].kind else { unreachable!() };
+                let start = list.len();
+                list.extend(items);
+                let NodeKind::List(list) = &self.nodes[node as usize].kind else { unreachable!() };
+                let deepest = list[start..].iter().map(|item| self.depth_of(item)).max().unwrap_or(0);
+                self.deepen(node, deepest)
             }
             NodeKind::Object(_) => {
                 for item in items {
@@ -623,17 +625,14 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
         }
     }
 
-    fn set_items(&mut self, target: &Item<'a>, items: Vec<Item<'a>>) -> Result<()> {
-        let Item::N(node) = *target else {
-            return wrong_type("a dict", self.type_name(target));
-        };
+    fn set_items<I: Iterator<Item = Item<'a>>>(&mut self, target: &Item<'a>, mut items: I) -> Result<()> {
+        let Item::N(node) = *target else { return wrong_type("a dict", self.type_name(target)) };
         let is_dict = match &self.nodes[node as usize].kind {
             NodeKind::Dict(_) => true,
             NodeKind::Object(_) => false,
             _ => return wrong_type("a dict", self.type_name(target)),
         };
-        let mut it = items.into_iter();
-        while let (Some(k), Some(v)) = (it.next(), it.next()) {
+        while let (Some(k), Some(v)) = (items.next(), items.next()) {
             if is_dict {
                 self.insert_keyed(node, k, v)?;
             } else {
@@ -644,10 +643,8 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
         Ok(())
     }
 
-    fn add_items(&mut self, target: &Item<'a>, items: Vec<Item<'a>>) -> Result<()> {
-        let Item::N(node) = *target else {
-            return wrong_type("a set", self.type_name(target));
-        };
+    fn add_items<I: Iterator<Item = Item<'a>>>(&mut self, target: &Item<'a>, items: I) -> Result<()> {
+        let Item::N(node) = *target else { return wrong_type("a set", self.type_name(target)) };
         if !matches!(self.nodes[node as usize].kind, NodeKind::Set(_)) {
             return wrong_type("a set", self.type_name(target));
         }
@@ -767,7 +764,7 @@ impl<'a> ValueSink<'_, 'a> {
         let Item::N(i) = state else { return };
         let dicts: Vec<u32> = match &self.nodes[*i as usize].kind {
             NodeKind::Dict(_) => vec![*i],
-            NodeKind::Tuple(parts) => parts
+            NodeKind::Tuple(span) => self.pool[span.range()]
                 .iter()
                 .filter_map(|p| match p {
                     Item::N(j) if matches!(self.nodes[*j as usize].kind, NodeKind::Dict(_)) => Some(*j),
@@ -792,5 +789,18 @@ impl<'a> ValueSink<'_, 'a> {
                 *s = canonical.clone();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arena_entries_stay_small() {
+        // Memory per container while loading is about these two sizes; the
+        // memory-bound tests depend on them staying small.
+        assert!(std::mem::size_of::<Node<'_>>() <= 40, "Node is {} bytes", std::mem::size_of::<Node<'_>>());
+        assert!(std::mem::size_of::<Item<'_>>() <= 32, "Item is {} bytes", std::mem::size_of::<Item<'_>>());
     }
 }

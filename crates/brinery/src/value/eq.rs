@@ -4,13 +4,12 @@
 use super::{Int, Value};
 use num_bigint::BigInt;
 use num_traits::ToPrimitive;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::hash::{Hash, Hasher};
 
 /// Python's `a == b` for values (objects compare by identity).
 pub(crate) fn py_eq(a: &Value<'_>, b: &Value<'_>) -> bool {
-    let mut in_progress = Vec::new();
-    eq_inner(a, b, &mut in_progress)
+    EqCtx::default().eq(a, b)
 }
 
 fn resolve<'v, 'a>(v: &'v Value<'a>, slot: &'v mut Option<Value<'a>>) -> &'v Value<'a> {
@@ -23,59 +22,71 @@ fn resolve<'v, 'a>(v: &'v Value<'a>, slot: &'v mut Option<Value<'a>>) -> &'v Val
     v
 }
 
-fn eq_inner(a: &Value<'_>, b: &Value<'_>, in_progress: &mut Vec<(usize, usize)>) -> bool {
-    let (mut sa, mut sb) = (None, None);
-    let a = resolve(a, &mut sa);
-    let b = resolve(b, &mut sb);
-    if let (Some(x), Some(y)) = (a.identity(), b.identity()) {
-        if x == y {
-            return true;
-        }
-        // Comparing a pair that is already being compared further up: assume
-        // equal (the rest of the comparison decides).
-        if in_progress.contains(&(x, y)) {
-            return true;
-        }
-    }
-    if let (Some(x), Some(y)) = (numeric(a), numeric(b)) {
-        return x == y;
-    }
-    match (a, b) {
-        (Value::None, Value::None) => true,
-        (Value::Str(x), Value::Str(y)) => x == y,
-        (Value::Bytes(_) | Value::ByteArray(_), Value::Bytes(_) | Value::ByteArray(_)) => a.as_bytes() == b.as_bytes(),
-        (Value::Tuple(x), Value::Tuple(y)) | (Value::List(x), Value::List(y)) => {
-            x.len() == y.len()
-                && with_pair(a, b, in_progress, |p| x.iter().zip(y.iter()).all(|(i, j)| eq_inner(i, j, p)))
-        }
-        (Value::Set(x) | Value::FrozenSet(x), Value::Set(y) | Value::FrozenSet(y)) => {
-            x.len() == y.len()
-                && with_pair(a, b, in_progress, |p| x.iter().all(|i| y.iter().any(|j| eq_inner(i, j, p))))
-        }
-        (Value::Dict(x), Value::Dict(y)) => {
-            x.len() == y.len()
-                && with_pair(a, b, in_progress, |p| {
-                    x.iter().all(|(k, v)| {
-                        y.iter().find(|(k2, _)| eq_inner(k, k2, p)).is_some_and(|(_, v2)| eq_inner(v, v2, p))
-                    })
-                })
-        }
-        (Value::Global(x), Value::Global(y)) => x.module_str() == y.module_str() && x.name_str() == y.name_str(),
-        _ => false,
-    }
+/// Equality with a memo of container pairs already compared (or being
+/// compared: assumed equal, which settles cycles). Each pair is compared at
+/// most once, so shared sub-values cannot make comparison exponential.
+#[derive(Default)]
+pub(crate) struct EqCtx {
+    pairs: FxHashMap<(usize, usize), bool>,
 }
 
-fn with_pair(
-    a: &Value<'_>,
-    b: &Value<'_>,
-    in_progress: &mut Vec<(usize, usize)>,
-    f: impl FnOnce(&mut Vec<(usize, usize)>) -> bool,
-) -> bool {
-    let pair = (a.identity().unwrap_or(0), b.identity().unwrap_or(0));
-    in_progress.push(pair);
-    let result = f(in_progress);
-    in_progress.pop();
-    result
+impl EqCtx {
+    pub(crate) fn eq(&mut self, a: &Value<'_>, b: &Value<'_>) -> bool {
+        crate::stack::guard(|| self.eq_inner(a, b))
+    }
+
+    fn eq_inner(&mut self, a: &Value<'_>, b: &Value<'_>) -> bool {
+        let (mut sa, mut sb) = (None, None);
+        let a = resolve(a, &mut sa);
+        let b = resolve(b, &mut sb);
+        let pair = match (a.identity(), b.identity()) {
+            (Some(x), Some(y)) if x == y => return true,
+            (Some(x), Some(y)) => Some((x, y)),
+            _ => None,
+        };
+        if let (Some(x), Some(y)) = (numeric(a), numeric(b)) {
+            return x == y;
+        }
+        let is_container =
+            matches!(a, Value::Tuple(_) | Value::List(_) | Value::Set(_) | Value::FrozenSet(_) | Value::Dict(_));
+        if let (true, Some(pair)) = (is_container, pair) {
+            if let Some(&known) = self.pairs.get(&pair) {
+                return known;
+            }
+            self.pairs.insert(pair, true);
+            let result = self.containers_eq(a, b);
+            self.pairs.insert(pair, result);
+            return result;
+        }
+        match (a, b) {
+            (Value::None, Value::None) => true,
+            (Value::Str(x), Value::Str(y)) => x == y,
+            (Value::Bytes(_) | Value::ByteArray(_), Value::Bytes(_) | Value::ByteArray(_)) => {
+                a.as_bytes() == b.as_bytes()
+            }
+            (Value::Global(x), Value::Global(y)) => x.module_str() == y.module_str() && x.name_str() == y.name_str(),
+            _ => false,
+        }
+    }
+
+    fn containers_eq(&mut self, a: &Value<'_>, b: &Value<'_>) -> bool {
+        match (a, b) {
+            (Value::Tuple(x), Value::Tuple(y)) | (Value::List(x), Value::List(y)) => {
+                x.len() == y.len() && x.iter().zip(y.iter()).all(|(i, j)| self.eq(i, j))
+            }
+            (Value::Set(x) | Value::FrozenSet(x), Value::Set(y) | Value::FrozenSet(y)) => {
+                x.len() == y.len() && x.iter().all(|i| y.iter().any(|j| self.eq(i, j)))
+            }
+            (Value::Dict(x), Value::Dict(y)) => {
+                x.len() == y.len()
+                    && x.iter().all(|(k, v)| {
+                        let found = y.iter().find(|(k2, _)| self.eq(k, k2));
+                        found.is_some_and(|(_, v2)| self.eq(v, v2))
+                    })
+            }
+            _ => false,
+        }
+    }
 }
 
 /// A number normalised for cross-type comparison.
@@ -142,115 +153,146 @@ fn bigint_from_integral_f64(f: f64) -> BigInt {
     }
 }
 
-/// A hash consistent with [`py_eq`] for hashable values; `None` for values
-/// Python cannot hash (list, dict, set, bytearray, buffers).
-pub(crate) fn py_hash(v: &Value<'_>) -> Option<u64> {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    hash_into(v, &mut h)?;
-    Some(h.finish())
+/// Hashing with a memo of tuple/frozenset hashes by identity, so values that
+/// share sub-tuples hash in time proportional to their distinct parts.
+#[derive(Default)]
+pub(crate) struct HashCtx {
+    known: FxHashMap<usize, Option<u64>>,
 }
 
-fn hash_into(v: &Value<'_>, h: &mut impl Hasher) -> Option<()> {
-    if let Some(n) = numeric(v) {
-        match n {
-            Num::Int(BigIntOrSmall::Small(i)) => {
-                0u8.hash(h);
-                i.hash(h)
-            }
-            Num::Int(BigIntOrSmall::Big(b)) => {
-                1u8.hash(h);
-                b.hash(h)
-            }
-            Num::Float(f) => {
-                2u8.hash(h);
-                f.to_bits().hash(h)
-            }
-            Num::Complex(re, im) => {
-                3u8.hash(h);
-                re.to_bits().hash(h);
-                im.to_bits().hash(h)
-            }
-        }
-        return Some(());
+impl HashCtx {
+    pub(crate) fn hash(&mut self, v: &Value<'_>) -> Option<u64> {
+        crate::stack::guard(|| self.hash_inner(v))
     }
-    match v {
-        Value::None => 4u8.hash(h),
-        Value::Str(s) => {
-            5u8.hash(h);
-            s.as_surrogatepass().hash(h)
-        }
-        Value::Bytes(b) => {
-            6u8.hash(h);
-            b.as_slice().hash(h)
-        }
-        Value::Tuple(items) => {
-            7u8.hash(h);
-            for item in items.iter() {
-                hash_into(item, h)?;
+
+    fn hash_inner(&mut self, v: &Value<'_>) -> Option<u64> {
+        let mut h = rustc_hash::FxHasher::default();
+        if let Some(n) = numeric(v) {
+            match n {
+                Num::Int(BigIntOrSmall::Small(i)) => (0u8, i).hash(&mut h),
+                Num::Int(BigIntOrSmall::Big(b)) => (1u8, b).hash(&mut h),
+                Num::Float(f) => (2u8, f.to_bits()).hash(&mut h),
+                Num::Complex(re, im) => (3u8, re.to_bits(), im.to_bits()).hash(&mut h),
             }
+            return Some(h.finish());
         }
-        Value::FrozenSet(items) => {
-            8u8.hash(h);
-            let mut sum = 0u64;
-            for item in items.iter() {
-                sum = sum.wrapping_add(py_hash(item)?);
+        match v {
+            Value::None => 4u8.hash(&mut h),
+            Value::Str(s) => (5u8, s.as_surrogatepass()).hash(&mut h),
+            Value::Bytes(b) => (6u8, b.as_slice()).hash(&mut h),
+            Value::Tuple(_) | Value::FrozenSet(_) => {
+                let id = v.identity().expect("containers have identity");
+                if let Some(&known) = self.known.get(&id) {
+                    return known;
+                }
+                let hash = self.container_hash(v);
+                self.known.insert(id, hash);
+                return hash;
             }
-            sum.hash(h)
+            Value::Global(g) => (9u8, g.module_str(), g.name_str()).hash(&mut h),
+            Value::Object(o) => (10u8, o.0.identity()).hash(&mut h),
+            Value::Cycle(c) => return self.hash(&c.upgrade()?),
+            _ => return None,
         }
-        Value::Global(g) => {
-            9u8.hash(h);
-            g.module_str().hash(h);
-            g.name_str().hash(h)
-        }
-        Value::Object(o) => {
-            10u8.hash(h);
-            o.0.identity().hash(h)
-        }
-        Value::Cycle(c) => return hash_into(&c.upgrade()?, h),
-        _ => return None,
+        Some(h.finish())
     }
-    Some(())
+
+    fn container_hash(&mut self, v: &Value<'_>) -> Option<u64> {
+        let mut h = rustc_hash::FxHasher::default();
+        match v {
+            Value::Tuple(items) => {
+                7u8.hash(&mut h);
+                for item in items.iter() {
+                    self.hash(item)?.hash(&mut h);
+                }
+            }
+            Value::FrozenSet(items) => {
+                let mut sum = 0u64;
+                for item in items.iter() {
+                    sum = sum.wrapping_add(self.hash(item)?);
+                }
+                (8u8, sum).hash(&mut h);
+            }
+            _ => unreachable!("only tuples and frozensets are hashed as containers"),
+        }
+        Some(h.finish())
+    }
+}
+
+/// Below this many entries, duplicates are found by comparing every pair.
+const PAIRWISE_MAX: usize = 8;
+
+/// Whether any two keys are equal in Python (unhashable keys never are).
+/// This is the common, fast path: most dicts and sets have no repeats.
+fn has_duplicates(keys: &[&Value<'_>], hashes: &[Option<u64>], eq: &mut EqCtx) -> bool {
+    if keys.len() <= PAIRWISE_MAX {
+        return (0..keys.len()).any(|i| {
+            hashes[i].is_some() && (i + 1..keys.len()).any(|j| hashes[j] == hashes[i] && eq.eq(keys[i], keys[j]))
+        });
+    }
+    let mut seen: FxHashMap<u64, ()> = FxHashMap::with_capacity_and_hasher(keys.len(), Default::default());
+    // A repeated hash may be a collision rather than a repeat; either way the
+    // slow path sorts it out exactly.
+    hashes.iter().flatten().any(|&h| seen.insert(h, ()).is_some())
+}
+
+/// The positions to keep when removing repeated keys: for each group of
+/// equal keys, the first position, and the position whose value wins (the
+/// last). `None` when there are no repeats.
+fn dedup_plan(keys: &[&Value<'_>]) -> Option<Vec<(usize, usize)>> {
+    let mut hasher = HashCtx::default();
+    let hashes: Vec<Option<u64>> = keys.iter().map(|k| hasher.hash(k)).collect();
+    let mut eq = EqCtx::default();
+    if keys.len() < 2 || !has_duplicates(keys, &hashes, &mut eq) {
+        return None;
+    }
+    let mut plan: Vec<(usize, usize)> = Vec::with_capacity(keys.len());
+    let mut groups: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
+    for (i, key) in keys.iter().enumerate() {
+        let Some(h) = hashes[i] else {
+            plan.push((i, i));
+            continue;
+        };
+        let slot = groups.entry(h).or_default();
+        match slot.iter().find(|&&p| eq.eq(keys[plan[p].0], key)) {
+            Some(&p) => plan[p].1 = i,
+            None => {
+                slot.push(plan.len());
+                plan.push((i, i));
+            }
+        }
+    }
+    Some(plan)
 }
 
 /// Keeps the first of each group of equal items (set semantics); unhashable
 /// items are all kept.
 pub(crate) fn dedup_items<'a>(items: impl Iterator<Item = Value<'a>>) -> Vec<Value<'a>> {
-    let mut out: Vec<Value<'a>> = Vec::new();
-    let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
-    for item in items {
-        if let Some(h) = py_hash(&item) {
-            let slot = index.entry(h).or_default();
-            if slot.iter().any(|&i| py_eq(&out[i], &item)) {
-                continue;
-            }
-            slot.push(out.len());
-        }
-        out.push(item);
+    let items: Vec<Value<'a>> = items.collect();
+    let keys: Vec<&Value<'a>> = items.iter().collect();
+    match dedup_plan(&keys) {
+        None => items,
+        Some(plan) => plan.into_iter().map(|(first, _)| items[first].clone()).collect(),
     }
-    out
 }
 
 /// Dict semantics: a repeated key keeps its first position and takes the last value.
 pub(crate) fn dedup_pairs<'a>(pairs: impl Iterator<Item = (Value<'a>, Value<'a>)>) -> Vec<(Value<'a>, Value<'a>)> {
-    let mut out: Vec<(Value<'a>, Value<'a>)> = Vec::new();
-    let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
-    for (k, v) in pairs {
-        if let Some(h) = py_hash(&k) {
-            let slot = index.entry(h).or_default();
-            if let Some(&i) = slot.iter().find(|&&i| py_eq(&out[i].0, &k)) {
-                out[i].1 = v;
-                continue;
-            }
-            slot.push(out.len());
-        }
-        out.push((k, v));
+    let pairs: Vec<(Value<'a>, Value<'a>)> = pairs.collect();
+    let keys: Vec<&Value<'a>> = pairs.iter().map(|(k, _)| k).collect();
+    match dedup_plan(&keys) {
+        None => pairs,
+        Some(plan) => plan.into_iter().map(|(first, last)| (pairs[first].0.clone(), pairs[last].1.clone())).collect(),
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn py_hash(v: &Value<'_>) -> Option<u64> {
+        HashCtx::default().hash(v)
+    }
 
     #[test]
     fn numbers_compare_across_types() {

@@ -131,6 +131,10 @@ struct Copier {
 
 impl Copier {
     fn copy(&mut self, v: &Value<'_>) -> Value<'static> {
+        crate::stack::guard(|| self.copy_one(v))
+    }
+
+    fn copy_one(&mut self, v: &Value<'_>) -> Value<'static> {
         let source = match v {
             Value::Cycle(c) => match c.upgrade() {
                 Some(target) => return self.copy_resolved(&target),

@@ -25,7 +25,7 @@ pub(crate) mod repr;
 pub use repr::ReprOptions;
 mod text;
 
-pub(crate) use eq::{py_eq, py_hash};
+pub(crate) use eq::{dedup_items, dedup_pairs};
 pub use int::Int;
 pub use object::{Buffer, BufferData, Constructor, Global, Object, ObjectData, Update};
 pub(crate) use text::push_code_point;

@@ -63,6 +63,10 @@ struct Repr<'o> {
 
 impl Repr<'_> {
     fn value(&mut self, v: &Value<'_>, depth: usize) {
+        crate::stack::guard(|| self.value_inner(v, depth))
+    }
+
+    fn value_inner(&mut self, v: &Value<'_>, depth: usize) {
         let resolved;
         let v = match v {
             Value::Cycle(c) => match c.upgrade() {

@@ -137,7 +137,7 @@ impl<'a> Str<'a> {
 
     /// Whether CPython would hand out a shared singleton for this value: the
     /// empty string and one-character latin-1 strings.
-    pub(crate) fn is_interned_singleton(&self) -> bool {
+    pub(crate) fn is_latin1_singleton(&self) -> bool {
         let b = &self.0.bytes;
         b.is_empty() || b.len() == 1 || (b.len() == 2 && (b[0] == 0xc2 || b[0] == 0xc3))
     }

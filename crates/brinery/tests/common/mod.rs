@@ -27,26 +27,18 @@ impl Entry {
 }
 
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
 }
 
 /// Generates the corpus once per test binary; returns its directory and entries.
 pub fn corpus() -> &'static (PathBuf, Vec<Entry>) {
     static CORPUS: OnceLock<(PathBuf, Vec<Entry>)> = OnceLock::new();
     CORPUS.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("corpus-{}", std::process::id()));
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("corpus-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let script = workspace_root().join("tests/corpus/make_corpus.py");
-        let status = Command::new("python3")
-            .arg(&script)
-            .arg(&dir)
-            .status()
-            .expect("python3 must be installed");
+        let status = Command::new("python3").arg(&script).arg(&dir).status().expect("python3 must be installed");
         assert!(status.success(), "make_corpus.py failed");
         let manifest: serde_json::Value =
             serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
@@ -80,11 +72,7 @@ pub fn cpython_unequal(pairs: &[(PathBuf, PathBuf, &Entry)]) -> Vec<String> {
     let mut input = String::new();
     for (a, b, e) in pairs {
         let buffers: Vec<String> = (0..e.nbuffers)
-            .map(|i| {
-                dir.join(format!("{}.p{}.buf{i}", e.name, e.protocol))
-                    .display()
-                    .to_string()
-            })
+            .map(|i| dir.join(format!("{}.p{}.buf{i}", e.name, e.protocol)).display().to_string())
             .collect();
         input.push_str(
             &serde_json::json!({
@@ -102,12 +90,7 @@ pub fn cpython_unequal(pairs: &[(PathBuf, PathBuf, &Entry)]) -> Vec<String> {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "compare_pickles.py failed");
     String::from_utf8(out.stdout)
@@ -115,8 +98,7 @@ pub fn cpython_unequal(pairs: &[(PathBuf, PathBuf, &Entry)]) -> Vec<String> {
         .lines()
         .filter_map(|line| {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            (!v["equal"].as_bool().unwrap())
-                .then(|| format!("{} vs {}: {}", v["a"], v["b"], v["detail"]))
+            (!v["equal"].as_bool().unwrap()).then(|| format!("{} vs {}: {}", v["a"], v["b"], v["detail"]))
         })
         .collect()
 }
