@@ -18,6 +18,7 @@
 use crate::{read_input, BadInput};
 use anyhow::Result;
 use brinery::opcodes::{ArgKind, Opcode, OpcodeInfo, StackKind};
+use brinery::pickle::escapes::{escape_decode, raw_unicode_escape_decode};
 use brinery::pickle::{self, Arg, Op};
 use brinery::{Int, Str, Value};
 use clap::Args;
@@ -452,7 +453,7 @@ fn python_arg<'a>(op: &Op<'a>) -> Result<Option<Value<'a>>, String> {
         (K::StringNlNoescapePair, Arg::Pair(module, name)) => {
             Value::from(format!("{} {}", escaped_ascii(module)?, escaped_ascii(name)?))
         }
-        (K::UnicodeStringNl, Arg::Line(line)) => Value::Str(raw_unicode_escape(line)?),
+        (K::UnicodeStringNl, Arg::Line(line)) => Value::Str(raw_unicode_escape_decode(line)?),
         (K::DecimalNlShort, Arg::Line(line)) => decimal_short(line)?,
         (K::DecimalNlLong, Arg::Line(line)) => Value::Int(python_int(line.strip_suffix(b"L").unwrap_or(line))?),
         (K::FloatNl, Arg::Line(line)) => Value::from(python_float(line)?),
@@ -492,88 +493,6 @@ fn escaped_ascii(text: &[u8]) -> Result<String, String> {
         return Err("'ascii' codec can't decode the string argument".to_string());
     }
     Ok(bytes.into_iter().map(char::from).collect())
-}
-
-/// `codecs.escape_decode`: undoes the backslash escapes of a bytes literal.
-/// Unknown escapes are kept; octal escapes above `\377` wrap, as in CPython.
-fn escape_decode(text: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        let b = text[i];
-        i += 1;
-        if b != b'\\' {
-            out.push(b);
-            continue;
-        }
-        let Some(&e) = text.get(i) else {
-            return Err("Trailing \\ in string".to_string());
-        };
-        i += 1;
-        match e {
-            b'\n' => {}
-            b'\\' | b'\'' | b'"' => out.push(e),
-            b'b' => out.push(0x08),
-            b'f' => out.push(0x0c),
-            b't' => out.push(b'\t'),
-            b'n' => out.push(b'\n'),
-            b'r' => out.push(b'\r'),
-            b'v' => out.push(0x0b),
-            b'a' => out.push(0x07),
-            b'0'..=b'7' => {
-                let digits = text[i..].iter().take(2).take_while(|d| (b'0'..=b'7').contains(d)).count();
-                let value = text[i - 1..i + digits].iter().fold(0u32, |acc, d| acc * 8 + u32::from(d - b'0'));
-                out.push(value as u8);
-                i += digits;
-            }
-            b'x' => match text.get(i..i + 2).and_then(hex_value) {
-                Some(v) => {
-                    out.push(v as u8);
-                    i += 2;
-                }
-                None => return Err(format!("invalid \\x escape at position {}", i - 2)),
-            },
-            other => out.extend_from_slice(&[b'\\', other]),
-        }
-    }
-    Ok(out)
-}
-
-/// The value of a run of hex digits (at most 8), or `None` if one is not a hex digit.
-fn hex_value(digits: &[u8]) -> Option<u32> {
-    digits.iter().try_fold(0u32, |acc, &d| Some(acc << 4 | char::from(d).to_digit(16)?))
-}
-
-/// `str(text, 'raw-unicode-escape')`: bytes are latin-1 characters, and
-/// `\uXXXX` / `\UXXXXXXXX` after an odd run of backslashes are escapes.
-fn raw_unicode_escape(text: &[u8]) -> Result<Str<'static>, String> {
-    let mut points = Vec::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        if text[i] != b'\\' {
-            points.push(u32::from(text[i]));
-            i += 1;
-            continue;
-        }
-        let run = text[i..].iter().take_while(|&&b| b == b'\\').count();
-        points.extend(std::iter::repeat_n(u32::from(b'\\'), run));
-        i += run;
-        let width = match text.get(i) {
-            Some(b'u') if run % 2 == 1 => 4,
-            Some(b'U') if run % 2 == 1 => 8,
-            _ => continue,
-        };
-        points.pop(); // the escaping backslash
-        let hex = text.get(i + 1..i + 1 + width).and_then(hex_value).ok_or_else(|| {
-            format!("'rawunicodeescape' codec can't decode: truncated \\{}XXXX escape", text[i] as char)
-        })?;
-        if hex > 0x10FFFF {
-            return Err("'rawunicodeescape' codec can't decode: \\Uxxxxxxxx out of range".to_string());
-        }
-        points.push(hex);
-        i += 1 + width;
-    }
-    Ok(Str::from_code_points(points))
 }
 
 /// pickletools' `decimalnl_short`: `00` and `01` are False and True,
@@ -677,6 +596,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn stringnl_quotes_must_match() {
+        assert_eq!(strip_quotes(b"'"), Ok(&b""[..]));
+        assert_eq!(strip_quotes(b"\""), Ok(&b""[..]));
+        assert!(strip_quotes(b"'a\"").is_err());
+        assert!(strip_quotes(b"abc").is_err());
+    }
+
+    #[test]
     fn python_int_follows_int_of_bytes() {
         let ok = |s: &[u8]| python_int(s).map(|i| i.to_string());
         assert_eq!(ok(b" -1_000 "), Ok("-1000".to_string()));
@@ -699,27 +626,6 @@ mod tests {
         for bad in [&b""[..], b" ", b".", b"e5", b"1e", b"1_.5", b"_1", b"1__0", b"0x1p3", b"in", b"1\x00"] {
             assert!(python_float(bad).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn escapes_are_undone_like_escape_decode() {
-        assert_eq!(escape_decode(br"a\n\\b\x41\101\777\q\'"), Ok(b"a\n\\bAA\xff\\q'".to_vec()));
-        assert!(escape_decode(b"abc\\").is_err());
-        assert!(escape_decode(br"\x4").is_err());
-        assert!(escape_decode(br"\x+1").is_err());
-        assert_eq!(strip_quotes(b"'"), Ok(&b""[..]));
-        assert_eq!(strip_quotes(b"\""), Ok(&b""[..]));
-        assert!(strip_quotes(b"'a\"").is_err());
-        assert!(strip_quotes(b"abc").is_err());
-    }
-
-    #[test]
-    fn raw_unicode_escape_decodes_odd_backslash_runs() {
-        let s = raw_unicode_escape(b"caf\xe9 \\u20ac \\\\u0041 \\U0001F600").unwrap();
-        assert_eq!(s.as_str(), Some("café € \\\\u0041 \u{1F600}"));
-        assert!(raw_unicode_escape(b"\\u12").is_err());
-        assert!(raw_unicode_escape(b"\\U00110000").is_err());
-        assert_eq!(raw_unicode_escape(b"\\ud800").unwrap().as_str(), None);
     }
 
     #[test]

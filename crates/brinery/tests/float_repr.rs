@@ -1,8 +1,7 @@
 //! `float_repr` against CPython's `repr(float)` on many floats: random bit
 //! patterns (every exponent), random decimals, and known 17-digit ties.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 /// A small deterministic generator (xorshift64*), so failures reproduce.
 fn next(state: &mut u64) -> u64 {
@@ -23,21 +22,10 @@ fn repr_matches_cpython() {
     floats.push(f64::from_bits(0x3ffd006800000000));
 
     let input: String = floats.iter().map(|f| format!("{:016x}\n", f.to_bits())).collect();
-    let mut child = Command::new("python3")
-        .args([
-            "-c",
-            "import sys,struct\nfor l in sys.stdin: print(repr(struct.unpack('>d', bytes.fromhex(l.strip()))[0]))",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3");
-    // Feed stdin from another thread: the output is larger than a pipe buffer.
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    let expected = String::from_utf8(out.stdout).unwrap();
+    let expected = common::run_python(
+        "import sys,struct\nfor l in sys.stdin: print(repr(struct.unpack('>d', bytes.fromhex(l.strip()))[0]))",
+        &input,
+    );
     let mut mismatches = Vec::new();
     for (f, want) in floats.iter().zip(expected.lines()) {
         let got = brinery::float_repr::repr(*f);

@@ -8,11 +8,11 @@
 //! serialized with a mutex: the counters are process-wide, and tests run on
 //! parallel threads.
 
+mod common;
+
 use brinery::pickle::{self, LoadOptions};
 use brinery::Value;
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Mutex;
 
@@ -335,18 +335,7 @@ fn cpython_peaks(cases: &[Case]) -> Vec<usize> {
     let script = "import pickle, sys, tracemalloc\nfor line in sys.stdin:\n    data = bytes.fromhex(line.strip())\n    tracemalloc.start(); pickle.loads(data); print(tracemalloc.get_traced_memory()[1]); tracemalloc.stop()";
     let input: String =
         cases.iter().map(|c| c.data.iter().map(|b| format!("{b:02x}")).collect::<String>() + "\n").collect();
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3");
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(out.status.success(), "python3 failed");
-    String::from_utf8(out.stdout).unwrap().lines().map(|l| l.trim().parse().unwrap()).collect()
+    common::run_python(script, &input).lines().map(|l| l.trim().parse().unwrap()).collect()
 }
 
 /// `load` from a reader (`&mut &[u8]`), which cannot see how much input is

@@ -2,6 +2,8 @@
 //! every protocol, and CPython reads brinery's bytes and writes back exactly
 //! the same bytes (so brinery writes what CPython would).
 
+mod common;
+
 use brinery::pickle::{self, DumpOptions, LoadOptions};
 use brinery::{Int, Str, Value};
 use proptest::prelude::*;
@@ -131,17 +133,7 @@ for line in sys.stdin:
         bad.append(path)
 print("\n".join(bad))
 "#;
-    let mut child = std::process::Command::new("python3")
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3");
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(lines.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "CPython failed to load a brinery pickle");
-    let bad = String::from_utf8(out.stdout).unwrap();
+    let bad = common::run_python(script, &lines);
     assert!(bad.trim().is_empty(), "CPython rewrote these differently:\n{bad}");
 }
 

@@ -241,7 +241,8 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
             }
             Opcode::Unicode => {
                 let Arg::Line(line) = arg else { unreachable!() };
-                let s = text::parse_unicode_line(&line).map_err(|m| Error::new(ErrorKind::Decode(m)))?;
+                let s =
+                    super::escapes::raw_unicode_escape_decode(&line).map_err(|m| Error::new(ErrorKind::Decode(m)))?;
                 let v = self.sink.str(s)?;
                 self.push(v)
             }

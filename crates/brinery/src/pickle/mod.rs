@@ -21,6 +21,7 @@ mod args;
 mod compat;
 mod encoder;
 mod error;
+pub mod escapes;
 mod input;
 mod machine;
 mod ops;

@@ -3,7 +3,7 @@
 //! `PyOS_string_to_double` for FLOAT, Python 2 string escapes for STRING,
 //! raw-unicode-escape for UNICODE).
 
-use crate::value::{push_code_point, Int, Str};
+use crate::value::Int;
 use num_bigint::BigInt;
 use num_traits::Num;
 
@@ -174,105 +174,7 @@ pub(crate) fn parse_string_line(line: &[u8]) -> Result<Vec<u8>, String> {
     if n < 2 || line[0] != line[n - 1] || !(line[0] == b'\'' || line[0] == b'"') {
         return Err("the STRING opcode argument must be quoted".into());
     }
-    decode_escapes(&line[1..n - 1])
-}
-
-/// `codecs.escape_decode`: backslash escapes of a bytes literal.
-fn decode_escapes(s: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        let b = s[i];
-        i += 1;
-        if b != b'\\' {
-            out.push(b);
-            continue;
-        }
-        let Some(&e) = s.get(i) else {
-            return Err("Trailing \\ in string".into());
-        };
-        i += 1;
-        match e {
-            b'\n' => {}
-            b'\\' | b'\'' | b'"' => out.push(e),
-            b'b' => out.push(8),
-            b'f' => out.push(12),
-            b't' => out.push(b'\t'),
-            b'n' => out.push(b'\n'),
-            b'r' => out.push(b'\r'),
-            b'v' => out.push(11),
-            b'a' => out.push(7),
-            b'0'..=b'7' => {
-                let mut v = (e - b'0') as u32;
-                for _ in 0..2 {
-                    match s.get(i) {
-                        Some(&d @ b'0'..=b'7') => {
-                            v = v * 8 + (d - b'0') as u32;
-                            i += 1;
-                        }
-                        _ => break,
-                    }
-                }
-                out.push(v as u8);
-            }
-            b'x' => {
-                let hex = s.get(i..i + 2).filter(|h| h.iter().all(u8::is_ascii_hexdigit));
-                match hex {
-                    Some(h) => {
-                        out.push(u8::from_str_radix(std::str::from_utf8(h).unwrap(), 16).unwrap());
-                        i += 2;
-                    }
-                    None => return Err(format!("invalid \\x escape at position {}", i - 2)),
-                }
-            }
-            other => {
-                out.push(b'\\');
-                out.push(other);
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// The UNICODE opcode's line, decoded as raw-unicode-escape: bytes are
-/// latin-1 characters, and `\uXXXX` / `\UXXXXXXXX` after an odd run of
-/// backslashes are escapes.
-pub(crate) fn parse_unicode_line(line: &[u8]) -> Result<Str<'static>, String> {
-    let mut out = Vec::with_capacity(line.len());
-    let mut has_surrogate = false;
-    let mut i = 0;
-    while i < line.len() {
-        if line[i] != b'\\' {
-            push_code_point(&mut out, line[i] as u32);
-            i += 1;
-            continue;
-        }
-        let run_start = i;
-        while i < line.len() && line[i] == b'\\' {
-            out.push(b'\\');
-            i += 1;
-        }
-        let odd = (i - run_start) % 2 == 1;
-        let width = match line.get(i) {
-            Some(b'u') if odd => 4,
-            Some(b'U') if odd => 8,
-            _ => continue,
-        };
-        out.pop(); // the escaping backslash
-        let hex = line
-            .get(i + 1..i + 1 + width)
-            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
-            .ok_or_else(|| format!("truncated \\{}XXXX escape", line[i] as char))?;
-        let cp = u32::from_str_radix(std::str::from_utf8(hex).unwrap(), 16).unwrap();
-        if cp > 0x10FFFF {
-            return Err("\\Uxxxxxxxx out of range".into());
-        }
-        has_surrogate |= (0xD800..0xE000).contains(&cp);
-        push_code_point(&mut out, cp);
-        i += 1 + width;
-    }
-    let _ = has_surrogate;
-    Str::from_surrogatepass(out).map_err(|e| e.to_string())
+    super::escapes::escape_decode(&line[1..n - 1])
 }
 
 #[cfg(test)]
@@ -304,10 +206,8 @@ mod tests {
     }
 
     #[test]
-    fn string_and_unicode_lines() {
+    fn string_lines_are_quoted_and_unescaped() {
         assert_eq!(parse_string_line(b"'a\\nb\\x41\\101'"), Ok(b"a\nbAA".to_vec()));
         assert!(parse_string_line(b"abc").is_err());
-        let s = parse_unicode_line(b"caf\xe9 \\u20ac \\\\u0041").unwrap();
-        assert_eq!(s.as_str(), Some("café € \\\\u0041"));
     }
 }

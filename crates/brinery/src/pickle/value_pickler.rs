@@ -136,13 +136,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             Value::List(items) => {
                 let key = MemoKey::Id(v.identity().unwrap());
                 if !self.enc.get(&key) {
-                    if self.proto() == 0 {
-                        self.enc.op(Opcode::Mark);
-                        self.enc.op(Opcode::List);
-                    } else {
-                        self.enc.op(Opcode::EmptyList);
-                    }
-                    self.enc.put(key);
+                    self.open_container(Opcode::EmptyList, Opcode::List, key);
                     if self.proto() == 0 {
                         self.batch_appends_iter(items.iter())?;
                     } else {
@@ -153,13 +147,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             Value::Dict(pairs) => {
                 let key = MemoKey::Id(v.identity().unwrap());
                 if !self.enc.get(&key) {
-                    if self.proto() == 0 {
-                        self.enc.op(Opcode::Mark);
-                        self.enc.op(Opcode::Dict);
-                    } else {
-                        self.enc.op(Opcode::EmptyDict);
-                    }
-                    self.enc.put(key);
+                    self.open_container(Opcode::EmptyDict, Opcode::Dict, key);
                     if self.proto() == 0 {
                         self.batch_setitems_iter(pairs.iter().map(|(k, v)| (k, v)))?;
                     } else {
@@ -200,6 +188,18 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             }
         }
         Ok(())
+    }
+
+    /// Writes an empty list or dict and memoizes it: `empty` (EMPTY_LIST /
+    /// EMPTY_DICT) from protocol 1, MARK + `from_mark` (LIST / DICT) at protocol 0.
+    fn open_container(&mut self, empty: Opcode, from_mark: Opcode, key: MemoKey) {
+        if self.proto() == 0 {
+            self.enc.op(Opcode::Mark);
+            self.enc.op(from_mark);
+        } else {
+            self.enc.op(empty);
+        }
+        self.enc.put(key);
     }
 
     /// Saves a value that only lives for this call (an upgraded cycle target,
@@ -562,14 +562,8 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         self.save_fresh_tuple(1, |p| {
             // The list is a new object too.
             p.enc.boundary();
-            if p.proto() == 0 {
-                p.enc.op(Opcode::Mark);
-                p.enc.op(Opcode::List);
-            } else {
-                p.enc.op(Opcode::EmptyList);
-            }
             let list_id = p.fresh_id();
-            p.enc.put(MemoKey::Id(list_id));
+            p.open_container(Opcode::EmptyList, Opcode::List, MemoKey::Id(list_id));
             if p.proto() == 0 {
                 p.batch_appends_iter(items.iter())?;
             } else {

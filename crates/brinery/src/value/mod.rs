@@ -28,7 +28,6 @@ mod text;
 pub(crate) use eq::{dedup_items, dedup_pairs};
 pub use int::Int;
 pub use object::{Buffer, BufferData, Constructor, Global, Object, ObjectData, Update};
-pub(crate) use text::push_code_point;
 pub use text::{Bytes, CodePoints, InvalidText, Str};
 
 use std::sync::{Arc, Weak};

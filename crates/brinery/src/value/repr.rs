@@ -138,13 +138,13 @@ impl Repr<'_> {
         }
         self.stack.push(id);
         match v {
-            Value::List(items) => self.items("[", items, "]", depth),
-            Value::Tuple(items) if items.len() == 1 => self.items("(", items, ",)", depth),
-            Value::Tuple(items) => self.items("(", items, ")", depth),
+            Value::List(items) => self.items("[", items.iter(), "]", depth),
+            Value::Tuple(items) if items.len() == 1 => self.items("(", items.iter(), ",)", depth),
+            Value::Tuple(items) => self.items("(", items.iter(), ")", depth),
             Value::Set(items) if items.is_empty() => self.out.push_str("set()"),
-            Value::Set(items) => self.items("{", items, "}", depth),
+            Value::Set(items) => self.items("{", items.iter(), "}", depth),
             Value::FrozenSet(items) if items.is_empty() => self.out.push_str("frozenset()"),
-            Value::FrozenSet(items) => self.items("frozenset({", items, "})", depth),
+            Value::FrozenSet(items) => self.items("frozenset({", items.iter(), "})", depth),
             Value::Dict(pairs) => self.pairs(pairs.iter().map(|(k, v)| (k, v)), depth),
             Value::Object(o) => self.object(o, depth),
             _ => unreachable!(),
@@ -152,9 +152,15 @@ impl Repr<'_> {
         self.stack.pop();
     }
 
-    fn items(&mut self, open: &str, items: &[Value<'_>], close: &str, depth: usize) {
+    fn items<'v, 'a: 'v>(
+        &mut self,
+        open: &str,
+        items: impl IntoIterator<Item = &'v Value<'a>>,
+        close: &str,
+        depth: usize,
+    ) {
         self.out.push_str(open);
-        for (i, item) in items.iter().enumerate() {
+        for (i, item) in items.into_iter().enumerate() {
             if i > 0 {
                 self.out.push_str(", ");
             }
@@ -261,21 +267,9 @@ impl Repr<'_> {
                 }
             }
         }
-        let list_items: Vec<&Value<'_>> = o.list_items().collect();
-        if !list_items.is_empty() {
+        if o.list_items().next().is_some() {
             sep(self.out);
-            self.out.push('[');
-            for (i, item) in list_items.iter().enumerate() {
-                if i > 0 {
-                    self.out.push_str(", ");
-                }
-                if i >= self.opts.max_items {
-                    self.out.push_str("...");
-                    break;
-                }
-                self.value(item, depth + 1);
-            }
-            self.out.push(']');
+            self.items("[", o.list_items(), "]", depth);
         }
         if o.dict_items().next().is_some() {
             sep(self.out);

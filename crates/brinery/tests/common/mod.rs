@@ -61,6 +61,27 @@ pub fn corpus() -> &'static (PathBuf, Vec<Entry>) {
     })
 }
 
+/// Runs `python3 -c script` with `input` on stdin; returns its stdout.
+/// Panics (failing the test) if python3 is missing or the script fails.
+pub fn run_python(script: &str, input: &str) -> String {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 must be installed: CPython is the test oracle");
+    // Feed stdin from another thread so a large output cannot deadlock the pipes.
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(out.status.success(), "python3 script failed:\n{script}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Asks CPython whether pickles `a` and `b` hold equal values (sets by
 /// content); used where only set element order may differ. Returns the pairs
 /// that are not equal, with CPython's explanation.
@@ -83,19 +104,12 @@ pub fn cpython_unequal(pairs: &[(PathBuf, PathBuf, &Entry)]) -> Vec<String> {
         input.push('\n');
     }
     let script = workspace_root().join("tests/corpus/compare_pickles.py");
-    let mut child = Command::new("python3")
-        .arg(script)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "compare_pickles.py failed");
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
+    let runner = format!(
+        "import runpy, sys; sys.argv = [{0:?}]; runpy.run_path({0:?}, run_name='__main__')",
+        script.display().to_string()
+    );
+    let out = run_python(&runner, &input);
+    out.lines()
         .filter_map(|line| {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
             (!v["equal"].as_bool().unwrap()).then(|| format!("{} vs {}: {}", v["a"], v["b"], v["detail"]))
