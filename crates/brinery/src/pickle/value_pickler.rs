@@ -32,6 +32,19 @@ fn save_detached(
     (inner.enc, r.map(|()| buffers))
 }
 
+/// Which of CPython's batching loops to follow (see `ValuePickler::batched`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Batching {
+    /// `batch_list_exact`: a single item uses the single opcode.
+    ExactList,
+    /// `batch_dict_exact`: like `ExactList`, plus an empty batch after an exact multiple of 1000.
+    ExactDict,
+    /// `batch_list`/`batch_dict` over an iterator: any batch of one uses the single opcode.
+    Iter,
+    /// `save_set`: batches only, plus the trailing empty batch.
+    Set,
+}
+
 /// Deepest nesting the pickler follows before failing, like CPython's RecursionError.
 const MAX_SAVE_DEPTH: usize = 1000;
 
@@ -137,22 +150,14 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
                 let key = MemoKey::Id(v.identity().unwrap());
                 if !self.enc.get(&key) {
                     self.open_container(Opcode::EmptyList, Opcode::List, key);
-                    if self.proto() == 0 {
-                        self.batch_appends_iter(items.iter())?;
-                    } else {
-                        self.batch_appends_exact(items)?;
-                    }
+                    self.batch_appends_exact(items)?;
                 }
             }
             Value::Dict(pairs) => {
                 let key = MemoKey::Id(v.identity().unwrap());
                 if !self.enc.get(&key) {
                     self.open_container(Opcode::EmptyDict, Opcode::Dict, key);
-                    if self.proto() == 0 {
-                        self.batch_setitems_iter(pairs.iter().map(|(k, v)| (k, v)))?;
-                    } else {
-                        self.batch_setitems_exact(pairs)?;
-                    }
+                    self.batch_setitems_exact(pairs)?;
                 }
             }
             Value::Set(items) => {
@@ -405,114 +410,79 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         Ok(())
     }
 
-    /// `batch_list_exact`: exact lists at protocol ≥ 1.
-    fn batch_appends_exact(&mut self, items: &'v [Value<'_>]) -> Result<()> {
-        match items.len() {
-            0 => Ok(()),
-            1 => {
-                self.save(&items[0])?;
-                self.enc.op(Opcode::Append);
-                Ok(())
-            }
-            _ => {
-                for chunk in items.chunks(BATCH_SIZE) {
-                    self.enc.op(Opcode::Mark);
-                    for item in chunk {
-                        self.save(item)?;
-                    }
-                    self.enc.op(Opcode::Appends);
-                }
-                Ok(())
-            }
-        }
-    }
-
-    /// `batch_list`: list items from an iterator (protocol 0 lists, object list items).
-    fn batch_appends_iter(&mut self, items: impl Iterator<Item = &'v Value<'v>>) -> Result<()>
-    where
-        'v: 'v,
-    {
-        let items: Vec<&'v Value<'_>> = items.collect();
+    /// One batching rule for lists, dicts and sets, in the four variants
+    /// CPython's C pickler has: `n` items, the `i`-th written by `save_at`
+    /// (a key and value for dicts), each batch of up to 1000 between MARK and
+    /// `many`, or a lone item followed by `single` where the variant says so.
+    fn batched(
+        &mut self,
+        n: usize,
+        how: Batching,
+        single: Opcode,
+        many: Opcode,
+        mut save_at: impl FnMut(&mut Self, usize) -> Result<()>,
+    ) -> Result<()> {
         if self.proto() == 0 {
-            for item in items {
-                self.save(item)?;
-                self.enc.op(Opcode::Append);
+            for i in 0..n {
+                save_at(self, i)?;
+                self.enc.op(single);
             }
             return Ok(());
         }
-        for chunk in items.chunks(BATCH_SIZE) {
-            if chunk.len() == 1 {
-                self.save(chunk[0])?;
-                self.enc.op(Opcode::Append);
-            } else {
-                self.enc.op(Opcode::Mark);
-                for item in chunk {
-                    self.save(item)?;
-                }
-                self.enc.op(Opcode::Appends);
+        if n == 1 && matches!(how, Batching::ExactList | Batching::ExactDict) {
+            save_at(self, 0)?;
+            self.enc.op(single);
+            return Ok(());
+        }
+        for start in (0..n).step_by(BATCH_SIZE) {
+            let end = (start + BATCH_SIZE).min(n);
+            if end - start == 1 && how == Batching::Iter {
+                save_at(self, start)?;
+                self.enc.op(single);
+                continue;
             }
+            self.enc.op(Opcode::Mark);
+            for i in start..end {
+                save_at(self, i)?;
+            }
+            self.enc.op(many);
+        }
+        if n > 0 && n % BATCH_SIZE == 0 && matches!(how, Batching::ExactDict | Batching::Set) {
+            self.enc.op(Opcode::Mark);
+            self.enc.op(many);
         }
         Ok(())
     }
 
-    /// `batch_dict_exact`: exact dicts at protocol ≥ 1 (note the empty trailing
-    /// batch after an exact multiple of 1000, as the C pickler writes it).
-    fn batch_setitems_exact(&mut self, pairs: &'v [(Value<'_>, Value<'_>)]) -> Result<()> {
-        match pairs.len() {
-            0 => Ok(()),
-            1 => {
-                self.save(&pairs[0].0)?;
-                self.save(&pairs[0].1)?;
-                self.enc.op(Opcode::SetItem);
-                Ok(())
-            }
-            n => {
-                for chunk in pairs.chunks(BATCH_SIZE) {
-                    self.enc.op(Opcode::Mark);
-                    for (k, v) in chunk {
-                        self.save(k)?;
-                        self.save(v)?;
-                    }
-                    self.enc.op(Opcode::SetItems);
-                }
-                if n % BATCH_SIZE == 0 {
-                    self.enc.op(Opcode::Mark);
-                    self.enc.op(Opcode::SetItems);
-                }
-                Ok(())
-            }
-        }
+    /// A list's items (`batch_list_exact`, or `batch_list` at protocol 0).
+    fn batch_appends_exact(&mut self, items: &'v [Value<'_>]) -> Result<()> {
+        self.batched(items.len(), Batching::ExactList, Opcode::Append, Opcode::Appends, |p, i| p.save(&items[i]))
     }
 
-    /// `batch_dict`: dict items from an iterator (protocol 0 dicts, object dict items).
+    /// List items from an iterator (`batch_list`: object list items).
+    fn batch_appends_iter(&mut self, items: impl Iterator<Item = &'v Value<'v>>) -> Result<()> {
+        let items: Vec<&'v Value<'_>> = items.collect();
+        self.batched(items.len(), Batching::Iter, Opcode::Append, Opcode::Appends, |p, i| p.save(items[i]))
+    }
+
+    /// A dict's items (`batch_dict_exact`, or `batch_dict` at protocol 0).
+    fn batch_setitems_exact(&mut self, pairs: &'v [(Value<'_>, Value<'_>)]) -> Result<()> {
+        self.batched(pairs.len(), Batching::ExactDict, Opcode::SetItem, Opcode::SetItems, |p, i| {
+            p.save(&pairs[i].0)?;
+            p.save(&pairs[i].1)
+        })
+    }
+
+    /// Dict items from an iterator (`batch_dict`: object dict items).
     fn batch_setitems_iter<'a: 'v>(
         &mut self,
         pairs: impl Iterator<Item = (&'v Value<'a>, &'v Value<'a>)>,
     ) -> Result<()> {
         let pairs: Vec<(&'v Value<'a>, &'v Value<'a>)> = pairs.collect();
-        if self.proto() == 0 {
-            for (k, v) in pairs {
-                self.save(k)?;
-                self.save(v)?;
-                self.enc.op(Opcode::SetItem);
-            }
-            return Ok(());
-        }
-        for chunk in pairs.chunks(BATCH_SIZE) {
-            if chunk.len() == 1 {
-                self.save(chunk[0].0)?;
-                self.save(chunk[0].1)?;
-                self.enc.op(Opcode::SetItem);
-            } else {
-                self.enc.op(Opcode::Mark);
-                for (k, v) in chunk {
-                    self.save(k)?;
-                    self.save(v)?;
-                }
-                self.enc.op(Opcode::SetItems);
-            }
-        }
-        Ok(())
+        self.batched(pairs.len(), Batching::Iter, Opcode::SetItem, Opcode::SetItems, |p, i| {
+            p.save(pairs[i].0)?;
+            p.save(pairs[i].1)
+        })
     }
 
     fn save_set(&mut self, items: &'v [Value<'_>], key: MemoKey) -> Result<()> {
@@ -521,21 +491,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         }
         self.enc.op(Opcode::EmptySet);
         self.enc.put(key);
-        if items.is_empty() {
-            return Ok(());
-        }
-        for chunk in items.chunks(BATCH_SIZE) {
-            self.enc.op(Opcode::Mark);
-            for item in chunk {
-                self.save(item)?;
-            }
-            self.enc.op(Opcode::AddItems);
-        }
-        if items.len() % BATCH_SIZE == 0 {
-            self.enc.op(Opcode::Mark);
-            self.enc.op(Opcode::AddItems);
-        }
-        Ok(())
+        self.batched(items.len(), Batching::Set, Opcode::AddItems, Opcode::AddItems, |p, i| p.save(&items[i]))
     }
 
     fn save_frozenset(&mut self, items: &'v [Value<'_>], key: MemoKey) -> Result<()> {
@@ -564,11 +520,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             p.enc.boundary();
             let list_id = p.fresh_id();
             p.open_container(Opcode::EmptyList, Opcode::List, MemoKey::Id(list_id));
-            if p.proto() == 0 {
-                p.batch_appends_iter(items.iter())?;
-            } else {
-                p.batch_appends_exact(items)?;
-            }
+            p.batch_appends_exact(items)?;
             Ok(())
         })?;
         self.enc.op(Opcode::Reduce);
