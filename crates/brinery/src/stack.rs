@@ -13,3 +13,14 @@ const SEGMENT: usize = 2 * 1024 * 1024;
 pub(crate) fn guard<R>(f: impl FnOnce() -> R) -> R {
     stacker::maybe_grow(RED_ZONE, SEGMENT, f)
 }
+
+/// Like [`guard`], but only checks every few levels of `depth` (checking
+/// costs a thread-local read; the red zone covers the levels in between).
+#[inline]
+pub(crate) fn guard_at<R>(depth: usize, f: impl FnOnce() -> R) -> R {
+    if depth % 8 == 0 {
+        guard(f)
+    } else {
+        f()
+    }
+}

@@ -153,9 +153,14 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
         self.stack.push(item);
     }
 
-    /// Pops the topmost mark and everything above it.
-    fn pop_mark(&mut self) -> Result<Vec<S::Item>> {
-        let mark = self.marks.pop().ok_or_else(|| Error::new(ErrorKind::NoMark))?;
+    /// Pops the topmost mark; the items above it are `stack[mark..]`.
+    fn pop_mark(&mut self) -> Result<usize> {
+        self.marks.pop().ok_or_else(|| Error::new(ErrorKind::NoMark))
+    }
+
+    /// Pops the topmost mark and everything above it, as a vector.
+    fn pop_mark_items(&mut self) -> Result<Vec<S::Item>> {
+        let mark = self.pop_mark()?;
         Ok(self.stack.split_off(mark))
     }
 
@@ -279,7 +284,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
                 self.push(v)
             }
             Opcode::EmptyTuple => {
-                let v = self.sink.tuple(Vec::new())?;
+                let v = self.sink.tuple(std::iter::empty())?;
                 self.push(v)
             }
             Opcode::Tuple1 | Opcode::Tuple2 | Opcode::Tuple3 => {
@@ -291,31 +296,32 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
                 if self.stack.len() < self.fence() + n {
                     return Err(self.underflow(n));
                 }
-                let items = self.stack.split_off(self.stack.len() - n);
-                let v = self.sink.tuple(items)?;
+                let start = self.stack.len() - n;
+                let v = self.sink.tuple(self.stack.drain(start..))?;
                 self.push(v)
             }
             Opcode::Tuple => {
-                let items = self.pop_mark()?;
-                let v = self.sink.tuple(items)?;
+                let mark = self.pop_mark()?;
+                let v = self.sink.tuple(self.stack.drain(mark..))?;
                 self.push(v)
             }
             Opcode::List => {
-                let items = self.pop_mark()?;
-                let v = self.sink.list(items)?;
+                let mark = self.pop_mark()?;
+                let v = self.sink.list(self.stack.drain(mark..))?;
                 self.push(v)
             }
             Opcode::Dict => {
-                let items = self.pop_mark()?;
-                if items.len() % 2 != 0 {
+                let mark = self.pop_mark()?;
+                if (self.stack.len() - mark) % 2 != 0 {
+                    self.stack.truncate(mark);
                     return bad("odd number of items for DICT");
                 }
-                let v = self.sink.dict(items)?;
+                let v = self.sink.dict(self.stack.drain(mark..))?;
                 self.push(v)
             }
             Opcode::FrozenSet => {
-                let items = self.pop_mark()?;
-                let v = self.sink.frozenset(items)?;
+                let mark = self.pop_mark()?;
+                let v = self.sink.frozenset(self.stack.drain(mark..))?;
                 self.push(v)
             }
             Opcode::Append => {
@@ -362,7 +368,8 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
                 }
             }
             Opcode::PopMark => {
-                self.pop_mark()?;
+                let mark = self.pop_mark()?;
+                self.stack.truncate(mark);
             }
             Opcode::Dup => {
                 let top = self.top()?.clone();
@@ -448,7 +455,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
             }
             Opcode::Inst => {
                 let Arg::Pair(module, name) = arg else { unreachable!() };
-                let args = self.pop_mark()?;
+                let args = self.pop_mark_items()?;
                 let module = ascii_name(module, "INST")?;
                 let name = ascii_name(name, "INST")?;
                 let cls = self.global(module, name)?;
@@ -456,7 +463,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
                 self.push(v)
             }
             Opcode::Obj => {
-                let mut items = self.pop_mark()?;
+                let mut items = self.pop_mark_items()?;
                 if items.is_empty() {
                     return Err(self.underflow(1));
                 }

@@ -72,7 +72,7 @@ pub fn loads<'a>(data: &'a [u8], opts: &LoadOptions) -> Result<Value<'a>> {
 /// ```
 pub fn loads_prefix<'a>(data: &'a [u8], opts: &LoadOptions) -> Result<(Value<'a>, usize)> {
     let mut input = SliceInput::new(data);
-    let value = machine::run(value_sink::ValueSink::new(opts), &mut input, opts)?;
+    let value = machine::run(value_sink::ValueSink::new(opts, data.len()), &mut input, opts)?;
     Ok((value, input.offset() as usize))
 }
 
@@ -90,7 +90,7 @@ pub fn loads_prefix<'a>(data: &'a [u8], opts: &LoadOptions) -> Result<(Value<'a>
 /// ```
 pub fn load<R: BufRead>(reader: R, opts: &LoadOptions) -> Result<Value<'static>> {
     let mut input = ReaderInput::new(reader);
-    machine::run(value_sink::ValueSink::new(opts), &mut input, opts)
+    machine::run(value_sink::ValueSink::new(opts, 0), &mut input, opts)
 }
 
 /// Runs the machine with any [`Sink`](sink::Sink) over bytes, the way

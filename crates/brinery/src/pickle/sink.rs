@@ -39,13 +39,13 @@ pub trait Sink<'a> {
     /// EMPTY_SET.
     fn empty_set(&mut self) -> Result<Self::Item>;
     /// EMPTY_TUPLE, TUPLE, TUPLE1–3.
-    fn tuple(&mut self, items: Vec<Self::Item>) -> Result<Self::Item>;
+    fn tuple<I: Iterator<Item = Self::Item>>(&mut self, items: I) -> Result<Self::Item>;
     /// LIST.
-    fn list(&mut self, items: Vec<Self::Item>) -> Result<Self::Item>;
+    fn list<I: Iterator<Item = Self::Item>>(&mut self, items: I) -> Result<Self::Item>;
     /// DICT: `items` alternate key, value (an even number).
-    fn dict(&mut self, items: Vec<Self::Item>) -> Result<Self::Item>;
+    fn dict<I: Iterator<Item = Self::Item>>(&mut self, items: I) -> Result<Self::Item>;
     /// FROZENSET.
-    fn frozenset(&mut self, items: Vec<Self::Item>) -> Result<Self::Item>;
+    fn frozenset<I: Iterator<Item = Self::Item>>(&mut self, items: I) -> Result<Self::Item>;
 
     /// APPEND / APPENDS onto `target`.
     fn append<I: Iterator<Item = Self::Item>>(&mut self, target: &Self::Item, items: I) -> Result<()>;

@@ -99,7 +99,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
                 value: self.depth as u64,
             }));
         }
-        let r = crate::stack::guard(|| self.save_inner(v));
+        let r = crate::stack::guard_at(self.depth, || self.save_inner(v));
         self.depth -= 1;
         r
     }

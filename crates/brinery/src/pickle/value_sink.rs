@@ -34,8 +34,8 @@ struct Node<'a> {
 }
 
 /// Where a sequence node's items are.
-enum Items<'s, 'a> {
-    Owned(&'s [Item<'a>]),
+enum Items<'a> {
+    Owned(Vec<Item<'a>>),
     Pool(Span),
 }
 
@@ -148,10 +148,12 @@ fn wrong_type<T>(expected: &'static str, found: &'static str) -> Result<T> {
 }
 
 impl<'o, 'a> ValueSink<'o, 'a> {
-    pub(crate) fn new(opts: &'o LoadOptions) -> Self {
+    /// A sink for loading `input_len` bytes (used to size the arena: real
+    /// pickles have about one container per 16 bytes).
+    pub(crate) fn new(opts: &'o LoadOptions, input_len: usize) -> Self {
         ValueSink {
             opts,
-            nodes: Vec::new(),
+            nodes: Vec::with_capacity(input_len / 16),
             pool: Vec::new(),
             interned: HashMap::new(),
             seal_state: Vec::new(),
@@ -198,20 +200,32 @@ impl<'o, 'a> ValueSink<'o, 'a> {
     }
 
     /// A tuple or frozenset node: its items go to the pool.
-    fn immutable_node(&mut self, items: Vec<Item<'a>>, frozenset: bool) -> Result<Item<'a>> {
-        let depth = 1 + items.iter().map(|c| self.depth_of(c)).max().unwrap_or(0);
-        self.check_depth(depth)?;
-        let unhashable = if frozenset { None } else { items.iter().find_map(|it| self.unhashable_type(it)) };
-        let start = u32::try_from(self.pool.len()).map_err(|_| {
+    fn immutable_node(&mut self, items: impl Iterator<Item = Item<'a>>, frozenset: bool) -> Result<Item<'a>> {
+        let start = self.pool.len();
+        let start32 = u32::try_from(start).map_err(|_| {
             Error::new(ErrorKind::LimitExceeded {
                 limit: "tuple items",
                 max: u32::MAX as u64,
                 value: u32::MAX as u64 + 1,
             })
         })?;
-        let span = Span { start, len: items.len() as u32 };
         self.pool.extend(items);
-        let kind = if frozenset { NodeKind::FrozenSet(span) } else { NodeKind::Tuple(span) };
+        let added = &self.pool[start..];
+        let depth = 1 + added.iter().map(|c| self.depth_of(c)).max().unwrap_or(0);
+        let unhashable = added.iter().find_map(|it| self.unhashable_type(it));
+        if let Err(e) = self.check_depth(depth) {
+            self.pool.truncate(start);
+            return Err(e);
+        }
+        let (kind, unhashable) = if frozenset {
+            if let Some(t) = unhashable {
+                self.pool.truncate(start);
+                return Err(Error::new(ErrorKind::Unhashable(t.name())));
+            }
+            (NodeKind::FrozenSet(Span { start: start32, len: (self.pool.len() - start) as u32 }), None)
+        } else {
+            (NodeKind::Tuple(Span { start: start32, len: (self.pool.len() - start) as u32 }), unhashable)
+        };
         let index = self.nodes.len() as u32;
         self.nodes.push(Node { depth, unhashable, kind });
         Ok(Item::N(index))
@@ -367,7 +381,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
                 self.add_items(&set, items.into_iter())?;
                 Ok(Some(set))
             } else {
-                self.frozenset(items).map(Some)
+                self.frozenset(items.into_iter()).map(Some)
             };
         }
         if is("builtins", "complex") {
@@ -391,7 +405,15 @@ impl<'o, 'a> ValueSink<'o, 'a> {
 
     /// Seals one item; `depth` is its nesting level (the root is 1).
     fn seal(&mut self, item: &Item<'a>, depth: usize) -> Value<'a> {
-        crate::stack::guard(|| self.seal_inner(item, depth))
+        crate::stack::guard_at(depth, || self.seal_inner(item, depth))
+    }
+
+    /// Seals an item the caller gives up: leaf values are moved, not cloned.
+    fn seal_owned(&mut self, item: Item<'a>, depth: usize) -> Value<'a> {
+        match item {
+            Item::V(v) => v,
+            node => self.seal(&node, depth),
+        }
     }
 
     fn seal_inner(&mut self, item: &Item<'a>, depth: usize) -> Value<'a> {
@@ -416,18 +438,22 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         }
         let kind = std::mem::replace(&mut self.nodes[index as usize].kind, NodeKind::Sealed);
         let value = match kind {
-            NodeKind::List(items) => Value::List(self.seal_seq(index, Items::Owned(&items), depth, Cycle::List, false)),
+            NodeKind::List(items) => Value::List(self.seal_seq(index, Items::Owned(items), depth, Cycle::List, false)),
             NodeKind::Tuple(span) => Value::Tuple(self.seal_seq(index, Items::Pool(span), depth, Cycle::Tuple, false)),
             NodeKind::FrozenSet(span) => {
                 Value::FrozenSet(self.seal_seq(index, Items::Pool(span), depth, Cycle::FrozenSet, true))
             }
             NodeKind::Set(keyed) => {
                 let items: Vec<Item<'a>> = keyed.entries.into_iter().map(|(k, _)| k).collect();
-                Value::Set(self.seal_seq(index, Items::Owned(&items), depth, Cycle::Set, true))
+                Value::Set(self.seal_seq(index, Items::Owned(items), depth, Cycle::Set, true))
             }
             NodeKind::Dict(keyed) => Value::Dict(Shared(Arc::new_cyclic(|weak| {
                 self.seal_state[index as usize] = SealState::Open(Cycle::Dict(weak.clone()));
-                let pairs = keyed.entries.iter().map(|(k, v)| (self.seal(k, depth + 1), self.seal(v, depth + 1)));
+                // Consuming the entries lets the collect reuse their allocation.
+                let pairs = keyed
+                    .entries
+                    .into_iter()
+                    .map(|(k, v)| (self.seal_owned(k, depth + 1), self.seal_owned(v, depth + 1)));
                 let pairs: Vec<_> = pairs.collect();
                 crate::value::dedup_pairs(pairs.into_iter())
             }))),
@@ -445,7 +471,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
     fn seal_seq(
         &mut self,
         index: u32,
-        items: Items<'_, 'a>,
+        items: Items<'a>,
         depth: usize,
         back: fn(std::sync::Weak<Vec<Value<'a>>>) -> Cycle<'a>,
         dedup: bool,
@@ -453,7 +479,9 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         Shared(Arc::new_cyclic(|weak| {
             self.seal_state[index as usize] = SealState::Open(back(weak.clone()));
             let out: Vec<Value<'a>> = match items {
-                Items::Owned(items) => items.iter().map(|i| self.seal(i, depth + 1)).collect(),
+                // Consuming the items lets the collect reuse their allocation
+                // (an Item is the size of a Value).
+                Items::Owned(items) => items.into_iter().map(|i| self.seal_owned(i, depth + 1)).collect(),
                 Items::Pool(span) => span
                     .range()
                     .map(|k| {
@@ -582,24 +610,21 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
         self.add_node(NodeKind::Set(Keyed::default()), &[])
     }
 
-    fn tuple(&mut self, items: Vec<Item<'a>>) -> Result<Item<'a>> {
+    fn tuple<I: Iterator<Item = Item<'a>>>(&mut self, items: I) -> Result<Item<'a>> {
         self.immutable_node(items, false)
     }
 
-    fn list(&mut self, items: Vec<Item<'a>>) -> Result<Item<'a>> {
-        self.list_node(items)
+    fn list<I: Iterator<Item = Item<'a>>>(&mut self, items: I) -> Result<Item<'a>> {
+        self.list_node(items.collect())
     }
 
-    fn dict(&mut self, items: Vec<Item<'a>>) -> Result<Item<'a>> {
+    fn dict<I: Iterator<Item = Item<'a>>>(&mut self, items: I) -> Result<Item<'a>> {
         let dict = self.empty_dict()?;
-        self.set_items(&dict, items.into_iter())?;
+        self.set_items(&dict, items)?;
         Ok(dict)
     }
 
-    fn frozenset(&mut self, items: Vec<Item<'a>>) -> Result<Item<'a>> {
-        for item in &items {
-            self.check_hashable(item)?;
-        }
+    fn frozenset<I: Iterator<Item = Item<'a>>>(&mut self, items: I) -> Result<Item<'a>> {
         self.immutable_node(items, true)
     }
 

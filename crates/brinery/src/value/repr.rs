@@ -63,7 +63,7 @@ struct Repr<'o> {
 
 impl Repr<'_> {
     fn value(&mut self, v: &Value<'_>, depth: usize) {
-        crate::stack::guard(|| self.value_inner(v, depth))
+        crate::stack::guard_at(depth, || self.value_inner(v, depth))
     }
 
     fn value_inner(&mut self, v: &Value<'_>, depth: usize) {
