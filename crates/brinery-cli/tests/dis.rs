@@ -3,55 +3,13 @@
 //! prints), then the command-line options and malformed pickles, each run
 //! through both `python3 -m pickletools` and `brinery dis`.
 
+mod common;
+
+use common::{corpus, scratch_dir};
 use std::ffi::OsStr;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
-
-/// The workspace root (where `tests/corpus` lives).
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A fresh, empty directory for one test.
-fn scratch_dir(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("dis-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// One entry of the corpus manifest.
-struct Entry {
-    /// `NAME.pP`, the stem of the entry's files.
-    stem: String,
-    /// Whether pickletools raised while disassembling it.
-    dis_error: bool,
-}
-
-/// Generates the corpus once per test binary; returns its directory and entries.
-fn corpus() -> &'static (PathBuf, Vec<Entry>) {
-    static CORPUS: OnceLock<(PathBuf, Vec<Entry>)> = OnceLock::new();
-    CORPUS.get_or_init(|| {
-        let dir = scratch_dir("corpus");
-        let script = workspace_root().join("tests/corpus/make_corpus.py");
-        let status = Command::new("python3").arg(script).arg(&dir).stdout(Stdio::null()).status();
-        assert!(status.expect("python3 must be installed").success(), "make_corpus.py failed");
-        let manifest: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
-        let entries = manifest
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| Entry {
-                stem: format!("{}.p{}", e["name"].as_str().unwrap(), e["protocol"]),
-                dis_error: !e["dis_error"].is_null(),
-            })
-            .collect();
-        (dir, entries)
-    })
-}
 
 /// Runs a command to completion, standard input from `stdin` (or nothing).
 fn run(mut command: Command, stdin: Option<&Path>) -> Output {
