@@ -236,6 +236,23 @@ fn has_duplicates(keys: &[&Value<'_>], hashes: &[Option<u64>], eq: &mut EqCtx) -
     hashes.iter().flatten().any(|&h| seen.insert(h, ()).is_some())
 }
 
+/// Whether a few keys have a repeat, without allocating: the common case of
+/// small dicts (attribute dicts, records) pays no hashing at all.
+fn few_have_duplicates<'v, 'a: 'v>(keys: impl Iterator<Item = &'v Value<'a>> + Clone) -> bool {
+    let mut eq = EqCtx::default();
+    let mut rest = keys.clone();
+    for a in keys {
+        rest.next();
+        if matches!(a, Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::ByteArray(_) | Value::Buffer(_)) {
+            continue; // unhashable: never a repeat
+        }
+        if rest.clone().any(|b| eq.eq(a, b)) {
+            return true;
+        }
+    }
+    false
+}
+
 /// The positions to keep when removing repeated keys: for each group of
 /// equal keys, the first position, and the position whose value wins (the
 /// last). `None` when there are no repeats.
@@ -269,6 +286,9 @@ fn dedup_plan(keys: &[&Value<'_>]) -> Option<Vec<(usize, usize)>> {
 /// items are all kept.
 pub(crate) fn dedup_items<'a>(items: impl Iterator<Item = Value<'a>>) -> Vec<Value<'a>> {
     let items: Vec<Value<'a>> = items.collect();
+    if items.len() <= PAIRWISE_MAX && !few_have_duplicates(items.iter()) {
+        return items;
+    }
     let keys: Vec<&Value<'a>> = items.iter().collect();
     match dedup_plan(&keys) {
         None => items,
@@ -279,6 +299,9 @@ pub(crate) fn dedup_items<'a>(items: impl Iterator<Item = Value<'a>>) -> Vec<Val
 /// Dict semantics: a repeated key keeps its first position and takes the last value.
 pub(crate) fn dedup_pairs<'a>(pairs: impl Iterator<Item = (Value<'a>, Value<'a>)>) -> Vec<(Value<'a>, Value<'a>)> {
     let pairs: Vec<(Value<'a>, Value<'a>)> = pairs.collect();
+    if pairs.len() <= PAIRWISE_MAX && !few_have_duplicates(pairs.iter().map(|(k, _)| k)) {
+        return pairs;
+    }
     let keys: Vec<&Value<'a>> = pairs.iter().map(|(k, _)| k).collect();
     match dedup_plan(&keys) {
         None => pairs,
