@@ -35,7 +35,10 @@ impl<'a> Arg<'a> {
     }
 }
 
-/// Reads the argument of `info` from `input`.
+/// Reads the argument of `info` from `input`. Always inlined: the machine
+/// calls it where the opcode is a constant, so the dispatch on the argument
+/// kind folds away.
+#[inline(always)]
 pub(crate) fn read_arg<'a, I: Input<'a>>(info: &OpcodeInfo, input: &mut I) -> Result<Arg<'a>> {
     let Some(kind) = info.arg else {
         return Ok(Arg::None);

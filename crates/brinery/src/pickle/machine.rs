@@ -176,19 +176,22 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
     }
 
     fn step<I: Input<'a>>(&mut self, op: Opcode, input: &mut I) -> Result<Flow<S::Output>> {
-        let arg = read_arg(op.info(), input)?;
         match op {
             Opcode::Proto => {
+                let arg = read_arg(op.info(), input)?;
                 let p = arg.as_int().unwrap() as u8;
                 if p > Opcode::HIGHEST_PROTOCOL {
                     return err(ErrorKind::UnsupportedProtocol(p));
                 }
                 self.proto = p;
             }
-            Opcode::Frame => match arg {
-                Arg::Int(len) => input.frame(len as u64)?,
-                _ => return bad("FRAME length exceeds 2**63-1"),
-            },
+            Opcode::Frame => {
+                let arg = read_arg(op.info(), input)?;
+                match arg {
+                    Arg::Int(len) => input.frame(len as u64)?,
+                    _ => return bad("FRAME length exceeds 2**63-1"),
+                }
+            }
             Opcode::Stop => {
                 let top = self.pop()?;
                 return Ok(Flow::Stop(self.sink.finish(top)?));
@@ -204,10 +207,12 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
                 self.push(v)
             }
             Opcode::BinInt | Opcode::BinInt1 | Opcode::BinInt2 => {
+                let arg = read_arg(op.info(), input)?;
                 let v = self.sink.int(Int::from(arg.as_int().unwrap()));
                 self.push(v)
             }
             Opcode::Int => {
+                let arg = read_arg(op.info(), input)?;
                 let line = self.line(arg)?;
                 let v = match text::parse_int_line(&line, self.opts.limits.max_int_digits) {
                     Ok(text::IntOrBool::Bool(b)) => self.sink.bool(b),
@@ -217,34 +222,40 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
                 self.push(v)
             }
             Opcode::Long => {
+                let arg = read_arg(op.info(), input)?;
                 let line = self.line(arg)?;
                 let i = text::parse_long_line(&line, self.opts.limits.max_int_digits).map_err(|e| self.int_error(e))?;
                 let v = self.sink.int(i);
                 self.push(v)
             }
             Opcode::Long1 | Opcode::Long4 => {
+                let arg = read_arg(op.info(), input)?;
                 let data = self.data(arg);
                 let v = self.sink.int(Int::from_signed_le(&data));
                 self.push(v)
             }
             Opcode::Float => {
+                let arg = read_arg(op.info(), input)?;
                 let line = self.line(arg)?;
                 let f = text::parse_float_line(&line).or_else(bad)?;
                 let v = self.sink.float(f);
                 self.push(v)
             }
             Opcode::BinFloat => {
+                let arg = read_arg(op.info(), input)?;
                 let Arg::Float(f) = arg else { unreachable!() };
                 let v = self.sink.float(f);
                 self.push(v)
             }
             Opcode::ShortBinUnicode | Opcode::BinUnicode | Opcode::BinUnicode8 => {
+                let arg = read_arg(op.info(), input)?;
                 let s = Str::from_surrogatepass(self.data(arg))
                     .map_err(|e| Error::new(ErrorKind::Decode(format!("'utf-8' codec: {e}"))))?;
                 let v = self.sink.str(s)?;
                 self.push(v)
             }
             Opcode::Unicode => {
+                let arg = read_arg(op.info(), input)?;
                 let Arg::Line(line) = arg else { unreachable!() };
                 let s =
                     super::escapes::raw_unicode_escape_decode(&line).map_err(|m| Error::new(ErrorKind::Decode(m)))?;
@@ -252,20 +263,24 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
                 self.push(v)
             }
             Opcode::ShortBinBytes | Opcode::BinBytes | Opcode::BinBytes8 => {
+                let arg = read_arg(op.info(), input)?;
                 let v = self.sink.bytes(self.data(arg))?;
                 self.push(v)
             }
             Opcode::ByteArray8 => {
+                let arg = read_arg(op.info(), input)?;
                 let v = self.sink.bytearray(self.data(arg))?;
                 self.push(v)
             }
             Opcode::String => {
+                let arg = read_arg(op.info(), input)?;
                 let Arg::Line(line) = arg else { unreachable!() };
                 let raw = text::parse_string_line(&line).or_else(bad)?;
                 let v = self.py2_string(Cow::Owned(raw))?;
                 self.push(v)
             }
             Opcode::BinString | Opcode::ShortBinString => {
+                let arg = read_arg(op.info(), input)?;
                 let v = self.py2_string(self.data(arg))?;
                 self.push(v)
             }
@@ -376,6 +391,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
                 self.push(top)
             }
             Opcode::Get | Opcode::BinGet | Opcode::LongBinGet => {
+                let arg = read_arg(op.info(), input)?;
                 let index = match arg {
                     Arg::Int(i) => i,
                     Arg::Line(line) => memo_index(&line, "GET")?,
@@ -389,6 +405,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
                 self.push(item)
             }
             Opcode::Put | Opcode::BinPut | Opcode::LongBinPut | Opcode::Memoize => {
+                let arg = read_arg(op.info(), input)?;
                 let top = self.top()?.clone();
                 let index = match arg {
                     Arg::Int(i) => i as u64,
@@ -404,6 +421,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
 
             // Globals and objects.
             Opcode::Global => {
+                let arg = read_arg(op.info(), input)?;
                 let Arg::Pair(module, name) = arg else { unreachable!() };
                 let module = utf8_name(module, "GLOBAL")?;
                 let name = utf8_name(name, "GLOBAL")?;
@@ -420,6 +438,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
                 self.push(v)
             }
             Opcode::Ext1 | Opcode::Ext2 | Opcode::Ext4 => {
+                let arg = read_arg(op.info(), input)?;
                 let code = arg.as_int().unwrap();
                 if code <= 0 {
                     return bad("EXT specifies code <= 0");
@@ -454,6 +473,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
                 self.push(v)
             }
             Opcode::Inst => {
+                let arg = read_arg(op.info(), input)?;
                 let Arg::Pair(module, name) = arg else { unreachable!() };
                 let args = self.pop_mark_items()?;
                 let module = ascii_name(module, "INST")?;
@@ -481,6 +501,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
                 self.sink.build(&target, state)?;
             }
             Opcode::PersId => {
+                let arg = read_arg(op.info(), input)?;
                 let Arg::Line(line) = arg else { unreachable!() };
                 if !line.is_ascii() {
                     return bad("persistent IDs in protocol 0 must be ASCII strings");
