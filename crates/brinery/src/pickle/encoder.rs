@@ -36,6 +36,10 @@ pub(crate) enum MemoKey {
     QualName(Box<[u8]>, Box<[u8]>),
     /// A string constant of CPython's own reducers (`'latin1'` for protocol < 3 bytes).
     Const(&'static str),
+    /// An object nothing else can refer to (its only reference is the one
+    /// being pickled, or CPython creates it on the fly): it gets a memo index,
+    /// as in CPython, but is never stored or looked up.
+    Unique,
 }
 
 /// Writes opcodes into a growing buffer, framing them for protocol ≥ 4.
@@ -46,6 +50,8 @@ pub(crate) struct Encoder {
     /// Where the current frame's reserved header starts, if a frame is open.
     frame_start: Option<usize>,
     memo: FxHashMap<MemoKey, u32>,
+    /// The next memo index (objects with [`MemoKey::Unique`] take one too).
+    next_index: u32,
 }
 
 impl Encoder {
@@ -58,6 +64,7 @@ impl Encoder {
             framing: false,
             frame_start: None,
             memo: FxHashMap::default(),
+            next_index: 0,
         };
         if proto >= 2 {
             e.out.push(Opcode::Proto as u8);
@@ -155,6 +162,9 @@ impl Encoder {
     /// Writes a GET for `key` if it was memoized; says whether it did.
     #[inline]
     pub(crate) fn get(&mut self, key: &MemoKey) -> bool {
+        if *key == MemoKey::Unique {
+            return false;
+        }
         match self.memo.get(key) {
             Some(&index) => {
                 self.write_get(index);
@@ -166,7 +176,7 @@ impl Encoder {
 
     #[inline]
     pub(crate) fn is_memoized(&self, key: &MemoKey) -> bool {
-        self.memo.contains_key(key)
+        *key != MemoKey::Unique && self.memo.contains_key(key)
     }
 
     pub(crate) fn write_get(&mut self, index: u32) {
@@ -181,8 +191,11 @@ impl Encoder {
 
     /// Memoizes the object just written under `key`.
     pub(crate) fn put(&mut self, key: MemoKey) {
-        let index = self.memo.len() as u32;
-        self.memo.insert(key, index);
+        let index = self.next_index;
+        self.next_index += 1;
+        if key != MemoKey::Unique {
+            self.memo.insert(key, index);
+        }
         if self.proto >= 4 {
             self.op(Opcode::Memoize);
         } else if self.proto >= 1 {

@@ -10,8 +10,14 @@ use crate::value::{Buffer, Bytes, Constructor, Global, Object, Str, Update, Valu
 
 /// Pickles one value; returns the pickle and the out-of-band buffers.
 pub(crate) fn pickle_value<'v>(value: &'v Value<'_>, opts: &DumpOptions) -> Result<(Vec<u8>, Vec<Bytes<'v>>)> {
-    let mut p =
-        ValuePickler { enc: Encoder::new(opts.protocol)?, opts, depth: 0, buffers: Vec::new(), keep_alive: Vec::new() };
+    let mut p = ValuePickler {
+        enc: Encoder::new(opts.protocol)?,
+        opts,
+        depth: 0,
+        buffers: Vec::new(),
+        keep_alive: Vec::new(),
+        shared_zone: 0,
+    };
     p.save(value)?;
     Ok((p.enc.finish(), p.buffers))
 }
@@ -25,7 +31,8 @@ fn save_detached(
     depth: usize,
     keep_alive: &mut Vec<Value<'static>>,
 ) -> (Encoder, Result<Vec<Bytes<'static>>>) {
-    let mut inner = ValuePickler { enc, opts, depth, buffers: Vec::new(), keep_alive: Vec::new() };
+    // A detached value may be a cycle target reached again later: no shortcut.
+    let mut inner = ValuePickler { enc, opts, depth, buffers: Vec::new(), keep_alive: Vec::new(), shared_zone: 1 };
     let r = inner.save(v);
     keep_alive.append(&mut inner.keep_alive);
     let buffers = inner.buffers.into_iter().map(Bytes::into_owned).collect();
@@ -56,19 +63,37 @@ struct ValuePickler<'o, 'v> {
     /// Values made during the dump (persistent ids from the hook): memo keys
     /// are addresses, so these must outlive the dump to keep them unique.
     keep_alive: Vec<Value<'static>>,
+    /// How many enclosing containers are cycle targets. A cycle through a
+    /// tuple (or an object) makes CPython's rules write it again from inside
+    /// itself, walking its contents twice; there an object with a single
+    /// reference can be met twice, so the [`MemoKey::Unique`] shortcut is off.
+    shared_zone: usize,
 }
 
 /// Memo key of a str: by value for CPython's singletons, else by identity.
 /// (Interned attribute names are one object per name per load, so identity
-/// keeps them apart from the singletons, as in CPython.)
-fn str_key(s: &Str<'_>) -> MemoKey {
-    if !s.is_interned() && s.is_latin1_singleton() {
+/// keeps them apart from the singletons, as in CPython.) `allow_unique`: see
+/// [`ValuePickler::shared_zone`].
+fn str_key(s: &Str<'_>, allow_unique: bool) -> MemoKey {
+    if allow_unique && s.is_unique() && !s.is_latin1_singleton() {
+        MemoKey::Unique
+    } else if !s.is_interned() && s.is_latin1_singleton() {
         let b = s.as_surrogatepass();
         let mut small = [0u8; 2];
         small[..b.len()].copy_from_slice(b);
         MemoKey::Str(small, b.len() as u8)
     } else {
         MemoKey::Id(s.identity())
+    }
+}
+
+/// Memo key of an object with identity: [`MemoKey::Unique`] when nothing
+/// else can refer to it (and `allow_unique`), so the memo never stores it.
+fn identity_key(v: &Value<'_>, allow_unique: bool) -> MemoKey {
+    if allow_unique && v.is_unique_ref() {
+        MemoKey::Unique
+    } else {
+        MemoKey::Id(v.identity().expect("only objects with identity are memoized"))
     }
 }
 
@@ -81,8 +106,15 @@ fn small_bytes_key(data: &[u8]) -> Option<MemoKey> {
     }
 }
 
-fn bytes_key(b: &Bytes<'_>) -> MemoKey {
-    small_bytes_key(b.as_slice()).unwrap_or_else(|| MemoKey::Id(b.identity()))
+/// Memo key of bytes; `allow_unique`: see [`ValuePickler::shared_zone`].
+fn bytes_key(b: &Bytes<'_>, allow_unique: bool) -> MemoKey {
+    small_bytes_key(b.as_slice()).unwrap_or_else(|| {
+        if allow_unique && b.is_unique() {
+            MemoKey::Unique
+        } else {
+            MemoKey::Id(b.identity())
+        }
+    })
 }
 
 impl<'o, 'v> ValuePickler<'o, 'v> {
@@ -99,7 +131,10 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
                 value: self.depth as u64,
             }));
         }
+        let zone = v.is_cycle_target();
+        self.shared_zone += zone as usize;
         let r = crate::stack::guard_at(self.depth, || self.save_inner(v));
+        self.shared_zone -= zone as usize;
         self.depth -= 1;
         r
     }
@@ -128,11 +163,10 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
                 })?;
                 self.enc.op(Opcode::Reduce);
                 // complex has no identity here; CPython still memoizes the new object.
-                let id = self.fresh_id();
-                self.enc.put(MemoKey::Id(id));
+                self.enc.put(MemoKey::Unique);
             }
             Value::Str(s) => {
-                let key = str_key(s);
+                let key = str_key(s, self.shared_zone == 0);
                 if !self.enc.get(&key) {
                     self.enc.str(s)?;
                     self.enc.put(key);
@@ -140,46 +174,46 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             }
             Value::Bytes(b) => self.save_bytes(b)?,
             Value::ByteArray(b) => {
-                let key = MemoKey::Id(v.identity().unwrap());
+                let key = identity_key(v, self.shared_zone == 0);
                 if !self.enc.get(&key) {
                     self.save_bytearray(b, key)?;
                 }
             }
             Value::Tuple(items) => self.save_tuple(v, items)?,
             Value::List(items) => {
-                let key = MemoKey::Id(v.identity().unwrap());
+                let key = identity_key(v, self.shared_zone == 0);
                 if !self.enc.get(&key) {
                     self.open_container(Opcode::EmptyList, Opcode::List, key);
                     self.batch_appends_exact(items)?;
                 }
             }
             Value::Dict(pairs) => {
-                let key = MemoKey::Id(v.identity().unwrap());
+                let key = identity_key(v, self.shared_zone == 0);
                 if !self.enc.get(&key) {
                     self.open_container(Opcode::EmptyDict, Opcode::Dict, key);
                     self.batch_setitems_exact(pairs)?;
                 }
             }
             Value::Set(items) => {
-                let key = MemoKey::Id(v.identity().unwrap());
+                let key = identity_key(v, self.shared_zone == 0);
                 if !self.enc.get(&key) {
                     self.save_set(items, key)?;
                 }
             }
             Value::FrozenSet(items) => {
-                let key = MemoKey::Id(v.identity().unwrap());
+                let key = identity_key(v, self.shared_zone == 0);
                 if !self.enc.get(&key) {
                     self.save_frozenset(items, key)?;
                 }
             }
             Value::Global(g) => self.save_global(g)?,
             Value::Object(o) => {
-                let key = MemoKey::Id(v.identity().unwrap());
+                let key = identity_key(v, self.shared_zone == 0);
                 if !self.enc.get(&key) {
                     self.save_object(o, key)?;
                 }
             }
-            Value::Buffer(b) => self.save_buffer(b, MemoKey::Id(v.identity().unwrap()))?,
+            Value::Buffer(b) => self.save_buffer(b, identity_key(v, self.shared_zone == 0))?,
             Value::Cycle(c) => {
                 let key = MemoKey::Id(c.identity());
                 if !self.enc.get(&key) {
@@ -251,7 +285,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
     }
 
     fn save_bytes(&mut self, b: &Bytes<'_>) -> Result<()> {
-        self.save_bytes_data(b.as_slice(), bytes_key(b))
+        self.save_bytes_data(b.as_slice(), bytes_key(b, self.shared_zone == 0))
     }
 
     /// Writes bytes memoized under `key` (CPython's `save_bytes`).
@@ -275,7 +309,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
                 p.enc.boundary();
                 // `bytes.decode('latin1')` is a new str, except that one
                 // character is CPython's shared singleton.
-                let text_key = p.fresh_str_key(&text);
+                let text_key = str_key(&text, true);
                 if !p.enc.get(&text_key) {
                     p.enc.str(&text)?;
                     p.enc.put(text_key);
@@ -305,7 +339,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             self.save_fresh_tuple(0, |_| Ok(()))?;
         } else {
             // bytes(obj) is a new object (shared by value only when 0 or 1 bytes long).
-            let inner_key = small_bytes_key(data).unwrap_or_else(|| MemoKey::Id(self.fresh_id()));
+            let inner_key = small_bytes_key(data).unwrap_or(MemoKey::Unique);
             self.save_fresh_tuple(1, |p| {
                 p.enc.boundary();
                 p.save_bytes_data(data, inner_key)
@@ -338,26 +372,8 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             write_items(self)?;
             self.enc.op(Opcode::Tuple);
         }
-        let id = self.fresh_id();
-        self.enc.put(MemoKey::Id(id));
+        self.enc.put(MemoKey::Unique);
         Ok(())
-    }
-
-    /// The memo key of a str CPython creates on the fly: shared by value when
-    /// it is one of CPython's singletons, otherwise a fresh object.
-    fn fresh_str_key(&mut self, s: &Str<'_>) -> MemoKey {
-        if s.is_latin1_singleton() {
-            str_key(s)
-        } else {
-            MemoKey::Id(self.fresh_id())
-        }
-    }
-
-    /// An identity no real object has, for objects CPython creates on the fly.
-    fn fresh_id(&mut self) -> usize {
-        // Odd numbers are never addresses of our (aligned) allocations.
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
-        NEXT.fetch_add(2, std::sync::atomic::Ordering::Relaxed)
     }
 
     fn save_tuple(&mut self, v: &'v Value<'_>, items: &'v [Value<'_>]) -> Result<()> {
@@ -371,7 +387,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             }
             return Ok(());
         }
-        let key = MemoKey::Id(v.identity().unwrap());
+        let key = identity_key(v, self.shared_zone == 0);
         if self.enc.get(&key) {
             return Ok(());
         }
@@ -518,8 +534,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         self.save_fresh_tuple(1, |p| {
             // The list is a new object too.
             p.enc.boundary();
-            let list_id = p.fresh_id();
-            p.open_container(Opcode::EmptyList, Opcode::List, MemoKey::Id(list_id));
+            p.open_container(Opcode::EmptyList, Opcode::List, MemoKey::Unique);
             p.batch_appends_exact(items)?;
             Ok(())
         })?;
@@ -581,7 +596,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
                 p.enc.boundary();
                 p.save_global_str(&module, &parent)?;
                 p.enc.boundary();
-                let last_key = p.fresh_str_key(&last);
+                let last_key = str_key(&last, true);
                 if !p.enc.get(&last_key) {
                     p.enc.str(&last)?;
                     p.enc.put(last_key);
@@ -642,8 +657,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
                     self.save(a)?;
                 }
                 self.enc.op(Opcode::Tuple);
-                let id = self.fresh_id();
-                self.enc.put(MemoKey::Id(id));
+                self.enc.put(MemoKey::Unique);
                 self.enc.op(Opcode::Reduce);
             }
             Constructor::NewObjEx { cls, args, kwargs } => {

@@ -122,6 +122,12 @@ impl<T> Shared<T> {
     pub fn identity(&self) -> usize {
         Arc::as_ptr(&self.0) as *const u8 as usize
     }
+
+    /// Whether this handle is the only reference to the object (no other
+    /// strong or weak handle exists anywhere).
+    pub(crate) fn is_unique(&self) -> bool {
+        Arc::strong_count(&self.0) == 1 && Arc::weak_count(&self.0) == 0
+    }
 }
 
 impl<T> std::ops::Deref for Shared<T> {
@@ -410,6 +416,31 @@ impl<'a> Value<'a> {
             Value::Cycle(c) => c.identity(),
             _ => return None,
         })
+    }
+
+    /// Whether this is the only reference to an object with identity, so a
+    /// walk over the graph meets it exactly once.
+    pub(crate) fn is_unique_ref(&self) -> bool {
+        match self {
+            Value::Str(s) => s.is_unique(),
+            Value::Bytes(b) => b.is_unique(),
+            Value::ByteArray(b) => b.is_unique(),
+            Value::Tuple(s) | Value::List(s) | Value::Set(s) | Value::FrozenSet(s) => s.is_unique(),
+            Value::Dict(d) => d.is_unique(),
+            Value::Object(o) => o.0.is_unique(),
+            Value::Buffer(b) => b.0.is_unique(),
+            _ => false,
+        }
+    }
+
+    /// Whether a [`Value::Cycle`] somewhere points at this container.
+    pub(crate) fn is_cycle_target(&self) -> bool {
+        match self {
+            Value::Tuple(s) | Value::List(s) | Value::Set(s) | Value::FrozenSet(s) => Arc::weak_count(&s.0) > 0,
+            Value::Dict(d) => Arc::weak_count(&d.0) > 0,
+            Value::Object(o) => Arc::weak_count(&o.0 .0) > 0,
+            _ => false,
+        }
     }
 
     /// A copy that borrows nothing from the input, keeping sharing and cycles.

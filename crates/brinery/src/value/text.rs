@@ -165,6 +165,11 @@ impl<'a> Str<'a> {
     pub(crate) fn identity(&self) -> usize {
         Arc::as_ptr(&self.0) as *const u8 as usize
     }
+
+    /// Whether this handle is the only reference to the string.
+    pub(crate) fn is_unique(&self) -> bool {
+        Arc::strong_count(&self.0) == 1 && Arc::weak_count(&self.0) == 0
+    }
 }
 
 fn validate_surrogatepass(bytes: &[u8]) -> Result<(), InvalidText> {
@@ -337,6 +342,11 @@ impl<'a> Bytes<'a> {
 
     pub(crate) fn identity(&self) -> usize {
         Arc::as_ptr(&self.0) as *const u8 as usize
+    }
+
+    /// Whether this handle is the only reference to the bytes.
+    pub(crate) fn is_unique(&self) -> bool {
+        Arc::strong_count(&self.0) == 1 && Arc::weak_count(&self.0) == 0
     }
 }
 
