@@ -78,20 +78,16 @@ enum NodeKind<'a> {
     List(Vec<Item<'a>>),
     /// Tuples never change, so their items live in the shared `pool`.
     Tuple(Span),
-    Dict(Keyed<'a>),
-    Set(Keyed<'a>),
+    /// Key/value pairs in stream order. Repeated keys are resolved when the
+    /// node is sealed (keys cannot change while loading), which keeps the
+    /// common no-repeat case free of per-insert hashing.
+    Dict(Vec<(Item<'a>, Item<'a>)>),
+    /// Items in stream order; repeats are resolved when sealed, as for dicts.
+    Set(Vec<Item<'a>>),
     FrozenSet(Span),
     Object(Box<ObjNode<'a>>),
     /// Already turned into a value.
     Sealed,
-}
-
-/// Dict pairs or set items in stream order. Repeated keys are resolved when
-/// the node is sealed (keys cannot change while loading), which keeps the
-/// common no-repeat case free of per-insert hashing.
-#[derive(Default)]
-struct Keyed<'a> {
-    entries: Vec<(Item<'a>, Item<'a>)>,
 }
 
 enum CtorKind {
@@ -179,9 +175,18 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         Ok(())
     }
 
-    fn add_node(&mut self, kind: NodeKind<'a>, children: &[&Item<'a>]) -> Result<Item<'a>> {
-        let depth = 1 + children.iter().map(|c| self.depth_of(c)).max().unwrap_or(0);
+    /// 1 + the deepest of `children` (0 for leaves), checked against the limit.
+    fn depth_above<'i>(&self, children: impl Iterator<Item = &'i Item<'a>>) -> Result<u32>
+    where
+        'a: 'i,
+    {
+        let depth = 1 + children.map(|c| self.depth_of(c)).max().unwrap_or(0);
         self.check_depth(depth)?;
+        Ok(depth)
+    }
+
+    /// Adds a node to the arena; the one place nodes are made.
+    fn push_node(&mut self, depth: u32, kind: NodeKind<'a>) -> Result<Item<'a>> {
         let index = u32::try_from(self.nodes.len()).map_err(|_| {
             Error::new(ErrorKind::LimitExceeded {
                 limit: "containers",
@@ -193,7 +198,8 @@ impl<'o, 'a> ValueSink<'o, 'a> {
             NodeKind::List(_) => Some(Unhashable::List),
             NodeKind::Dict(_) => Some(Unhashable::Dict),
             NodeKind::Set(_) => Some(Unhashable::Set),
-            _ => None,
+            NodeKind::Tuple(span) => self.pool[span.range()].iter().find_map(|it| self.unhashable_type(it)),
+            NodeKind::FrozenSet(_) | NodeKind::Object(_) | NodeKind::Sealed => None,
         };
         self.nodes.push(Node { depth, unhashable, kind });
         Ok(Item::N(index))
@@ -211,32 +217,21 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         })?;
         self.pool.extend(items);
         let added = &self.pool[start..];
-        let depth = 1 + added.iter().map(|c| self.depth_of(c)).max().unwrap_or(0);
-        let unhashable = added.iter().find_map(|it| self.unhashable_type(it));
-        if let Err(e) = self.check_depth(depth) {
-            self.pool.truncate(start);
-            return Err(e);
-        }
-        let (kind, unhashable) = if frozenset {
-            if let Some(t) = unhashable {
-                self.pool.truncate(start);
-                return Err(Error::new(ErrorKind::Unhashable(t.name())));
+        let checked = self.depth_above(added.iter()).and_then(|depth| {
+            match added.iter().find_map(|it| self.unhashable_type(it)) {
+                Some(t) if frozenset => Err(Error::new(ErrorKind::Unhashable(t.name()))),
+                _ => Ok(depth),
             }
-            (NodeKind::FrozenSet(Span { start: start32, len: (self.pool.len() - start) as u32 }), None)
-        } else {
-            (NodeKind::Tuple(Span { start: start32, len: (self.pool.len() - start) as u32 }), unhashable)
+        });
+        let depth = match checked {
+            Ok(depth) => depth,
+            Err(e) => {
+                self.pool.truncate(start);
+                return Err(e);
+            }
         };
-        let index = self.nodes.len() as u32;
-        self.nodes.push(Node { depth, unhashable, kind });
-        Ok(Item::N(index))
-    }
-
-    fn list_node(&mut self, items: Vec<Item<'a>>) -> Result<Item<'a>> {
-        let depth = 1 + items.iter().map(|c| self.depth_of(c)).max().unwrap_or(0);
-        self.check_depth(depth)?;
-        let index = self.nodes.len() as u32;
-        self.nodes.push(Node { depth, unhashable: Some(Unhashable::List), kind: NodeKind::List(items) });
-        Ok(Item::N(index))
+        let span = Span { start: start32, len: (self.pool.len() - start) as u32 };
+        self.push_node(depth, if frozenset { NodeKind::FrozenSet(span) } else { NodeKind::Tuple(span) })
     }
 
     /// Raises a node's depth after something was added to it.
@@ -283,26 +278,31 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         }
     }
 
-    /// Adds a key (and value) to a dict or set node.
-    fn insert_keyed(&mut self, node: u32, key: Item<'a>, value: Item<'a>) -> Result<()> {
+    /// Adds a key and value to a dict node.
+    fn insert_pair(&mut self, node: u32, key: Item<'a>, value: Item<'a>) -> Result<()> {
         self.check_hashable(&key)?;
-        let child_depth = self.depth_of(&key).max(self.depth_of(&value));
-        self.deepen(node, child_depth)?;
+        self.deepen(node, self.depth_of(&key).max(self.depth_of(&value)))?;
         match &mut self.nodes[node as usize].kind {
-            NodeKind::Dict(k) | NodeKind::Set(k) => k.entries.push((key, value)),
-            _ => unreachable!("insert_keyed on a non-keyed node"),
+            NodeKind::Dict(pairs) => pairs.push((key, value)),
+            _ => unreachable!("insert_pair on a non-dict"),
+        }
+        Ok(())
+    }
+
+    /// Adds an item to a set node.
+    fn insert_item(&mut self, node: u32, item: Item<'a>) -> Result<()> {
+        self.check_hashable(&item)?;
+        self.deepen(node, self.depth_of(&item))?;
+        match &mut self.nodes[node as usize].kind {
+            NodeKind::Set(items) => items.push(item),
+            _ => unreachable!("insert_item on a non-set"),
         }
         Ok(())
     }
 
     fn new_object(&mut self, ctor: CtorKind, parts: Vec<Item<'a>>) -> Result<Item<'a>> {
-        let refs: Vec<&Item<'a>> = parts.iter().collect();
-        let depth = 1 + refs.iter().map(|c| self.depth_of(c)).max().unwrap_or(0);
-        self.check_depth(depth)?;
-        let index = self.nodes.len() as u32;
-        let kind = NodeKind::Object(Box::new(ObjNode { ctor, parts, updates: Vec::new() }));
-        self.nodes.push(Node { depth, unhashable: None, kind });
-        Ok(Item::N(index))
+        let depth = self.depth_above(parts.iter())?;
+        self.push_node(depth, NodeKind::Object(Box::new(ObjNode { ctor, parts, updates: Vec::new() })))
     }
 
     fn push_update(&mut self, node: u32, update: UpdateItem<'a>, child_depth: u32) -> Result<()> {
@@ -330,13 +330,20 @@ impl<'o, 'a> ValueSink<'o, 'a> {
     /// `bytes()`, `bytearray(...)`, `set(list)`, `frozenset(list)`,
     /// `complex(re, im)`. Anything else stays an inert object.
     fn builtin_reduce(&mut self, g: &Global<'a>, args: &Item<'a>) -> Result<Option<Item<'a>>> {
+        let module = g.module_str();
+        let name = g.name_str();
+        let is = |m: &str, n: &str| module == m && name == n;
+        let known = is("_codecs", "encode")
+            || is("codecs", "encode")
+            || (module == "builtins"
+                && ["bytes", "bytearray", "set", "frozenset", "complex"].iter().any(|n| name == *n));
+        if !known {
+            return Ok(None);
+        }
         let Some(args) = self.tuple_items(args) else {
             return Ok(None);
         };
         let args: Vec<Item<'a>> = args.to_vec();
-        let module = g.module_str();
-        let name = g.name_str();
-        let is = |m: &str, n: &str| module == m && name == n;
         let str_arg = |i: usize| match args.get(i) {
             Some(Item::V(Value::Str(s))) => Some(s.clone()),
             _ => None,
@@ -377,7 +384,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
                 _ => return Ok(None),
             };
             return if is("builtins", "set") {
-                let set = self.add_node(NodeKind::Set(Keyed::default()), &[])?;
+                let set = self.empty_set()?;
                 self.add_items(&set, items.into_iter())?;
                 Ok(Some(set))
             } else {
@@ -443,17 +450,12 @@ impl<'o, 'a> ValueSink<'o, 'a> {
             NodeKind::FrozenSet(span) => {
                 Value::FrozenSet(self.seal_seq(index, Items::Pool(span), depth, Cycle::FrozenSet, true))
             }
-            NodeKind::Set(keyed) => {
-                let items: Vec<Item<'a>> = keyed.entries.into_iter().map(|(k, _)| k).collect();
-                Value::Set(self.seal_seq(index, Items::Owned(items), depth, Cycle::Set, true))
-            }
-            NodeKind::Dict(keyed) => Value::Dict(Shared(Arc::new_cyclic(|weak| {
+            NodeKind::Set(items) => Value::Set(self.seal_seq(index, Items::Owned(items), depth, Cycle::Set, true)),
+            NodeKind::Dict(pairs) => Value::Dict(Shared(Arc::new_cyclic(|weak| {
                 self.seal_state[index as usize] = SealState::Open(Cycle::Dict(weak.clone()));
-                // Consuming the entries lets the collect reuse their allocation.
-                let pairs = keyed
-                    .entries
-                    .into_iter()
-                    .map(|(k, v)| (self.seal_owned(k, depth + 1), self.seal_owned(v, depth + 1)));
+                // Consuming the pairs lets the collect reuse their allocation.
+                let pairs =
+                    pairs.into_iter().map(|(k, v)| (self.seal_owned(k, depth + 1), self.seal_owned(v, depth + 1)));
                 let pairs: Vec<_> = pairs.collect();
                 crate::value::dedup_pairs(pairs.into_iter())
             }))),
@@ -500,37 +502,29 @@ impl<'o, 'a> ValueSink<'o, 'a> {
 
     fn seal_object(&mut self, obj: ObjNode<'a>, depth: usize) -> ObjectData<'a> {
         let d = depth + 1;
-        let mut parts = obj.parts.iter();
-        let mut next = |s: &mut Self| {
-            let item = parts.next().expect("constructor parts");
-            s.seal(item, d)
-        };
+        let mut parts = obj.parts.into_iter();
+        let mut next = |s: &mut Self| s.seal_owned(parts.next().expect("constructor parts"), d);
         let constructor = match obj.ctor {
             CtorKind::Reduce => Constructor::Reduce { callable: next(self), args: next(self) },
             CtorKind::NewObj => Constructor::NewObj { cls: next(self), args: next(self) },
             CtorKind::NewObjEx => Constructor::NewObjEx { cls: next(self), args: next(self), kwargs: next(self) },
             CtorKind::Persistent { text } => Constructor::Persistent { pid: next(self), text },
             CtorKind::Inst => {
-                let class = match next(self) {
-                    Value::Global(g) => g,
-                    _ => unreachable!("INST classes are globals"),
-                };
-                let args = obj.parts[1..].iter().map(|i| self.seal(i, d)).collect();
-                Constructor::Inst { class, args }
+                let Value::Global(class) = next(self) else { unreachable!("INST classes are globals") };
+                Constructor::Inst { class, args: parts.map(|i| self.seal_owned(i, d)).collect() }
             }
             CtorKind::Obj => {
                 let cls = next(self);
-                let args = obj.parts[1..].iter().map(|i| self.seal(i, d)).collect();
-                Constructor::Obj { cls, args }
+                Constructor::Obj { cls, args: parts.map(|i| self.seal_owned(i, d)).collect() }
             }
         };
         let updates = obj
             .updates
-            .iter()
+            .into_iter()
             .map(|u| match u {
-                UpdateItem::Build(s) => Update::Build(self.seal(s, d)),
-                UpdateItem::Append(v) => Update::Append(self.seal(v, d)),
-                UpdateItem::SetItem(k, v) => Update::SetItem(self.seal(k, d), self.seal(v, d)),
+                UpdateItem::Build(s) => Update::Build(self.seal_owned(s, d)),
+                UpdateItem::Append(v) => Update::Append(self.seal_owned(v, d)),
+                UpdateItem::SetItem(k, v) => Update::SetItem(self.seal_owned(k, d), self.seal_owned(v, d)),
             })
             .collect();
         ObjectData { constructor, updates }
@@ -599,15 +593,15 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
     }
 
     fn empty_list(&mut self) -> Result<Item<'a>> {
-        self.add_node(NodeKind::List(Vec::new()), &[])
+        self.push_node(1, NodeKind::List(Vec::new()))
     }
 
     fn empty_dict(&mut self) -> Result<Item<'a>> {
-        self.add_node(NodeKind::Dict(Keyed::default()), &[])
+        self.push_node(1, NodeKind::Dict(Vec::new()))
     }
 
     fn empty_set(&mut self) -> Result<Item<'a>> {
-        self.add_node(NodeKind::Set(Keyed::default()), &[])
+        self.push_node(1, NodeKind::Set(Vec::new()))
     }
 
     fn tuple<I: Iterator<Item = Item<'a>>>(&mut self, items: I) -> Result<Item<'a>> {
@@ -615,7 +609,9 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
     }
 
     fn list<I: Iterator<Item = Item<'a>>>(&mut self, items: I) -> Result<Item<'a>> {
-        self.list_node(items.collect())
+        let items: Vec<Item<'a>> = items.collect();
+        let depth = self.depth_above(items.iter())?;
+        self.push_node(depth, NodeKind::List(items))
     }
 
     fn dict<I: Iterator<Item = Item<'a>>>(&mut self, items: I) -> Result<Item<'a>> {
@@ -659,7 +655,7 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
         };
         while let (Some(k), Some(v)) = (items.next(), items.next()) {
             if is_dict {
-                self.insert_keyed(node, k, v)?;
+                self.insert_pair(node, k, v)?;
             } else {
                 let d = self.depth_of(&k).max(self.depth_of(&v));
                 self.push_update(node, UpdateItem::SetItem(k, v), d)?;
@@ -674,7 +670,7 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
             return wrong_type("a set", self.type_name(target));
         }
         for item in items {
-            self.insert_keyed(node, item, Item::V(Value::None))?;
+            self.insert_item(node, item)?;
         }
         Ok(())
     }
@@ -692,7 +688,7 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
 
     fn reduce(&mut self, callable: Item<'a>, args: Item<'a>) -> Result<Item<'a>> {
         if let Item::V(Value::Global(g)) = &callable {
-            if let Some(done) = self.builtin_reduce(&g.clone(), &args)? {
+            if let Some(done) = self.builtin_reduce(g, &args)? {
                 return Ok(done);
             }
         }
@@ -700,14 +696,6 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
     }
 
     fn new_obj(&mut self, cls: Item<'a>, args: Item<'a>) -> Result<Item<'a>> {
-        if let Item::V(Value::Global(g)) = &cls {
-            // `complex.__reduce_ex__(2)` is NEWOBJ(complex, (re, im)).
-            if g.is("builtins", "complex") {
-                if let Some(done) = self.builtin_reduce(&g.clone(), &args)? {
-                    return Ok(done);
-                }
-            }
-        }
         self.new_object(CtorKind::NewObj, vec![cls, args])
     }
 
@@ -805,13 +793,20 @@ impl<'a> ValueSink<'_, 'a> {
 
     /// Replaces the str keys of a dict node with interned copies.
     fn intern_dict_keys(&mut self, node: u32) {
-        let NodeKind::Dict(keyed) = &mut self.nodes[node as usize].kind else {
+        let NodeKind::Dict(pairs) = &mut self.nodes[node as usize].kind else {
             return;
         };
-        for (k, _) in keyed.entries.iter_mut() {
+        for (k, _) in pairs.iter_mut() {
             if let Item::V(Value::Str(s)) = k {
-                let canonical = self.interned.entry(s.as_surrogatepass().to_vec()).or_insert_with(|| s.interned_copy());
-                *s = canonical.clone();
+                let canonical = match self.interned.get(s.as_surrogatepass()) {
+                    Some(known) => known.clone(),
+                    None => {
+                        let copy = s.interned_copy();
+                        self.interned.insert(s.as_surrogatepass().to_vec(), copy.clone());
+                        copy
+                    }
+                };
+                *s = canonical;
             }
         }
     }
