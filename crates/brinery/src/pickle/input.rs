@@ -24,7 +24,7 @@ pub(crate) trait Input<'a> {
 }
 
 /// Truncation inside an opcode; the machine fills in the opcode's offset.
-fn truncated(what: &'static str, needed: u64, available: u64, _at: u64) -> Error {
+fn truncated(what: &'static str, needed: u64, available: u64) -> Error {
     Error::new(ErrorKind::Truncated { what, needed, available })
 }
 
@@ -62,7 +62,7 @@ impl<'a> Input<'a> for SliceInput<'a> {
                 self.pos += N;
                 Ok(s.try_into().unwrap())
             }
-            None => Err(truncated(what, N as u64, (self.data.len() - self.pos) as u64, self.pos as u64)),
+            None => Err(truncated(what, N as u64, (self.data.len() - self.pos) as u64)),
         }
     }
 
@@ -70,7 +70,7 @@ impl<'a> Input<'a> for SliceInput<'a> {
     fn data(&mut self, n: u64, what: &'static str) -> Result<Cow<'a, [u8]>> {
         let left = (self.data.len() - self.pos) as u64;
         if n > left {
-            return Err(truncated(what, n, left, self.pos as u64));
+            return Err(truncated(what, n, left));
         }
         let s = &self.data[self.pos..self.pos + n as usize];
         self.pos += n as usize;
@@ -84,14 +84,14 @@ impl<'a> Input<'a> for SliceInput<'a> {
                 self.pos += i + 1;
                 Ok(Cow::Borrowed(&rest[..i]))
             }
-            None => Err(truncated(what, rest.len() as u64 + 1, rest.len() as u64, self.pos as u64)),
+            None => Err(truncated(what, rest.len() as u64 + 1, rest.len() as u64)),
         }
     }
 
     fn frame(&mut self, len: u64) -> Result<()> {
         let left = (self.data.len() - self.pos) as u64;
         if len > left {
-            return Err(truncated("FRAME", len, left, self.pos as u64));
+            return Err(truncated("FRAME", len, left));
         }
         Ok(())
     }
@@ -140,7 +140,7 @@ impl<R: BufRead> ReaderInput<R> {
         while left > 0 {
             let buf = self.available()?;
             if buf.is_empty() {
-                return Err(truncated(what, n, n - left, self.pos));
+                return Err(truncated(what, n, n - left));
             }
             let take = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
             out.extend_from_slice(&buf[..take]);
@@ -183,7 +183,7 @@ impl<'a, R: BufRead> Input<'a> for ReaderInput<R> {
         loop {
             let buf = self.available()?;
             if buf.is_empty() {
-                return Err(truncated(what, out.len() as u64 + 1, out.len() as u64, self.pos));
+                return Err(truncated(what, out.len() as u64 + 1, out.len() as u64));
             }
             match memchr::memchr(b'\n', buf) {
                 Some(i) => {
@@ -211,7 +211,7 @@ impl<'a, R: BufRead> Input<'a> for ReaderInput<R> {
             let buf = self.reader.fill_buf()?;
             if buf.is_empty() {
                 self.frame = frame;
-                return Err(truncated("FRAME", len, len - left, self.pos));
+                return Err(truncated("FRAME", len, len - left));
             }
             let take = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
             frame.extend_from_slice(&buf[..take]);

@@ -167,9 +167,8 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
     /// Pops the topmost mark and returns it with the target just below it
     /// (for APPENDS, SETITEMS, ADDITEMS); the items are `stack[mark..]`.
     fn pop_mark_for_target(&mut self) -> Result<(S::Item, usize)> {
-        let mark = self.marks.pop().ok_or_else(|| Error::new(ErrorKind::NoMark))?;
+        let mark = self.pop_mark()?;
         if mark == 0 || mark <= self.fence() {
-            self.stack.truncate(mark);
             return Err(self.underflow(1));
         }
         Ok((self.stack[mark - 1].clone(), mark))
@@ -328,7 +327,6 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
             Opcode::Dict => {
                 let mark = self.pop_mark()?;
                 if (self.stack.len() - mark) % 2 != 0 {
-                    self.stack.truncate(mark);
                     return bad("odd number of items for DICT");
                 }
                 let v = self.sink.dict(self.stack.drain(mark..))?;
@@ -359,7 +357,6 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
             Opcode::SetItems => {
                 let (target, mark) = self.pop_mark_for_target()?;
                 if (self.stack.len() - mark) % 2 != 0 {
-                    self.stack.truncate(mark);
                     return bad("odd number of items for SETITEMS");
                 }
                 if self.stack.len() > mark {
