@@ -54,6 +54,21 @@ pub(crate) struct Encoder {
     next_index: u32,
 }
 
+impl Default for Encoder {
+    /// An empty stand-in (nothing allocated), for moving an encoder out of a
+    /// pickler for a moment; not a pickle in progress.
+    fn default() -> Self {
+        Encoder {
+            out: Vec::new(),
+            proto: 0,
+            framing: false,
+            frame_start: None,
+            memo: FxHashMap::default(),
+            next_index: 0,
+        }
+    }
+}
+
 impl Encoder {
     /// An encoder for `proto`; writes PROTO right away for protocol ≥ 2.
     pub(crate) fn new(proto: u8) -> Result<Self> {

@@ -250,7 +250,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
     /// Saves `v` with other options through a pickler sharing this one's
     /// encoder (and so its memo and frames).
     fn save_with(&mut self, v: &Value<'_>, opts: &DumpOptions) -> Result<()> {
-        let enc = std::mem::replace(&mut self.enc, Encoder::new(0)?);
+        let enc = std::mem::take(&mut self.enc);
         let (enc, r) = save_detached(enc, v, opts, self.depth, &mut self.keep_alive);
         self.enc = enc;
         self.buffers.extend(r?);
@@ -260,14 +260,15 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
     /// Saves a persistent id the hook returned, keeping it alive for the rest
     /// of the dump (memo keys are addresses).
     fn save_persistent_owned(&mut self, pid: Value<'static>) -> Result<()> {
-        let r = self.save_persistent(&pid, self.proto() == 0);
+        let r = self.save_persistent(&pid);
         self.keep_alive.push(pid);
         r
     }
 
     /// `save_pers`: the pid, then BINPERSID (PERSID text at protocol 0). Not memoized.
-    fn save_persistent(&mut self, pid: &Value<'_>, text: bool) -> Result<()> {
-        let _ = text; // PERSID vs BINPERSID depends on the protocol, as in CPython.
+    /// PERSID or BINPERSID is chosen by the protocol, as CPython does, not by
+    /// how the pid was written when loaded.
+    fn save_persistent(&mut self, pid: &Value<'_>) -> Result<()> {
         if self.proto() == 0 {
             let s = match pid {
                 Value::Str(s) => s.to_string_lossy().into_owned(),
@@ -632,8 +633,8 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
     fn save_object(&mut self, o: &'v Object<'_>, key: MemoKey) -> Result<()> {
         let proto = self.proto();
         match o.constructor() {
-            Constructor::Persistent { pid, text } => {
-                self.save_persistent(pid, *text)?;
+            Constructor::Persistent { pid, .. } => {
+                self.save_persistent(pid)?;
                 self.save_updates(o)?;
                 return Ok(());
             }

@@ -123,10 +123,9 @@ impl<T> Shared<T> {
         Arc::as_ptr(&self.0) as *const u8 as usize
     }
 
-    /// Whether this handle is the only reference to the object (no other
-    /// strong or weak handle exists anywhere).
-    pub(crate) fn is_unique(&self) -> bool {
-        Arc::strong_count(&self.0) == 1 && Arc::weak_count(&self.0) == 0
+    /// How many strong and weak handles to the object exist.
+    pub(crate) fn ref_counts(&self) -> (usize, usize) {
+        (Arc::strong_count(&self.0), Arc::weak_count(&self.0))
     }
 }
 
@@ -418,29 +417,31 @@ impl<'a> Value<'a> {
         })
     }
 
+    /// Strong and weak handle counts of an object with identity (the
+    /// reference-counted ones); `None` for atoms, globals and cycles.
+    fn ref_counts(&self) -> Option<(usize, usize)> {
+        Some(match self {
+            Value::Str(s) => s.ref_counts(),
+            Value::Bytes(b) => b.ref_counts(),
+            Value::ByteArray(b) => b.ref_counts(),
+            Value::Tuple(s) | Value::List(s) | Value::Set(s) | Value::FrozenSet(s) => s.ref_counts(),
+            Value::Dict(d) => d.ref_counts(),
+            Value::Object(o) => o.0.ref_counts(),
+            Value::Buffer(b) => b.0.ref_counts(),
+            _ => return None,
+        })
+    }
+
     /// Whether this is the only reference to an object with identity, so a
     /// walk over the graph meets it exactly once.
     pub(crate) fn is_unique_ref(&self) -> bool {
-        match self {
-            Value::Str(s) => s.is_unique(),
-            Value::Bytes(b) => b.is_unique(),
-            Value::ByteArray(b) => b.is_unique(),
-            Value::Tuple(s) | Value::List(s) | Value::Set(s) | Value::FrozenSet(s) => s.is_unique(),
-            Value::Dict(d) => d.is_unique(),
-            Value::Object(o) => o.0.is_unique(),
-            Value::Buffer(b) => b.0.is_unique(),
-            _ => false,
-        }
+        self.ref_counts() == Some((1, 0))
     }
 
-    /// Whether a [`Value::Cycle`] somewhere points at this container.
+    /// Whether a [`Value::Cycle`] somewhere points at this object (only
+    /// containers and objects can be cycle targets).
     pub(crate) fn is_cycle_target(&self) -> bool {
-        match self {
-            Value::Tuple(s) | Value::List(s) | Value::Set(s) | Value::FrozenSet(s) => Arc::weak_count(&s.0) > 0,
-            Value::Dict(d) => Arc::weak_count(&d.0) > 0,
-            Value::Object(o) => Arc::weak_count(&o.0 .0) > 0,
-            _ => false,
-        }
+        self.ref_counts().is_some_and(|(_, weak)| weak > 0)
     }
 
     /// A copy that borrows nothing from the input, keeping sharing and cycles.

@@ -166,9 +166,14 @@ impl<'a> Str<'a> {
         Arc::as_ptr(&self.0) as *const u8 as usize
     }
 
-    /// Whether this handle is the only reference to the string.
+    /// How many strong and weak handles to this object exist.
+    pub(crate) fn ref_counts(&self) -> (usize, usize) {
+        (Arc::strong_count(&self.0), Arc::weak_count(&self.0))
+    }
+
+    /// Whether this handle is the only reference to the object.
     pub(crate) fn is_unique(&self) -> bool {
-        Arc::strong_count(&self.0) == 1 && Arc::weak_count(&self.0) == 0
+        self.ref_counts() == (1, 0)
     }
 }
 
@@ -344,9 +349,14 @@ impl<'a> Bytes<'a> {
         Arc::as_ptr(&self.0) as *const u8 as usize
     }
 
-    /// Whether this handle is the only reference to the bytes.
+    /// How many strong and weak handles to this object exist.
+    pub(crate) fn ref_counts(&self) -> (usize, usize) {
+        (Arc::strong_count(&self.0), Arc::weak_count(&self.0))
+    }
+
+    /// Whether this handle is the only reference to the object.
     pub(crate) fn is_unique(&self) -> bool {
-        Arc::strong_count(&self.0) == 1 && Arc::weak_count(&self.0) == 0
+        self.ref_counts() == (1, 0)
     }
 }
 
