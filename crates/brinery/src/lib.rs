@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 pub mod float_repr;
+pub mod json;
 pub mod opcodes;
 pub mod pickle;
 mod stack;
