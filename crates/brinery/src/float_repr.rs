@@ -2,8 +2,6 @@
 //! layout (`1e+16`, `1e-05`, `0.0001`, `100.0`). Shared by the pickle side
 //! (protocol-0 FLOAT), `repr` output, and JSON.
 
-use std::fmt::Write;
-
 /// Appends Python's `repr(x)` for a float.
 ///
 /// ```
@@ -28,18 +26,25 @@ pub fn repr(x: f64) -> String {
 /// Writes `x` in Python's 'r' format; `add_dot_0` appends `.0` to integral
 /// values in fixed notation (float repr does, complex parts do not).
 pub(crate) fn write_float(out: &mut String, x: f64, add_dot_0: bool) {
+    // SAFETY: `write_float_bytes` appends only ASCII.
+    write_float_bytes(unsafe { out.as_mut_vec() }, x, add_dot_0);
+}
+
+/// [`write_float`] into a byte buffer, without allocating anything else
+/// (the JSON writer's hot path). Appends ASCII only.
+pub(crate) fn write_float_bytes(out: &mut Vec<u8>, x: f64, add_dot_0: bool) {
     if x.is_nan() {
-        out.push_str("nan");
+        out.extend_from_slice(b"nan");
         return;
     }
     if x.is_infinite() {
-        out.push_str(if x < 0.0 { "-inf" } else { "inf" });
+        out.extend_from_slice(if x < 0.0 { b"-inf" } else { b"inf" });
         return;
     }
     if x == 0.0 {
-        out.push_str(if x.is_sign_negative() { "-0" } else { "0" });
+        out.extend_from_slice(if x.is_sign_negative() { b"-0" } else { b"0" });
         if add_dot_0 {
-            out.push_str(".0");
+            out.extend_from_slice(b".0");
         }
         return;
     }
@@ -47,62 +52,82 @@ pub(crate) fn write_float(out: &mut String, x: f64, add_dot_0: bool) {
     // nearest the exact value with ties to even — what Python's repr picks
     // (Rust's `{:e}` breaks some 17-digit ties the other way).
     let mut buf = ryu::Buffer::new();
-    let (digits, decpt, negative) = shortest_digits(buf.format_finite(x));
-    let n = digits.len();
-    let digits = std::str::from_utf8(&digits).expect("ASCII digits");
-    if negative {
-        out.push('-');
+    let digits = ShortestDigits::parse(buf.format_finite(x));
+    let n = digits.len;
+    let digits_str = &digits.digits[..n];
+    let decpt = digits.decpt;
+    if digits.negative {
+        out.push(b'-');
     }
-    let exp = decpt - 1;
     if !(-4 < decpt && decpt <= 16) {
-        out.push_str(&digits[..1]);
+        let exp = decpt - 1;
+        out.push(digits_str[0]);
         if n > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
+            out.push(b'.');
+            out.extend_from_slice(&digits_str[1..]);
         }
-        write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.unsigned_abs()).unwrap();
+        out.push(b'e');
+        out.push(if exp < 0 { b'-' } else { b'+' });
+        let e = exp.unsigned_abs();
+        if e >= 100 {
+            out.push(b'0' + (e / 100) as u8);
+        }
+        out.push(b'0' + (e / 10 % 10) as u8);
+        out.push(b'0' + (e % 10) as u8);
     } else if decpt <= 0 {
-        out.push_str("0.");
-        for _ in 0..-decpt {
-            out.push('0');
-        }
-        out.push_str(digits);
+        out.extend_from_slice(b"0.");
+        out.resize(out.len() + (-decpt) as usize, b'0');
+        out.extend_from_slice(digits_str);
     } else if decpt as usize >= n {
-        out.push_str(digits);
-        for _ in 0..(decpt as usize - n) {
-            out.push('0');
-        }
+        out.extend_from_slice(digits_str);
+        out.resize(out.len() + (decpt as usize - n), b'0');
         if add_dot_0 {
-            out.push_str(".0");
+            out.extend_from_slice(b".0");
         }
     } else {
-        out.push_str(&digits[..decpt as usize]);
-        out.push('.');
-        out.push_str(&digits[decpt as usize..]);
+        out.extend_from_slice(&digits_str[..decpt as usize]);
+        out.push(b'.');
+        out.extend_from_slice(&digits_str[decpt as usize..]);
     }
 }
 
-/// Splits ryu's output (`-1.25e-7`, `123.0`, `0.001`) into significant digits
-/// (no leading or trailing zeros), Python's `decpt` (the value is
+/// ryu's output (`-1.25e-7`, `123.0`, `0.001`) as significant digits (no
+/// leading or trailing zeros), Python's `decpt` (the value is
 /// 0.DIGITS × 10^decpt) and the sign.
-fn shortest_digits(text: &str) -> (Vec<u8>, i32, bool) {
-    let (negative, text) = match text.strip_prefix('-') {
-        Some(t) => (true, t),
-        None => (false, text),
-    };
-    let (mantissa, exp) = match text.split_once('e') {
-        Some((m, e)) => (m, e.parse::<i32>().expect("ryu exponents are integers")),
-        None => (text, 0),
-    };
-    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let all: Vec<u8> = int_part.bytes().chain(frac_part.bytes()).collect();
-    let leading = all.iter().take_while(|&&d| d == b'0').count();
-    let mut digits = all[leading..].to_vec();
-    while digits.last() == Some(&b'0') {
-        digits.pop();
+struct ShortestDigits {
+    digits: [u8; 24],
+    len: usize,
+    decpt: i32,
+    negative: bool,
+}
+
+impl ShortestDigits {
+    fn parse(text: &str) -> ShortestDigits {
+        let (negative, text) = match text.strip_prefix('-') {
+            Some(t) => (true, t),
+            None => (false, text),
+        };
+        let (mantissa, exp) = match text.split_once('e') {
+            Some((m, e)) => (m, e.parse::<i32>().expect("ryu exponents are integers")),
+            None => (text, 0),
+        };
+        let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let mut out = ShortestDigits { digits: [0; 24], len: 0, decpt: 0, negative };
+        let mut leading = 0;
+        for d in int_part.bytes().chain(frac_part.bytes()) {
+            if out.len == 0 && d == b'0' {
+                leading += 1;
+            } else {
+                out.digits[out.len] = d;
+                out.len += 1;
+            }
+        }
+        while out.len > 0 && out.digits[out.len - 1] == b'0' {
+            out.len -= 1;
+        }
+        out.decpt = int_part.len() as i32 + exp - leading;
+        out
     }
-    let decpt = int_part.len() as i32 + exp - leading as i32;
-    (digits, decpt, negative)
 }
 
 #[cfg(test)]

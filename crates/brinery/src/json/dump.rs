@@ -1,7 +1,216 @@
-//! Walks a value and drives the writer.
-use super::{DumpOptions, Result};
-use crate::value::Value;
+//! Walks a [`Value`] and drives the [`Writer`]: which values JSON can hold,
+//! how dict keys are coerced, `sort_keys`, `skipkeys`, cycles and limits.
 
-pub(super) fn to_vec(_value: &Value<'_>, _opts: &DumpOptions) -> Result<Vec<u8>> {
-    todo!()
+use super::error::{Error, ErrorKind, Result};
+use super::options::DumpOptions;
+use super::sort::{short_name, sort_items, Pair};
+use super::write::Writer;
+use crate::value::{Object, Value};
+use rustc_hash::FxHashSet;
+
+/// The JSON text of `value` as surrogatepass UTF-8.
+pub(super) fn to_vec(value: &Value<'_>, opts: &DumpOptions) -> Result<Vec<u8>> {
+    let mut dumper = Dumper {
+        w: Writer::new(opts),
+        opts,
+        depth: 0,
+        seen_shared: FxHashSet::default(),
+        repeating: 0,
+        first_values: 0,
+        repeated_values: 0,
+    };
+    dumper.value(value)?;
+    Ok(dumper.w.out)
+}
+
+struct Dumper<'o> {
+    w: Writer,
+    opts: &'o DumpOptions,
+    depth: usize,
+    /// Identities of shared containers already written once.
+    seen_shared: FxHashSet<usize>,
+    /// How many shared containers being written again enclose the current value.
+    repeating: usize,
+    first_values: u64,
+    repeated_values: u64,
+}
+
+/// A container as JSON sees it.
+enum Shape<'v, 'a> {
+    Array(&'v [Value<'a>]),
+    Object(&'v [(Value<'a>, Value<'a>)]),
+    /// A dict subclass instance (OrderedDict, …) whose items are updates.
+    ObjectItems(Vec<Pair<'v, 'a>>),
+}
+
+impl Dumper<'_> {
+    fn value(&mut self, v: &Value<'_>) -> Result<()> {
+        self.count_value()?;
+        match v {
+            Value::None => self.w.null(),
+            Value::Bool(b) => self.w.bool(*b),
+            Value::Int(i) => self.w.int(i)?,
+            Value::Float(f) => self.w.float(*f)?,
+            Value::Str(s) => self.w.str(s.as_surrogatepass()),
+            Value::List(items) | Value::Tuple(items) => self.container(v, Shape::Array(items))?,
+            Value::Dict(pairs) => self.container(v, Shape::Object(pairs))?,
+            Value::Object(o) => match dict_subclass_items(o) {
+                Some(items) => self.container(v, items)?,
+                None => return Err(not_serializable(v)),
+            },
+            Value::Cycle(_) if self.opts.check_circular => return Err(Error::new(ErrorKind::Circular)),
+            // Without the check, Python follows the cycle until the depth limit.
+            Value::Cycle(c) => match c.upgrade() {
+                Some(target) => return self.value(&target),
+                None => return Err(Error::new(ErrorKind::Circular)),
+            },
+            _ => return Err(not_serializable(v)),
+        }
+        Ok(())
+    }
+
+    /// Counts a written value against the expansion limit.
+    #[inline]
+    fn count_value(&mut self) -> Result<()> {
+        if self.repeating == 0 {
+            self.first_values += 1;
+            return Ok(());
+        }
+        self.repeated_values += 1;
+        let allowed = self.opts.limits.max_repeated_values.max(self.first_values.saturating_mul(10));
+        if self.repeated_values > allowed {
+            return Err(Error::new(ErrorKind::Expansion(allowed)));
+        }
+        Ok(())
+    }
+
+    fn container(&mut self, v: &Value<'_>, shape: Shape<'_, '_>) -> Result<()> {
+        if self.depth >= self.opts.limits.max_depth {
+            return Err(Error::new(ErrorKind::TooDeep("encoding a JSON object", self.opts.limits.max_depth)));
+        }
+        // A shared container met again is written again; count it.
+        let repeat = is_shared(v) && !self.seen_shared.insert(v.identity().unwrap_or(0));
+        self.depth += 1;
+        self.repeating += usize::from(repeat);
+        let result = crate::stack::guard_at(self.depth, || match shape {
+            Shape::Array(items) => self.array(items),
+            Shape::Object(pairs) => self.object(pairs.iter().map(|(k, v)| (k, v)), pairs.len()),
+            Shape::ObjectItems(pairs) => self.object(pairs.iter().copied(), pairs.len()),
+        });
+        self.repeating -= usize::from(repeat);
+        self.depth -= 1;
+        result
+    }
+
+    fn array(&mut self, items: &[Value<'_>]) -> Result<()> {
+        self.w.open(b'[');
+        for (i, item) in items.iter().enumerate() {
+            self.w.item_start(i == 0);
+            self.value(item)?;
+        }
+        self.w.close(b']', items.is_empty());
+        Ok(())
+    }
+
+    fn object<'v, 'a: 'v>(&mut self, pairs: impl Iterator<Item = Pair<'v, 'a>>, len: usize) -> Result<()> {
+        self.w.open(b'{');
+        let mut first = true;
+        if self.opts.sort_keys && len > 1 {
+            let mut order: Vec<Pair<'v, 'a>> = pairs.collect();
+            sort_items(&mut order)?;
+            for (k, v) in order {
+                self.entry(k, v, &mut first)?;
+            }
+        } else {
+            for (k, v) in pairs {
+                self.entry(k, v, &mut first)?;
+            }
+        }
+        self.w.close(b'}', first);
+        Ok(())
+    }
+
+    fn entry(&mut self, key: &Value<'_>, value: &Value<'_>, first: &mut bool) -> Result<()> {
+        match key {
+            Value::Str(_) | Value::Bool(_) | Value::None | Value::Int(_) | Value::Float(_) => {}
+            _ if self.opts.skipkeys => return Ok(()),
+            _ => return Err(Error::new(ErrorKind::BadKey(key_type_name(key)))),
+        }
+        self.w.item_start(*first);
+        *first = false;
+        match key {
+            Value::Str(s) => self.w.str(s.as_surrogatepass()),
+            Value::Bool(b) => self.w.key_text(if *b { b"true" } else { b"false" }),
+            Value::None => self.w.key_text(b"null"),
+            Value::Int(i) => self.w.quoted(|w| w.int(i))?,
+            Value::Float(f) => self.w.quoted(|w| w.float(*f))?,
+            _ => unreachable!("checked above"),
+        }
+        self.w.key_end();
+        self.value(value)
+    }
+}
+
+/// Whether more than one handle points at this container.
+fn is_shared(v: &Value<'_>) -> bool {
+    match v {
+        Value::List(s) | Value::Tuple(s) => s.ref_counts().0 > 1,
+        Value::Dict(d) => d.ref_counts().0 > 1,
+        Value::Object(o) => o.0.ref_counts().0 > 1,
+        _ => false,
+    }
+}
+
+/// The items of an instance of a stdlib dict subclass, which `json.dumps`
+/// writes as an object: `OrderedDict` and `defaultdict` carry them as
+/// SETITEMS updates, `Counter` as the dict it is constructed from.
+fn dict_subclass_items<'v, 'a>(o: &'v Object<'a>) -> Option<Shape<'v, 'a>> {
+    let class = o.class()?;
+    if class.is("collections", "OrderedDict") || class.is("collections", "defaultdict") {
+        return Some(Shape::ObjectItems(o.dict_items().collect()));
+    }
+    if class.is("collections", "Counter") {
+        let mut items: Vec<_> = match o.constructor() {
+            crate::value::Constructor::Reduce { args, .. } => match args.as_tuple()? {
+                [] => Vec::new(),
+                [Value::Dict(d)] => d.iter().map(|(k, v)| (k, v)).collect(),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        items.extend(o.dict_items());
+        return Some(Shape::ObjectItems(items));
+    }
+    None
+}
+
+/// `Object of type X is not JSON serializable`, X being `type(o).__name__`.
+fn not_serializable(v: &Value<'_>) -> Error {
+    let name = match v {
+        Value::Object(o) => o.class().map_or_else(|| "object".to_owned(), |c| short_name(&c.name())),
+        Value::Global(_) => "type".to_owned(),
+        other => other.type_name().to_owned(),
+    };
+    Error::new(ErrorKind::NotSerializable(name))
+}
+
+/// The type name in `keys must be ... not X`: CPython prints the type's
+/// `tp_name`, which is qualified for types written in C.
+fn key_type_name(v: &Value<'_>) -> String {
+    match v {
+        Value::Object(o) => match o.class() {
+            Some(c) => {
+                let (module, name) = (c.module(), c.name());
+                let c_type = matches!(&*module, "decimal" | "datetime" | "collections");
+                if c_type {
+                    format!("{module}.{name}")
+                } else {
+                    short_name(&name)
+                }
+            }
+            None => "object".to_owned(),
+        },
+        Value::Global(_) => "type".to_owned(),
+        other => other.type_name().to_owned(),
+    }
 }

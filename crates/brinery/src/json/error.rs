@@ -70,7 +70,7 @@ pub enum ErrorKind {
     BadKey(String),
     /// `sort_keys` met keys Python cannot order.
     #[error("'<' not supported between instances of '{0}' and '{1}'")]
-    Unorderable(&'static str, &'static str),
+    Unorderable(String, String),
     /// NaN or an infinity with `allow_nan` off.
     #[error("Out of range float values are not JSON compliant")]
     OutOfRangeFloat,

@@ -24,7 +24,7 @@ mod parse;
 mod sort;
 mod write;
 
-pub use error::{Error, ErrorKind, PyException, Position, Result};
+pub use error::{Error, ErrorKind, Position, PyException, Result};
 pub use options::{DumpLimits, DumpOptions, Indent, LoadOptions};
 
 use crate::value::{Str, Value};
@@ -134,6 +134,10 @@ mod sealed {
 
 impl JsonInput for str {
     fn text(&self) -> Result<Text<'_>> {
+        if self.starts_with('\u{feff}') {
+            let at_start = parse::position(self.as_bytes(), 0);
+            return Err(Error::at(ErrorKind::Syntax("Unexpected UTF-8 BOM (decode using utf-8-sig)"), at_start));
+        }
         Ok(Text::Borrowed { utf8: self.as_bytes(), all_valid: true })
     }
 }

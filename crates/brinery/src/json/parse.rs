@@ -1,7 +1,434 @@
-//! The parser.
-use super::{LoadOptions, Result};
-use crate::value::Value;
+//! The parser: `json.loads` semantics on UTF-8 (surrogatepass) text.
+//!
+//! It follows CPython's C scanner decision for decision — which character is
+//! looked at, where an error is reported, how `\uXXXX` pairs combine — so
+//! verdicts, values and messages agree. Strings without escapes borrow from
+//! the input; equal object keys share one `Str`, as CPython's key memo makes
+//! them one object (which matters when the value is pickled).
 
-pub(super) fn parse<'a>(_utf8: &'a [u8], _all_valid: bool, _opts: &LoadOptions) -> Result<Value<'a>> {
-    todo!()
+use super::error::{Error, ErrorKind, Position, Result};
+use super::options::LoadOptions;
+use crate::value::{Int, Shared, Str, Value};
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
+
+/// Parses one JSON document that must fill `text` (surrounding whitespace aside).
+pub(super) fn parse<'a>(text: &'a [u8], all_valid: bool, opts: &LoadOptions) -> Result<Value<'a>> {
+    let mut p = Parser::new(text, all_valid, opts);
+    let start = p.skip_ws(0);
+    let (value, end) = p.value(start)?;
+    let end = p.skip_ws(end);
+    if end != text.len() {
+        return Err(p.error("Extra data", end));
+    }
+    Ok(value)
+}
+
+struct Parser<'a, 'o> {
+    s: &'a [u8],
+    /// The whole text is plain UTF-8 (no lone surrogates).
+    all_valid: bool,
+    opts: &'o LoadOptions,
+    depth: usize,
+    /// Items of the arrays and objects being parsed, innermost last.
+    items: Vec<Value<'a>>,
+    pairs: Vec<(Value<'a>, Value<'a>)>,
+    /// Every distinct object key met so far (CPython's memo).
+    keys: FxHashMap<Cow<'a, [u8]>, Str<'a>>,
+    /// Decoded text of the string being unescaped.
+    scratch: Vec<u8>,
+}
+
+/// Bytes that end a run of plain string characters: `"`, `\` and controls.
+static STRING_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+impl<'a, 'o> Parser<'a, 'o> {
+    fn new(s: &'a [u8], all_valid: bool, opts: &'o LoadOptions) -> Self {
+        Parser {
+            s,
+            all_valid,
+            opts,
+            depth: 0,
+            items: Vec::new(),
+            pairs: Vec::new(),
+            keys: FxHashMap::default(),
+            scratch: Vec::new(),
+        }
+    }
+
+    fn error(&self, msg: &'static str, at: usize) -> Error {
+        Error::at(ErrorKind::Syntax(msg), position(self.s, at))
+    }
+
+    #[inline]
+    fn skip_ws(&self, mut i: usize) -> usize {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(i) {
+            i += 1;
+        }
+        i
+    }
+
+    /// CPython's `scan_once`: the value starting exactly at `i`.
+    fn value(&mut self, i: usize) -> Result<(Value<'a>, usize)> {
+        let s = self.s;
+        match s.get(i) {
+            Some(b'"') => {
+                let (text, end) = self.string(i + 1)?;
+                Ok((Value::Str(text), end))
+            }
+            Some(b'{') => self.nested(i, true),
+            Some(b'[') => self.nested(i, false),
+            Some(b'n') if s[i..].starts_with(b"null") => Ok((Value::None, i + 4)),
+            Some(b't') if s[i..].starts_with(b"true") => Ok((Value::Bool(true), i + 4)),
+            Some(b'f') if s[i..].starts_with(b"false") => Ok((Value::Bool(false), i + 5)),
+            Some(b'N') if s[i..].starts_with(b"NaN") => Ok((Value::Float(f64::NAN), i + 3)),
+            Some(b'I') if s[i..].starts_with(b"Infinity") => Ok((Value::Float(f64::INFINITY), i + 8)),
+            Some(b'-') if s[i..].starts_with(b"-Infinity") => Ok((Value::Float(f64::NEG_INFINITY), i + 9)),
+            Some(b'-' | b'0'..=b'9') => self.number(i),
+            _ => Err(self.error("Expecting value", i)),
+        }
+    }
+
+    fn nested(&mut self, i: usize, object: bool) -> Result<(Value<'a>, usize)> {
+        if self.depth >= self.opts.max_depth {
+            let what = if object {
+                "decoding a JSON object from a unicode string"
+            } else {
+                "decoding a JSON array from a unicode string"
+            };
+            return Err(Error::at(ErrorKind::TooDeep(what, self.opts.max_depth), position(self.s, i)));
+        }
+        self.depth += 1;
+        let result = crate::stack::guard_at(self.depth, || if object { self.object(i + 1) } else { self.array(i + 1) });
+        self.depth -= 1;
+        result
+    }
+
+    /// After `[`.
+    fn array(&mut self, i: usize) -> Result<(Value<'a>, usize)> {
+        let s = self.s;
+        let base = self.items.len();
+        let mut i = self.skip_ws(i);
+        if s.get(i) != Some(&b']') {
+            while i < s.len() {
+                let (item, next) = self.value(i)?;
+                self.items.push(item);
+                i = self.skip_ws(next);
+                match s.get(i) {
+                    Some(b']') => break,
+                    Some(b',') => i = self.skip_ws(i + 1),
+                    _ => return Err(self.error("Expecting ',' delimiter", i)),
+                }
+            }
+            if s.get(i) != Some(&b']') {
+                return Err(self.error("Expecting value", i));
+            }
+        }
+        let items: Vec<Value<'a>> = self.items.drain(base..).collect();
+        Ok((Value::List(Shared::new(items)), i + 1))
+    }
+
+    /// After `{`.
+    fn object(&mut self, i: usize) -> Result<(Value<'a>, usize)> {
+        let s = self.s;
+        let base = self.pairs.len();
+        let mut i = self.skip_ws(i);
+        if s.get(i) != Some(&b'}') {
+            while i < s.len() {
+                if s[i] != b'"' {
+                    return Err(self.error("Expecting property name enclosed in double quotes", i));
+                }
+                let (key, next) = self.key(i + 1)?;
+                i = self.skip_ws(next);
+                if s.get(i) != Some(&b':') {
+                    return Err(self.error("Expecting ':' delimiter", i));
+                }
+                i = self.skip_ws(i + 1);
+                let (value, next) = self.value(i)?;
+                self.pairs.push((Value::Str(key), value));
+                i = self.skip_ws(next);
+                match s.get(i) {
+                    Some(b'}') => break,
+                    Some(b',') => i = self.skip_ws(i + 1),
+                    _ => return Err(self.error("Expecting ',' delimiter", i)),
+                }
+            }
+            if s.get(i) != Some(&b'}') {
+                return Err(self.error("Expecting property name enclosed in double quotes", i));
+            }
+        }
+        let pairs = dedup_keys(self.pairs.drain(base..));
+        Ok((Value::Dict(Shared::new(pairs)), i + 1))
+    }
+
+    /// An object key: a string, shared with every equal key before it.
+    fn key(&mut self, i: usize) -> Result<(Str<'a>, usize)> {
+        let (raw, end) = self.scan_string(i)?;
+        let text: &[u8] = raw.unwrap_or(&self.scratch);
+        if let Some(known) = self.keys.get(text) {
+            return Ok((known.clone(), end));
+        }
+        let content: Cow<'a, [u8]> = match raw {
+            Some(slice) => Cow::Borrowed(slice),
+            None => Cow::Owned(self.scratch.clone()),
+        };
+        let key = self.make_str(content.clone());
+        self.keys.insert(content, key.clone());
+        Ok((key, end))
+    }
+
+    /// A string value after its opening quote.
+    fn string(&mut self, i: usize) -> Result<(Str<'a>, usize)> {
+        let (raw, end) = self.scan_string(i)?;
+        let content = match raw {
+            Some(slice) => Cow::Borrowed(slice),
+            None => Cow::Owned(self.scratch.clone()),
+        };
+        Ok((self.make_str(content), end))
+    }
+
+    fn make_str(&self, content: Cow<'a, [u8]>) -> Str<'a> {
+        // Escapes can make lone surrogates even in valid input.
+        let utf8 = (self.all_valid && matches!(content, Cow::Borrowed(_))) || !has_surrogate(&content);
+        Str::from_validated(content, utf8)
+    }
+
+    /// Scans a string whose opening quote is just before `begin`. Returns
+    /// the input slice when there was no escape (else the text is in
+    /// `scratch`) and the offset past the closing quote.
+    fn scan_string(&mut self, begin: usize) -> Result<(Option<&'a [u8]>, usize)> {
+        let s = self.s;
+        let strict = self.opts.strict;
+        let mut i = begin;
+        // The common case: no escape before the closing quote.
+        loop {
+            i = skip_plain(s, i);
+            match s.get(i) {
+                Some(b'"') => return Ok((Some(&s[begin..i]), i + 1)),
+                Some(b'\\') => break,
+                Some(_) if strict => return Err(self.error("Invalid control character at", i)),
+                Some(_) => i += 1,
+                None => return Err(self.error("Unterminated string starting at", begin - 1)),
+            }
+        }
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&s[begin..i]);
+        loop {
+            // `s[i]` is a backslash.
+            let Some(&c) = s.get(i + 1) else {
+                return Err(self.error("Unterminated string starting at", begin - 1));
+            };
+            if c == b'u' {
+                i = self.unicode_escape(i + 1)?;
+            } else {
+                let decoded = match c {
+                    b'"' => b'"',
+                    b'\\' => b'\\',
+                    b'/' => b'/',
+                    b'b' => 0x08,
+                    b'f' => 0x0c,
+                    b'n' => b'\n',
+                    b'r' => b'\r',
+                    b't' => b'\t',
+                    _ => return Err(self.error("Invalid \\escape", i)),
+                };
+                self.scratch.push(decoded);
+                i += 2;
+            }
+            let start = i;
+            loop {
+                i = skip_plain(s, i);
+                match s.get(i) {
+                    Some(b'"' | b'\\') => break,
+                    Some(_) if strict => return Err(self.error("Invalid control character at", i)),
+                    Some(_) => i += 1,
+                    None => return Err(self.error("Unterminated string starting at", begin - 1)),
+                }
+            }
+            self.scratch.extend_from_slice(&s[start..i]);
+            if s[i] == b'"' {
+                return Ok((None, i + 1));
+            }
+        }
+    }
+
+    /// `\uXXXX` with `u` at `u_at`, plus a following low-surrogate escape
+    /// when the first is a high surrogate; returns the offset after them.
+    fn unicode_escape(&mut self, u_at: usize) -> Result<usize> {
+        let s = self.s;
+        let end = u_at + 5;
+        // CPython wants at least one character after the four digits.
+        if end >= s.len() {
+            return Err(self.error("Invalid \\uXXXX escape", u_at));
+        }
+        let Some(mut c) = hex4(&s[u_at + 1..end]) else {
+            return Err(self.error("Invalid \\uXXXX escape", u_at));
+        };
+        let mut next = end;
+        if (0xD800..0xDC00).contains(&c) && end + 6 < s.len() && s[end] == b'\\' && s[end + 1] == b'u' {
+            let Some(c2) = hex4(&s[end + 2..end + 6]) else {
+                return Err(self.error("Invalid \\uXXXX escape", end + 1));
+            };
+            if (0xDC00..0xE000).contains(&c2) {
+                c = 0x10000 + ((c - 0xD800) << 10) + (c2 - 0xDC00);
+                next = end + 6;
+            }
+        }
+        crate::value::push_code_point(&mut self.scratch, c);
+        Ok(next)
+    }
+
+    /// CPython's `_match_number_unicode` from `start` (a `-` or a digit).
+    fn number(&mut self, start: usize) -> Result<(Value<'a>, usize)> {
+        let s = self.s;
+        let digit = |i: usize| s.get(i).is_some_and(u8::is_ascii_digit);
+        let mut i = start;
+        if s[i] == b'-' {
+            i += 1;
+        }
+        match s.get(i) {
+            Some(b'1'..=b'9') => {
+                i += 1;
+                while digit(i) {
+                    i += 1;
+                }
+            }
+            Some(b'0') => i += 1,
+            _ => return Err(self.error("Expecting value", start)),
+        }
+        let int_end = i;
+        let mut is_float = false;
+        if s.get(i) == Some(&b'.') && digit(i + 1) {
+            is_float = true;
+            i += 2;
+            while digit(i) {
+                i += 1;
+            }
+        }
+        if let Some(b'e' | b'E') = s.get(i) {
+            let e_start = i;
+            i += 1;
+            if let Some(b'-' | b'+') = s.get(i) {
+                i += 1;
+            }
+            let digits_start = i;
+            while digit(i) {
+                i += 1;
+            }
+            if i > digits_start {
+                is_float = true;
+            } else {
+                i = e_start;
+            }
+        }
+        // SAFETY-free: the slice is ASCII digits, sign, dot and exponent.
+        let text = std::str::from_utf8(&s[start..i]).expect("ASCII number");
+        if is_float {
+            let x: f64 = text.parse().expect("a JSON number is a valid float literal");
+            return Ok((Value::Float(x), i));
+        }
+        debug_assert_eq!(int_end, i);
+        Ok((Value::Int(self.int(text, start)?), i))
+    }
+
+    fn int(&self, text: &str, start: usize) -> Result<Int> {
+        let digits = text.len() - usize::from(text.starts_with('-'));
+        if digits <= 18 {
+            return Ok(Int::from(text.parse::<i64>().expect("at most 18 digits")));
+        }
+        let limit = self.opts.max_int_digits;
+        if limit != 0 && digits > limit {
+            let kind = ErrorKind::IntTooLong { limit, digits: Some(digits) };
+            return Err(Error::at(kind, position(self.s, start)));
+        }
+        let big = num_bigint::BigInt::parse_bytes(text.as_bytes(), 10).expect("decimal digits");
+        Ok(Int::from(big))
+    }
+}
+
+/// Skips bytes that need no attention inside a string, eight at a time.
+#[inline]
+fn skip_plain(s: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    while i + 8 <= s.len() {
+        let w = u64::from_le_bytes(s[i..i + 8].try_into().expect("eight bytes"));
+        // A byte is special if it is below 0x20, a quote or a backslash.
+        let below_space = w.wrapping_sub(ONES * 0x20) & !w;
+        let quote = (w ^ (ONES * b'"' as u64)).wrapping_sub(ONES) & !(w ^ (ONES * b'"' as u64));
+        let slash = (w ^ (ONES * b'\\' as u64)).wrapping_sub(ONES) & !(w ^ (ONES * b'\\' as u64));
+        if (below_space | quote | slash) & HIGHS != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < s.len() && !STRING_STOP[s[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+fn hex4(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |acc, &d| Some(acc << 4 | (d as char).to_digit(16)?))
+}
+
+/// Whether surrogatepass UTF-8 holds a lone surrogate (`ED A0..BF xx`).
+fn has_surrogate(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(0xED, bytes).any(|i| bytes.get(i + 1).is_some_and(|&b| b >= 0xA0))
+}
+
+/// Python's dict building: a repeated key keeps its first position and takes
+/// the last value. Equal keys share one `Str` (the key memo), so identity
+/// finds repeats.
+fn dedup_keys<'a>(pairs: impl ExactSizeIterator<Item = (Value<'a>, Value<'a>)>) -> Vec<(Value<'a>, Value<'a>)> {
+    let mut out: Vec<(Value<'a>, Value<'a>)> = Vec::with_capacity(pairs.len());
+    let key_id = |v: &Value<'a>| match v {
+        Value::Str(s) => s.identity(),
+        _ => unreachable!("object keys are strings"),
+    };
+    if out.capacity() <= 16 {
+        for (k, v) in pairs {
+            match out.iter().position(|(seen, _)| key_id(seen) == key_id(&k)) {
+                Some(at) => out[at].1 = v,
+                None => out.push((k, v)),
+            }
+        }
+        return out;
+    }
+    let mut index: FxHashMap<usize, usize> = FxHashMap::default();
+    for (k, v) in pairs {
+        match index.entry(key_id(&k)) {
+            std::collections::hash_map::Entry::Occupied(e) => out[*e.get()].1 = v,
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(out.len());
+                out.push((k, v));
+            }
+        }
+    }
+    out
+}
+
+/// Python's error position for byte offset `at`: code points before it, and
+/// the line and column (only `\n` ends a line).
+pub(super) fn position(s: &[u8], at: usize) -> Position {
+    let at = at.min(s.len());
+    let chars = |bytes: &[u8]| bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+    let before = &s[..at];
+    let char = chars(before);
+    let line = memchr::memchr_iter(b'\n', before).count() + 1;
+    let column = match memchr::memrchr(b'\n', before) {
+        Some(nl) => chars(&before[nl..]),
+        None => char + 1,
+    };
+    Position { char, line, column, byte: at }
 }

@@ -1,1 +1,300 @@
-//! Writer.
+//! The one JSON writer: Python's layout, escaping and number formats, for
+//! any source (values, serde, Python objects) to drive.
+
+use super::error::{Error, ErrorKind, Result};
+use super::options::DumpOptions;
+use crate::value::Int;
+
+/// Writes JSON tokens into a byte buffer with `json.dumps`' exact layout.
+///
+/// The caller walks its data and calls the token methods in document order;
+/// the writer owns separators, indentation, escaping and number formats.
+/// Strings are given as UTF-8 that may hold lone surrogates (surrogatepass),
+/// and the output is the same kind of UTF-8.
+pub(crate) struct Writer {
+    pub(crate) out: Vec<u8>,
+    ensure_ascii: bool,
+    allow_nan: bool,
+    max_int_digits: usize,
+    item_separator: Box<[u8]>,
+    key_separator: Box<[u8]>,
+    indent: Option<Box<[u8]>>,
+    level: usize,
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// For each byte below 0x80: 0 if it is written as is, else the letter of
+/// its short escape (`n`, `t`, …) or `u` for `\u00XX`.
+static ESCAPE: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = b'u';
+        i += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0a] = b'n';
+    t[0x0c] = b'f';
+    t[0x0d] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+impl Writer {
+    /// A writer for these options.
+    pub(crate) fn new(opts: &DumpOptions) -> Writer {
+        let (item, key) = opts.effective_separators();
+        Writer {
+            out: Vec::with_capacity(256),
+            ensure_ascii: opts.ensure_ascii,
+            allow_nan: opts.allow_nan,
+            max_int_digits: opts.limits.max_int_digits,
+            item_separator: item.as_bytes().into(),
+            key_separator: key.as_bytes().into(),
+            indent: opts.indent.as_ref().map(|i| i.unit().as_bytes().into()),
+            level: 0,
+        }
+    }
+
+    /// `null`.
+    #[inline]
+    pub(crate) fn null(&mut self) {
+        self.out.extend_from_slice(b"null");
+    }
+
+    /// `true` / `false`.
+    #[inline]
+    pub(crate) fn bool(&mut self, b: bool) {
+        self.out.extend_from_slice(if b { b"true" } else { b"false" });
+    }
+
+    /// An int that fits in `i64`.
+    #[inline]
+    pub(crate) fn i64(&mut self, v: i64) {
+        let mut buf = itoa_buf();
+        self.out.extend_from_slice(format_i64(&mut buf, v));
+    }
+
+    /// Any int, subject to the digit limit (`int.__repr__`).
+    pub(crate) fn int(&mut self, v: &Int) -> Result<()> {
+        match v.as_i64() {
+            Some(small) => self.i64(small),
+            None => {
+                let text = v.to_string();
+                let digits = text.len() - usize::from(text.starts_with('-'));
+                if self.max_int_digits != 0 && digits > self.max_int_digits {
+                    return Err(Error::new(ErrorKind::IntTooLong { limit: self.max_int_digits, digits: None }));
+                }
+                self.out.extend_from_slice(text.as_bytes());
+            }
+        }
+        Ok(())
+    }
+
+    /// A float: Python's repr, or `NaN`/`Infinity`/`-Infinity` when allowed.
+    #[inline]
+    pub(crate) fn float(&mut self, x: f64) -> Result<()> {
+        if x.is_finite() {
+            crate::float_repr::write_float_bytes(&mut self.out, x, true);
+            return Ok(());
+        }
+        if !self.allow_nan {
+            return Err(Error::new(ErrorKind::OutOfRangeFloat));
+        }
+        self.out.extend_from_slice(match x {
+            x if x.is_nan() => b"NaN".as_slice(),
+            x if x > 0.0 => b"Infinity",
+            _ => b"-Infinity",
+        });
+        Ok(())
+    }
+
+    /// A string, quoted and escaped (`text` is surrogatepass UTF-8).
+    pub(crate) fn str(&mut self, text: &[u8]) {
+        self.out.reserve(text.len() + 2);
+        self.out.push(b'"');
+        if self.ensure_ascii {
+            self.escape_ascii(text);
+        } else {
+            self.escape_minimal(text);
+        }
+        self.out.push(b'"');
+    }
+
+    /// A dict key that is a constant (`true`, `null`, …) written as a string.
+    pub(crate) fn key_text(&mut self, ascii: &[u8]) {
+        self.out.push(b'"');
+        self.out.extend_from_slice(ascii);
+        self.out.push(b'"');
+    }
+
+    /// A number written as a string (an int or float dict key).
+    pub(crate) fn quoted(&mut self, number: impl FnOnce(&mut Writer) -> Result<()>) -> Result<()> {
+        self.out.push(b'"');
+        number(self)?;
+        self.out.push(b'"');
+        Ok(())
+    }
+
+    /// `ensure_ascii=False`: only `"`, `\` and control characters are escaped.
+    fn escape_minimal(&mut self, text: &[u8]) {
+        let mut start = 0;
+        for (i, &b) in text.iter().enumerate() {
+            if b < 0x80 && ESCAPE[b as usize] != 0 {
+                self.out.extend_from_slice(&text[start..i]);
+                self.escape_byte(b);
+                start = i + 1;
+            }
+        }
+        self.out.extend_from_slice(&text[start..]);
+    }
+
+    /// `ensure_ascii=True`: everything outside printable ASCII is escaped;
+    /// characters beyond the BMP become a surrogate pair.
+    fn escape_ascii(&mut self, text: &[u8]) {
+        let mut start = 0;
+        let mut i = 0;
+        while i < text.len() {
+            let b = text[i];
+            if b < 0x80 {
+                if ESCAPE[b as usize] != 0 || b == 0x7f {
+                    self.out.extend_from_slice(&text[start..i]);
+                    if b == 0x7f {
+                        self.unicode_escape(0x7f);
+                    } else {
+                        self.escape_byte(b);
+                    }
+                    start = i + 1;
+                }
+                i += 1;
+                continue;
+            }
+            self.out.extend_from_slice(&text[start..i]);
+            let (cp, len) = decode_code_point(&text[i..]);
+            if cp >= 0x10000 {
+                let v = cp - 0x10000;
+                self.unicode_escape(0xD800 | (v >> 10));
+                self.unicode_escape(0xDC00 | (v & 0x3ff));
+            } else {
+                self.unicode_escape(cp);
+            }
+            i += len;
+            start = i;
+        }
+        self.out.extend_from_slice(&text[start..]);
+    }
+
+    #[inline]
+    fn escape_byte(&mut self, b: u8) {
+        match ESCAPE[b as usize] {
+            b'u' => self.unicode_escape(b as u32),
+            letter => self.out.extend_from_slice(&[b'\\', letter]),
+        }
+    }
+
+    #[inline]
+    fn unicode_escape(&mut self, unit: u32) {
+        self.out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            HEX[(unit >> 12) as usize & 15],
+            HEX[(unit >> 8) as usize & 15],
+            HEX[(unit >> 4) as usize & 15],
+            HEX[unit as usize & 15],
+        ]);
+    }
+
+    /// Opens an array (`open` = `b'['`) or object (`b'{'`).
+    #[inline]
+    pub(crate) fn open(&mut self, bracket: u8) {
+        self.out.push(bracket);
+        self.level += 1;
+    }
+
+    /// Before each item of an array or each key of an object.
+    #[inline]
+    pub(crate) fn item_start(&mut self, first: bool) {
+        if !first {
+            self.out.extend_from_slice(&self.item_separator);
+        }
+        if let Some(unit) = &self.indent {
+            self.out.push(b'\n');
+            for _ in 0..self.level {
+                self.out.extend_from_slice(unit);
+            }
+        }
+    }
+
+    /// Between a key and its value.
+    #[inline]
+    pub(crate) fn key_end(&mut self) {
+        self.out.extend_from_slice(&self.key_separator);
+    }
+
+    /// Closes an array (`b']'`) or object (`b'}'`); `empty` when it had no items.
+    #[inline]
+    pub(crate) fn close(&mut self, bracket: u8, empty: bool) {
+        self.level -= 1;
+        if let (Some(unit), false) = (&self.indent, empty) {
+            self.out.push(b'\n');
+            for _ in 0..self.level {
+                self.out.extend_from_slice(unit);
+            }
+        }
+        self.out.push(bracket);
+    }
+}
+
+/// Decodes one code point from surrogatepass UTF-8 (lone surrogates are
+/// three-byte sequences); returns it and its length.
+#[inline]
+fn decode_code_point(s: &[u8]) -> (u32, usize) {
+    let b0 = s[0] as u32;
+    if b0 < 0xE0 {
+        (((b0 & 0x1f) << 6) | (s[1] as u32 & 0x3f), 2)
+    } else if b0 < 0xF0 {
+        (((b0 & 0x0f) << 12) | ((s[1] as u32 & 0x3f) << 6) | (s[2] as u32 & 0x3f), 3)
+    } else {
+        (((b0 & 0x07) << 18) | ((s[1] as u32 & 0x3f) << 12) | ((s[2] as u32 & 0x3f) << 6) | (s[3] as u32 & 0x3f), 4)
+    }
+}
+
+fn itoa_buf() -> [u8; 20] {
+    [0; 20]
+}
+
+/// Formats an `i64` in decimal into the end of `buf`.
+#[inline]
+fn format_i64(buf: &mut [u8; 20], v: i64) -> &[u8] {
+    let mut n = v.unsigned_abs();
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn i64_extremes() {
+        let mut buf = itoa_buf();
+        assert_eq!(format_i64(&mut buf, i64::MIN), b"-9223372036854775808");
+        assert_eq!(format_i64(&mut buf, 0), b"0");
+        assert_eq!(format_i64(&mut buf, i64::MAX), b"9223372036854775807");
+    }
+}

@@ -309,6 +309,46 @@ pub(crate) fn dedup_pairs<'a>(pairs: impl Iterator<Item = (Value<'a>, Value<'a>)
     }
 }
 
+/// Python's ordering of two numbers (bool, int, float; exact across int and
+/// float): `None` when either is not a real number, `Some(None)` when they
+/// are unordered (a NaN is involved).
+pub(crate) fn num_partial_cmp(a: &Value<'_>, b: &Value<'_>) -> Option<Option<std::cmp::Ordering>> {
+    use std::cmp::Ordering;
+    let real = |v: &Value<'_>| matches!(v, Value::Bool(_) | Value::Int(_) | Value::Float(_));
+    if !real(a) || !real(b) {
+        return None;
+    }
+    if let (Value::Float(x), Value::Float(y)) = (a, b) {
+        return Some(x.partial_cmp(y));
+    }
+    let (x, y) = (numeric(a)?, numeric(b)?);
+    fn as_big(i: &BigIntOrSmall) -> BigInt {
+        match i {
+            BigIntOrSmall::Small(v) => BigInt::from(*v),
+            BigIntOrSmall::Big(b) => b.clone(),
+        }
+    }
+    // An int against a float that is not integral: compare with its floor.
+    fn int_vs_float(i: &BigIntOrSmall, f: f64) -> Option<Ordering> {
+        if f.is_nan() {
+            return None;
+        }
+        if f.is_infinite() {
+            return Some(if f > 0.0 { Ordering::Less } else { Ordering::Greater });
+        }
+        let floor = bigint_from_integral_f64(f.floor());
+        Some(if as_big(i) <= floor { Ordering::Less } else { Ordering::Greater })
+    }
+    Some(match (&x, &y) {
+        (Num::Int(BigIntOrSmall::Small(p)), Num::Int(BigIntOrSmall::Small(q))) => Some(p.cmp(q)),
+        (Num::Int(p), Num::Int(q)) => Some(as_big(p).cmp(&as_big(q))),
+        (Num::Int(p), Num::Float(f)) => int_vs_float(p, *f),
+        (Num::Float(f), Num::Int(q)) => int_vs_float(q, *f).map(Ordering::reverse),
+        (Num::Float(p), Num::Float(q)) => p.partial_cmp(q),
+        _ => None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

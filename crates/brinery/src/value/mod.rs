@@ -16,7 +16,7 @@
 //! assert_eq!(v.to_string(), "{'name': 'brinery', 'tags': ['a', 'b']}");
 //! ```
 
-mod eq;
+pub(crate) mod eq;
 mod from;
 mod int;
 mod object;
@@ -28,6 +28,7 @@ mod text;
 pub(crate) use eq::{dedup_items, dedup_pairs};
 pub use int::Int;
 pub use object::{Buffer, BufferData, Constructor, Global, Object, ObjectData, Update};
+pub(crate) use text::push_code_point;
 pub use text::{Bytes, CodePoints, InvalidText, Str};
 
 use std::sync::{Arc, Weak};

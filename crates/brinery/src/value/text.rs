@@ -75,6 +75,13 @@ impl<'a> Str<'a> {
         Ok(Str(Arc::new(StrData { bytes, utf8, interned: false })))
     }
 
+    /// Wraps bytes the caller has already checked: surrogatepass UTF-8, and
+    /// `utf8` tells whether they are plain UTF-8 (no lone surrogates).
+    pub(crate) fn from_validated(bytes: Cow<'a, [u8]>, utf8: bool) -> Str<'a> {
+        debug_assert!(std::str::from_utf8(&bytes).is_ok() == utf8);
+        Str(Arc::new(StrData { bytes, utf8, interned: false }))
+    }
+
     /// Builds a string from Unicode code points (surrogates allowed).
     pub fn from_code_points(points: impl IntoIterator<Item = u32>) -> Str<'static> {
         let mut out = Vec::new();

@@ -82,6 +82,22 @@ pub fn run_python(script: &str, input: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Runs a Python script of the repository (path relative to the workspace
+/// root) with `input` on stdin and no arguments; returns its stdout.
+pub fn run_script(relative: &str, input: &str) -> String {
+    let script = workspace_root().join(relative);
+    let runner = format!(
+        "import runpy, sys; sys.argv = [{0:?}]; runpy.run_path({0:?}, run_name='__main__')",
+        script.display().to_string()
+    );
+    run_python(&runner, input)
+}
+
+/// The folder of shared test data next to the repository (`../shared/data`).
+pub fn shared_data() -> PathBuf {
+    workspace_root().join("../shared/data")
+}
+
 /// Asks CPython whether pickles `a` and `b` hold equal values (sets by
 /// content); used where only set element order may differ. Returns the pairs
 /// that are not equal, with CPython's explanation.
@@ -103,12 +119,7 @@ pub fn cpython_unequal(pairs: &[(PathBuf, PathBuf, &Entry)]) -> Vec<String> {
         );
         input.push('\n');
     }
-    let script = workspace_root().join("tests/corpus/compare_pickles.py");
-    let runner = format!(
-        "import runpy, sys; sys.argv = [{0:?}]; runpy.run_path({0:?}, run_name='__main__')",
-        script.display().to_string()
-    );
-    let out = run_python(&runner, &input);
+    let out = run_script("tests/corpus/compare_pickles.py", &input);
     out.lines()
         .filter_map(|line| {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
