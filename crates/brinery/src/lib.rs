@@ -18,6 +18,7 @@
 
 pub mod float_repr;
 pub mod json;
+pub mod jsonpickle;
 pub mod opcodes;
 pub mod pickle;
 mod stack;
