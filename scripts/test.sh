@@ -7,6 +7,12 @@ cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)"; exit 1; }
 command -v python3 >/dev/null || { echo "python3 (3.11) is required: CPython is the test oracle"; exit 1; }
 
+echo "==> Python test environment (.venv, requirements/test.txt)"
+# The tests run `python3` as the oracle; the venv's python3 has the test
+# packages (jsonpickle) on top of the same CPython.
+PATH="$(bash scripts/python-env.sh test):$PATH"
+export PATH
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy -D warnings"
