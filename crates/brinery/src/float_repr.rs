@@ -16,6 +16,15 @@ pub fn write_repr(out: &mut String, x: f64) {
     write_float(out, x, true);
 }
 
+/// Python's repr of a float that is not finite: `nan`, `inf` or `-inf`.
+pub(crate) fn special_repr(x: f64) -> &'static str {
+    match x {
+        x if x.is_nan() => "nan",
+        x if x > 0.0 => "inf",
+        _ => "-inf",
+    }
+}
+
 /// Python's `repr(x)` for a float, as a new string.
 pub fn repr(x: f64) -> String {
     let mut s = String::new();
@@ -33,12 +42,8 @@ pub(crate) fn write_float(out: &mut String, x: f64, add_dot_0: bool) {
 /// [`write_float`] into a byte buffer, without allocating anything else
 /// (the JSON writer's hot path). Appends ASCII only.
 pub(crate) fn write_float_bytes(out: &mut Vec<u8>, x: f64, add_dot_0: bool) {
-    if x.is_nan() {
-        out.extend_from_slice(b"nan");
-        return;
-    }
-    if x.is_infinite() {
-        out.extend_from_slice(if x < 0.0 { b"-inf" } else { b"inf" });
+    if !x.is_finite() {
+        out.extend_from_slice(special_repr(x).as_bytes());
         return;
     }
     if x == 0.0 {

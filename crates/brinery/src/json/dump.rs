@@ -103,17 +103,19 @@ impl Dumper<'_> {
     }
 
     fn array(&mut self, items: &[Value<'_>]) -> Result<()> {
-        self.w.open(b'[');
+        self.w.open(b'[', !items.is_empty());
         for (i, item) in items.iter().enumerate() {
-            self.w.item_start(i == 0);
+            if i > 0 {
+                self.w.separator();
+            }
             self.value(item)?;
         }
-        self.w.close(b']', items.is_empty());
+        self.w.close(b']', !items.is_empty());
         Ok(())
     }
 
     fn object<'v, 'a: 'v>(&mut self, pairs: impl Iterator<Item = Pair<'v, 'a>>, len: usize) -> Result<()> {
-        self.w.open(b'{');
+        self.w.open(b'{', len > 0);
         let mut first = true;
         if self.opts.sort_keys && len > 1 {
             let mut order: Vec<Pair<'v, 'a>> = pairs.collect();
@@ -126,7 +128,7 @@ impl Dumper<'_> {
                 self.entry(k, v, &mut first)?;
             }
         }
-        self.w.close(b'}', first);
+        self.w.close(b'}', len > 0);
         Ok(())
     }
 
@@ -136,7 +138,9 @@ impl Dumper<'_> {
             _ if self.opts.skipkeys => return Ok(()),
             _ => return Err(Error::new(ErrorKind::BadKey(key_type_name(key)))),
         }
-        self.w.item_start(*first);
+        if !*first {
+            self.w.separator();
+        }
         *first = false;
         match key {
             Value::Str(s) => self.w.str(s.as_surrogatepass()),

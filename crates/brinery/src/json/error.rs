@@ -71,9 +71,10 @@ pub enum ErrorKind {
     /// `sort_keys` met keys Python cannot order.
     #[error("'<' not supported between instances of '{0}' and '{1}'")]
     Unorderable(String, String),
-    /// NaN or an infinity with `allow_nan` off.
-    #[error("Out of range float values are not JSON compliant")]
-    OutOfRangeFloat,
+    /// NaN or an infinity with `allow_nan` off. Python 3.11 names the value
+    /// (`: nan`) only on its pure-Python path, taken when `indent` is set.
+    #[error("Out of range float values are not JSON compliant{}", .0.map(|v| format!(": {v}")).unwrap_or_default())]
+    OutOfRangeFloat(Option<&'static str>),
     /// A container that contains itself.
     #[error("Circular reference detected")]
     Circular,
@@ -134,7 +135,9 @@ impl Error {
         match &self.kind {
             ErrorKind::Syntax(_) => PyException::JsonDecodeError,
             ErrorKind::Decode(_) => PyException::UnicodeDecodeError,
-            ErrorKind::IntTooLong { .. } | ErrorKind::OutOfRangeFloat | ErrorKind::Circular => PyException::ValueError,
+            ErrorKind::IntTooLong { .. } | ErrorKind::OutOfRangeFloat(_) | ErrorKind::Circular => {
+                PyException::ValueError
+            }
             ErrorKind::Expansion(_) => PyException::ValueError,
             ErrorKind::Surrogate(_) => PyException::ValueError,
             ErrorKind::TooDeep(..) => PyException::RecursionError,

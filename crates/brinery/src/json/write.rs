@@ -102,7 +102,8 @@ impl Writer {
             return Ok(());
         }
         if !self.allow_nan {
-            return Err(Error::new(ErrorKind::OutOfRangeFloat));
+            let shown = self.indent.is_some().then(|| crate::float_repr::special_repr(x));
+            return Err(Error::new(ErrorKind::OutOfRangeFloat(shown)));
         }
         self.out.extend_from_slice(match x {
             x if x.is_nan() => b"NaN".as_slice(),
@@ -207,19 +208,28 @@ impl Writer {
         ]);
     }
 
-    /// Opens an array (`open` = `b'['`) or object (`b'{'`).
+    /// Opens an array (`bracket` = `b'['`) or object (`b'{'`). `has_items`
+    /// is whether the container is non-empty (even if every entry is then
+    /// skipped, Python's indented layout breaks the line).
     #[inline]
-    pub(crate) fn open(&mut self, bracket: u8) {
+    pub(crate) fn open(&mut self, bracket: u8, has_items: bool) {
         self.out.push(bracket);
         self.level += 1;
+        if has_items {
+            self.newline();
+        }
     }
 
-    /// Before each item of an array or each key of an object.
+    /// Before each item of an array or each key of an object after the first.
     #[inline]
-    pub(crate) fn item_start(&mut self, first: bool) {
-        if !first {
-            self.out.extend_from_slice(&self.item_separator);
-        }
+    pub(crate) fn separator(&mut self) {
+        self.out.extend_from_slice(&self.item_separator);
+        self.newline();
+    }
+
+    /// A line break and the current indentation, when indenting.
+    #[inline]
+    fn newline(&mut self) {
         if let Some(unit) = &self.indent {
             self.out.push(b'\n');
             for _ in 0..self.level {
@@ -234,15 +244,13 @@ impl Writer {
         self.out.extend_from_slice(&self.key_separator);
     }
 
-    /// Closes an array (`b']'`) or object (`b'}'`); `empty` when it had no items.
+    /// Closes an array (`b']'`) or object (`b'}'`), with the same
+    /// `has_items` as [`Writer::open`].
     #[inline]
-    pub(crate) fn close(&mut self, bracket: u8, empty: bool) {
+    pub(crate) fn close(&mut self, bracket: u8, has_items: bool) {
         self.level -= 1;
-        if let (Some(unit), false) = (&self.indent, empty) {
-            self.out.push(b'\n');
-            for _ in 0..self.level {
-                self.out.extend_from_slice(unit);
-            }
+        if has_items {
+            self.newline();
         }
         self.out.push(bracket);
     }

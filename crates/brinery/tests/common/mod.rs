@@ -77,8 +77,9 @@ pub fn run_python(script: &str, input: &str) -> String {
     let input = input.to_string();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
+    // A script that died early closes its stdin: report the script, not the pipe.
     assert!(out.status.success(), "python3 script failed:\n{script}");
+    writer.join().unwrap().unwrap();
     String::from_utf8(out.stdout).unwrap()
 }
 
