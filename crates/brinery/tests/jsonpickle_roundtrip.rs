@@ -298,6 +298,38 @@ fn corpus_jsonpickle_decode_equals_pickle_loads() {
     report("corpus, jsonpickle.decode == pickle.loads", Check::Python, entries.iter().map(key), &failures, UNSUPPORTED);
 }
 
+/// The decoded graph is the loaded one, not just one that happens to dump
+/// the same at the entry's protocol: at every other protocol it dumps the
+/// same as well (where the loaded value can be dumped there at all).
+#[test]
+fn decoded_values_dump_like_the_loaded_ones_at_every_protocol() {
+    let (dir, entries) = corpus();
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for e in entries {
+        let data = std::fs::read(e.file(dir, "pkl")).unwrap();
+        let values = load_all(&data, &load_opts(dir, e)).unwrap();
+        let decoded: Vec<Value<'static>> = values
+            .iter()
+            .map(|v| {
+                let text = jsonpickle::dumps_with(v, &encode_opts(e)).unwrap();
+                jsonpickle::loads(&text).unwrap()
+            })
+            .collect();
+        for q in (0..=5).filter(|&q| q != e.protocol) {
+            let other = Entry { protocol: q, ..e.clone() };
+            if let Ok(direct) = dump_all(&values, &other) {
+                compared += 1;
+                if dump_all(&decoded, &other).as_ref() != Ok(&direct) {
+                    failures.push(format!("{} dumped at protocol {q}", key(e)));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {compared} differ:\n{}", failures.len(), failures.join("\n"));
+    eprintln!("{compared} cross-protocol dumps of decoded values match the loaded values'");
+}
+
 #[test]
 fn strict_encoding_refuses_exactly_what_jsonpickle_cannot_restore() {
     let (dir, entries) = corpus();
