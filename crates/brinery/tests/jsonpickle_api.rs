@@ -267,3 +267,22 @@ fn the_tree_is_plain_json() {
     let text = json::dumps(&tagged, &json::DumpOptions::default().indent(2)).unwrap();
     assert_eq!(jsonpickle::loads(&text).unwrap().to_string(), v.to_string());
 }
+
+#[test]
+fn values_as_deep_as_the_loader_allows_come_back() {
+    // n lists around an int: EMPTY_LIST x n, BININT1 1, APPEND x n.
+    let nested = |n: usize| [&b"\x80\x02"[..], &b"]".repeat(n), b"K\x01", &b"a".repeat(n), b"."].concat();
+    assert!(pickle::loads(&nested(1001), &LoadOptions::default()).is_err(), "the loader's max_depth is 1000");
+    let data = nested(1000);
+    let loaded = load(&data);
+    let back = jsonpickle::decode(&jsonpickle::encode(&loaded).unwrap()).unwrap();
+    let (mut a, mut b) = (&loaded, &back);
+    for _ in 0..1000 {
+        (a, b) = (&a[0], &b[0]);
+    }
+    assert_eq!((a.as_i64(), b.as_i64()), (Some(1), Some(1)));
+    // One more level is refused by decode as by the loader.
+    let tagged = Value::list([jsonpickle::encode(&loaded).unwrap()]);
+    let err = jsonpickle::decode(&tagged).unwrap_err().to_string();
+    assert!(err.contains("max_depth"), "{err}");
+}

@@ -26,7 +26,9 @@ pub(super) fn build(plan: &Plan) -> Result<Value<'static>, Error> {
         sink: ValueSink::new(&opts, 0),
         slots: (0..plan.nodes.len()).map(|_| Slot::Todo).collect(),
         depth: 0,
-        max_depth: opts.limits.max_depth,
+        // The sink enforces the loader's limit on containers; leaves and
+        // constructor parts are levels of their own here, hence the slack.
+        max_depth: 2 * opts.limits.max_depth + 2,
     };
     let root = b.item(plan.root)?;
     b.sink.finish(root).map_err(from_pickle)
