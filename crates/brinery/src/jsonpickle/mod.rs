@@ -90,6 +90,17 @@ impl EncodeOptions {
     }
 
     /// Sets [`EncodeOptions::strict`].
+    ///
+    /// ```
+    /// use brinery::jsonpickle::{self, EncodeOptions};
+    /// use brinery::pickle;
+    /// // p = corpus_classes.Plain(1, None); p.b = (p, 2); pickle.dumps(p, 2)
+    /// let data = b"\x80\x02ccorpus_classes\nPlain\nq\x00)\x81q\x01}q\x02(X\x01\x00\x00\x00aq\x03K\x01X\x01\x00\x00\x00bq\x04h\x01K\x02\x86q\x05ub.";
+    /// let p = pickle::loads(data, &Default::default()).unwrap();
+    /// assert!(jsonpickle::encode_with(&p, &EncodeOptions::default().strict(true)).is_err());
+    /// let back = jsonpickle::loads(&jsonpickle::dumps(&p).unwrap()).unwrap();
+    /// assert_eq!(pickle::dumps(&back, &pickle::DumpOptions::protocol(2)).unwrap(), data);
+    /// ```
     pub fn strict(mut self, yes: bool) -> Self {
         self.strict = yes;
         self
@@ -153,6 +164,18 @@ pub fn dumps(value: &Value<'_>) -> Result<String, Error> {
 }
 
 /// [`dumps`] with options.
+///
+/// ```
+/// use brinery::jsonpickle::{self, EncodeOptions};
+/// use brinery::value::{Constructor, Object};
+/// use brinery::Value;
+/// let pid = Value::Object(Object::new(Constructor::Persistent { pid: Value::from("ref:a"), text: true }, vec![]));
+/// let opts = EncodeOptions::default().persistent_load("app", "load");
+/// assert_eq!(
+///     jsonpickle::dumps_with(&pid, &opts).unwrap(),
+///     r#"{"py/reduce": [{"py/function": "app.load"}, {"py/tuple": ["ref:a"]}], "brinery/form": "persistent_text"}"#
+/// );
+/// ```
 pub fn dumps_with(value: &Value<'_>, opts: &EncodeOptions) -> Result<String, Error> {
     let tagged = encode_with(value, opts)?;
     json::dumps(&tagged, &json::DumpOptions::default()).map_err(|e| Error(format!("JSON: {e}")))
