@@ -61,8 +61,8 @@ impl Encoder<'_> {
         if let Some(&index) = v.identity().and_then(|id| self.seen.get(&id)) {
             if self.opts.strict && !patchable && self.open.contains(&index) {
                 return Err(Error(format!(
-                    "a {} refers back to itself from a place where jsonpickle keeps a placeholder \
-                     (a tuple, set, or reduce argument, state or item); brinery restores it, jsonpickle does not",
+                    "a reference back to a {} jsonpickle is still restoring, from a place where it keeps a \
+                     placeholder (a tuple, set, or reduce argument, state or item); brinery restores it, jsonpickle does not",
                     v.type_name()
                 )));
             }
