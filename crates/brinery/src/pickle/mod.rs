@@ -32,11 +32,13 @@ mod value_pickler;
 mod value_sink;
 
 pub use args::Arg;
+// The value sink also builds what `jsonpickle::decode` reads, so both make identical graphs.
 pub use error::{Error, ErrorKind, Result};
 pub use ops::{ops, Op, Ops};
 pub use options::{
     DecodeErrors, DumpOptions, Limits, LoadOptions, PersistentId, PersistentLoad, StringEncoding, TrailingData,
 };
+pub(crate) use value_sink::{Item, ValueSink};
 
 use crate::value::{Bytes, Value};
 use input::{Input, ReaderInput, SliceInput};
