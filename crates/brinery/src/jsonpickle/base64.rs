@@ -1,61 +1,25 @@
 //! The two byte encodings jsonpickle uses for `bytes`: standard base64
-//! (`py/b64`, what brinery writes) and Python's `base64.b85encode` alphabet
-//! (`py/b85`, jsonpickle's `use_base85` option; read only).
+//! (`py/b64`, what brinery writes; the `base64` crate does the work) and
+//! Python's `base64.b85encode` alphabet (`py/b85`, jsonpickle's
+//! `use_base85` option; read only). The base85 reader is hand-written: it is
+//! a dozen lines, and the crates that exist implement other alphabets (Z85,
+//! Ascii85) or Python's padding rules differently.
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+use ::base64::Engine as _;
+
 const B85: &[u8; 85] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~";
 
 /// `base64.b64encode(data).decode('ascii')`.
 pub(crate) fn encode(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | (b as u32) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    ::base64::engine::general_purpose::STANDARD.encode(data)
 }
 
 /// `base64.b64decode(text)`: characters outside the alphabet are skipped, as
 /// Python does by default; the padding must be right.
 pub(crate) fn decode(text: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    let (mut acc, mut bits, mut digits, mut pad) = (0u32, 0u32, 0usize, 0usize);
-    for &c in text {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => {
-                pad += 1;
-                continue;
-            }
-            _ => continue,
-        };
-        if pad > 0 {
-            return Err("base64 data after padding".into());
-        }
-        acc = acc << 6 | v as u32;
-        bits += 6;
-        digits += 1;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    let needed = (4 - digits % 4) % 4;
-    if digits % 4 == 1 || pad < needed {
-        return Err("incorrect base64 padding".into());
-    }
-    Ok(out)
+    let kept: Vec<u8> =
+        text.iter().copied().filter(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=')).collect();
+    ::base64::engine::general_purpose::STANDARD.decode(kept).map_err(|e| format!("invalid base64: {e}"))
 }
 
 /// `base64.b85decode(text)`.
