@@ -1,12 +1,14 @@
 //! `brinery`: look inside pickles, convert them, and check them, without
-//! running anything they contain.
+//! running anything they contain; and pretty-print JSON as json.tool does.
 
 mod dis;
+mod jsontool;
+mod pytext;
 mod show;
 
 use anyhow::{Context, Result};
 use brinery::pickle::{self, DumpOptions, LoadOptions, TrailingData};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +29,8 @@ enum Command {
     Show(show::ShowArgs),
     /// Re-pickle a pickle (e.g. at another protocol), byte-identical to what CPython would write.
     Convert(ConvertArgs),
+    /// Validate and pretty-print JSON: a drop-in for `python3 -m json.tool`.
+    Json(jsontool::JsonArgs),
 }
 
 #[derive(Args, Debug)]
@@ -108,11 +112,16 @@ fn convert(args: &ConvertArgs) -> Result<()> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let result = match &cli.command {
         Command::Dis(args) => dis::run(args),
         Command::Show(args) => show::run(args),
         Command::Convert(args) => convert(args),
+        Command::Json(args) => {
+            let sub = matches.subcommand_matches("json").expect("the json subcommand was given");
+            return jsontool::run(args, sub);
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
