@@ -42,9 +42,10 @@ locale is C, POSIX or C.UTF-8 (or PYTHONUTF8=1), as Python's sys.stdin does.
 One deliberate difference: OUTFILE `-` is standard output (json.tool would create a file named `-`).
 
 Examples:
-  brinery json data.json                    pretty-print with 4-space indentation
-  brinery json --compact --sort-keys a.json  minimal whitespace, keys sorted
-  brinery json --json-lines --no-indent events.jsonl   one object per line, validated"
+  brinery json data.json                             pretty-print, 4-space indentation
+  brinery json --compact --sort-keys data.json       no whitespace, keys sorted
+  curl -s URL | brinery json --no-ensure-ascii       from standard input, UTF-8 kept
+  brinery json --json-lines --no-indent log.jsonl    validate JSON Lines, one per line"
 )]
 pub(crate) struct JsonArgs {
     /// A JSON file to be validated or pretty-printed (`-` or nothing: standard input).
@@ -52,28 +53,28 @@ pub(crate) struct JsonArgs {
     /// Write the output of INFILE to OUTFILE (default: standard output).
     outfile: Option<PathBuf>,
     /// Sort the output of dictionaries alphabetically by key.
-    #[arg(long, action = ArgAction::Count)]
-    sort_keys: u8,
+    #[arg(long, overrides_with = "sort_keys")]
+    sort_keys: bool,
     /// Disable escaping of non-ASCII characters.
-    #[arg(long, action = ArgAction::Count)]
-    no_ensure_ascii: u8,
+    #[arg(long, overrides_with = "no_ensure_ascii")]
+    no_ensure_ascii: bool,
     /// Parse input using the JSON Lines format (each line separately). Use with
     /// --no-indent or --compact to produce valid JSON Lines output.
-    #[arg(long, action = ArgAction::Count)]
-    json_lines: u8,
+    #[arg(long, overrides_with = "json_lines")]
+    json_lines: bool,
     /// Separate items with newlines and use this number of spaces for
     /// indentation [default: 4]; 0 or less still breaks lines.
     #[arg(long, value_name = "N", action = ArgAction::Append, allow_negative_numbers = true)]
     indent: Vec<String>,
     /// Separate items with newlines and use tabs for indentation.
-    #[arg(long, action = ArgAction::Count)]
-    tab: u8,
+    #[arg(long, overrides_with = "tab")]
+    tab: bool,
     /// Separate items with spaces rather than newlines.
-    #[arg(long, action = ArgAction::Count)]
-    no_indent: u8,
+    #[arg(long, overrides_with = "no_indent")]
+    no_indent: bool,
     /// Suppress all whitespace separation (most compact).
-    #[arg(long, action = ArgAction::Count)]
-    compact: u8,
+    #[arg(long, overrides_with = "compact")]
+    compact: bool,
 }
 
 /// Python's `int(text)` for an argument: surrounding whitespace, a sign,
@@ -396,7 +397,7 @@ fn dump_piece_start(out: &[u8], at: usize) -> usize {
 
 fn tool(args: &JsonArgs, layout: &Layout, stdout: &mut io::StdoutLock<'static>) -> Result<(), Exit> {
     let input = Input::open(args.infile.as_deref());
-    let mut dump = DumpOptions::default().sort_keys(args.sort_keys > 0).ensure_ascii(args.no_ensure_ascii == 0);
+    let mut dump = DumpOptions::default().sort_keys(args.sort_keys).ensure_ascii(!args.no_ensure_ascii);
     dump.indent = match &layout.indent {
         IndentChoice::Spaces(n) if *n > MAX_INDENT => {
             return Err(Exit { message: Some("MemoryError".into()), code: 1 })
@@ -411,7 +412,7 @@ fn tool(args: &JsonArgs, layout: &Layout, stdout: &mut io::StdoutLock<'static>) 
     }
     let load = LoadOptions { max_depth: MAX_DEPTH, ..LoadOptions::default() };
     let (errors, universal) = input.text_mode();
-    if args.json_lines > 0 {
+    if args.json_lines {
         // The output is opened first: lines are parsed lazily, while writing.
         let mut out = Output::open(args.outfile.as_deref(), stdout)?;
         let data = input.read()?;
