@@ -22,8 +22,8 @@ use std::process::ExitCode;
 /// recursion limit of 1000, less the frames below the parser).
 const MAX_DEPTH: usize = 990;
 
-/// Indents longer than this are refused (Python would try to build the
-/// string and run out of memory).
+/// Indents longer than this are a MemoryError (Python would try to build
+/// the string, and run out of memory making or writing it).
 const MAX_INDENT: i128 = 1 << 30;
 
 /// Validate and pretty-print JSON, exactly as `python3 -m json.tool` does.
@@ -202,9 +202,11 @@ impl Exit {
     }
 
     /// An exception json.tool does not catch: Python prints a traceback
-    /// ending in `Name: message` and exits with status 1; this prints that line.
+    /// ending in `Name: message` (or `Name` alone) and exits with status 1;
+    /// this prints that line.
     fn uncaught(name: &str, message: &str) -> Exit {
-        Exit { message: Some(format!("{name}: {message}")), code: 1 }
+        let line = if message.is_empty() { name.to_string() } else { format!("{name}: {message}") };
+        Exit { message: Some(line), code: 1 }
     }
 
     fn io(e: io::Error) -> Exit {
@@ -327,7 +329,8 @@ impl<'a> Output<'a> {
     }
 
     /// `json.dump(value, out, **dump_args)` then `out.write('\n')`.
-    fn dump(&mut self, value: &Value<'_>, opts: &DumpOptions) -> Result<(), Exit> {
+    fn dump(&mut self, value: &Value<'_>, opts: &Result<DumpOptions, DumpFailure>) -> Result<(), Exit> {
+        let opts = opts.as_ref().map_err(|&(name, message)| Exit::uncaught(name, message))?;
         let text = json::dumps_str(value, opts).map_err(json_error)?;
         let text = text.as_surrogatepass();
         match pytext::encode(text, self.errors) {
@@ -395,14 +398,20 @@ fn dump_piece_start(out: &[u8], at: usize) -> usize {
     0
 }
 
-fn tool(args: &JsonArgs, layout: &Layout, stdout: &mut io::StdoutLock<'static>) -> Result<(), Exit> {
-    let input = Input::open(args.infile.as_deref());
+/// A failure that happens when json.dump runs: the exception's name and message.
+type DumpFailure = (&'static str, &'static str);
+
+/// json.dump's arguments. Python makes the indent string (`' ' * indent`)
+/// each time it dumps, so an indent too large for memory fails only then,
+/// after the input was read and parsed: that failure is kept for [`Output::dump`].
+fn dump_options(args: &JsonArgs, layout: &Layout) -> Result<DumpOptions, DumpFailure> {
     let mut dump = DumpOptions::default().sort_keys(args.sort_keys).ensure_ascii(!args.no_ensure_ascii);
-    dump.indent = match &layout.indent {
-        IndentChoice::Spaces(n) if *n > MAX_INDENT => {
-            return Err(Exit { message: Some("MemoryError".into()), code: 1 })
+    dump.indent = match layout.indent {
+        IndentChoice::Spaces(n) if n > isize::MAX as i128 => {
+            return Err(("OverflowError", "cannot fit 'int' into an index-sized integer"))
         }
-        IndentChoice::Spaces(n) => Some(json::Indent::from((*n).max(0) as usize)),
+        IndentChoice::Spaces(n) if n > MAX_INDENT => return Err(("MemoryError", "")),
+        IndentChoice::Spaces(n) => Some(json::Indent::from(n.max(0) as usize)),
         IndentChoice::Tab => Some(json::Indent::from("\t")),
         IndentChoice::None => None,
     };
@@ -410,6 +419,12 @@ fn tool(args: &JsonArgs, layout: &Layout, stdout: &mut io::StdoutLock<'static>) 
         dump.indent = None;
         dump.separators = Some((",".into(), ":".into()));
     }
+    Ok(dump)
+}
+
+fn tool(args: &JsonArgs, layout: &Layout, stdout: &mut io::StdoutLock<'static>) -> Result<(), Exit> {
+    let input = Input::open(args.infile.as_deref());
+    let dump = dump_options(args, layout);
     let load = LoadOptions { max_depth: MAX_DEPTH, ..LoadOptions::default() };
     let (errors, universal) = input.text_mode();
     if args.json_lines {

@@ -376,6 +376,9 @@ fn json_tool_agrees_on_arguments() {
         &["--no"],
         &["--ind", "3"],
         &["--bogus"],
+        // Too large to indent with: Python fails when it dumps.
+        &["--indent", "99999999999999999999"],
+        &["--indent", "9999999999999"],
     ];
     let mut cases: Vec<Case> = arg_sets
         .iter()
@@ -385,6 +388,10 @@ fn json_tool_agrees_on_arguments() {
             case
         })
         .collect();
+    // ... which is after parsing, so a parse error comes first.
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, b"[1,\n").unwrap();
+    cases.push(Case::new(&["--indent", "9999999999999"], Some(&bad), None));
     cases.push(Case { args: vec![missing.clone()], stdin: None });
     cases.push(Case { args: vec![dir_arg], stdin: None });
     cases.push(Case { args: vec![doc.clone(), "{OUT}".into(), "extra".into()], stdin: None });
