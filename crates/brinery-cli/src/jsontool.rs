@@ -129,7 +129,7 @@ fn layout(args: &JsonArgs, matches: &ArgMatches) -> Result<Layout, clap::Error> 
     }
     // Options that conflict, in the order given: --indent only when some
     // value given for it was not 4.
-    let first_non_default_indent = args.indent.iter().zip(indents.iter()).position(|(_, &n)| n != 4);
+    let first_non_default_indent = indents.iter().position(|&n| n != 4);
     let mut seen: Vec<(usize, &str)> = Vec::new();
     if let (Some(k), Some(at)) = (first_non_default_indent, matches.indices_of("indent")) {
         seen.extend(at.clone().nth(k).map(|i| (i, "--indent")));
