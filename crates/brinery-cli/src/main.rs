@@ -1,17 +1,21 @@
-//! `brinery`: look inside pickles, convert them, and check them, without
-//! running anything they contain.
+//! `brinery`: look inside pickles, convert them to and from JSON, and
+//! pretty-print JSON, without running anything a pickle contains.
 
+mod convert;
 mod dis;
+mod jsontool;
+mod pytext;
 mod show;
 
 use anyhow::{Context, Result};
-use brinery::pickle::{self, DumpOptions, LoadOptions, TrailingData};
-use clap::{Args, Parser, Subcommand};
+use brinery::pickle::{self, LoadOptions};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Inspect and convert Python pickles safely: nothing in them is ever imported or run.
+/// Inspect and convert Python pickles safely (nothing in them is ever imported or run),
+/// convert them to and from JSON, and pretty-print JSON as Python's json.tool does.
 #[derive(Parser, Debug)]
 #[command(name = "brinery", version, about, long_about = None)]
 struct Cli {
@@ -25,32 +29,11 @@ enum Command {
     Dis(dis::DisArgs),
     /// Print the value a pickle holds, as Python's repr() would (objects in constructor form).
     Show(show::ShowArgs),
-    /// Re-pickle a pickle (e.g. at another protocol), byte-identical to what CPython would write.
-    Convert(ConvertArgs),
-}
-
-#[derive(Args, Debug)]
-struct ConvertArgs {
-    /// Input file, or `-` for standard input.
-    input: PathBuf,
-    /// Input format.
-    #[arg(long, value_enum, default_value = "pickle")]
-    from: Format,
-    /// Output format.
-    #[arg(long, value_enum)]
-    to: Format,
-    /// Pickle protocol to write (0–5).
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(0..=5))]
-    protocol: u8,
-    /// Output file, or `-` for standard output (the default).
-    #[arg(short, long, default_value = "-")]
-    output: PathBuf,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum Format {
-    /// A Python pickle.
-    Pickle,
+    /// Convert a pickle to JSON or JSON to a pickle, or re-pickle at another protocol,
+    /// byte-identical to what CPython would write.
+    Convert(convert::ConvertArgs),
+    /// Validate and pretty-print JSON: a drop-in for `python3 -m json.tool`.
+    Json(jsontool::JsonArgs),
 }
 
 /// A failure caused by the input (exit code 2), as opposed to a usage or I/O failure.
@@ -93,32 +76,26 @@ pub(crate) fn load_pickle<'a>(data: &'a [u8], name: &str, opts: &LoadOptions) ->
     pickle::loads(data, opts).map_err(|e| BadInput(format!("{name}: not a valid pickle: {e}")).into())
 }
 
-fn convert(args: &ConvertArgs) -> Result<()> {
-    let data = read_input(&args.input)?;
-    let name = args.input.display().to_string();
-    let opts = LoadOptions { trailing_data: TrailingData::Reject, ..Default::default() };
-    let value = match args.from {
-        Format::Pickle => load_pickle(&data, &name, &opts)?,
-    };
-    let out = match args.to {
-        Format::Pickle => pickle::dumps(&value, &DumpOptions::protocol(args.protocol))
-            .map_err(|e| BadInput(format!("{name}: cannot write as pickle protocol {}: {e}", args.protocol)))?,
-    };
-    write_output(&args.output, &out)
-}
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let result = match &cli.command {
         Command::Dis(args) => dis::run(args),
         Command::Show(args) => show::run(args),
-        Command::Convert(args) => convert(args),
+        Command::Convert(args) => convert::run(args),
+        Command::Json(args) => {
+            let sub = matches.subcommand_matches("json").expect("the json subcommand was given");
+            return jsontool::run(args, sub);
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let _ = std::io::stdout().flush();
-            if e.downcast_ref::<BadInput>().is_some() {
+            if let Some(usage) = e.downcast_ref::<convert::Usage>() {
+                eprintln!("brinery: error: {usage}");
+                ExitCode::from(2)
+            } else if e.downcast_ref::<BadInput>().is_some() {
                 eprintln!("brinery: {e}");
                 ExitCode::from(2)
             } else {

@@ -71,3 +71,66 @@ pub fn corpus() -> &'static (PathBuf, Vec<Entry>) {
         (dir, entries)
     })
 }
+
+/// The shared data sets (JSONTestSuite, the JSON benchmark files), next to the workspace.
+pub fn shared_data() -> PathBuf {
+    workspace_root().join("../shared/data")
+}
+
+/// Runs `python3 -c script args...` with `input` on stdin and returns its
+/// stdout; fails the test if the script fails.
+pub fn run_python(script: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 must be installed: CPython is the test oracle");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    // Feed stdin from another thread so a large output cannot deadlock the pipes.
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(out.status.success(), "python3 failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+/// What a process did: its output, error output and exit status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub code: i32,
+}
+
+/// Runs `brinery args...` with `env` set and standard input read from `stdin`
+/// (or empty).
+pub fn brinery_with(args: &[String], stdin: Option<&Path>, env: &[(&str, &str)]) -> Outcome {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_brinery"));
+    cmd.args(args).envs(env.iter().copied());
+    match stdin {
+        Some(path) => cmd.stdin(std::fs::File::open(path).unwrap()),
+        None => cmd.stdin(Stdio::null()),
+    };
+    let out = cmd.output().expect("brinery runs");
+    Outcome { stdout: out.stdout, stderr: out.stderr, code: out.status.code().unwrap_or(-1) }
+}
+
+/// Runs `f` on every item on two threads, keeping the order.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let half = items.len().div_ceil(2);
+    std::thread::scope(|s| {
+        let (a, b) = items.split_at(half);
+        let f = &f;
+        let first = s.spawn(move || a.iter().map(f).collect::<Vec<_>>());
+        let mut second: Vec<R> = b.iter().map(f).collect();
+        let mut all = first.join().unwrap();
+        all.append(&mut second);
+        all
+    })
+}
