@@ -31,6 +31,7 @@ mod text;
 mod value_pickler;
 mod value_sink;
 
+pub use crate::serde::pickle_facade::{from_reader, from_slice, to_vec, to_vec_with, to_writer};
 pub use args::Arg;
 pub use error::{Error, ErrorKind, Result};
 pub use ops::{ops, Op, Ops};
