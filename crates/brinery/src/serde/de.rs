@@ -218,8 +218,9 @@ impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         let v = match self.shape()? {
             Shape::Plain(v) => v,
-            shape @ Shape::Map(_) => return self.visit_map(shape, "a dict", visitor),
-            shape @ (Shape::Seq(_) | Shape::Empty) => return self.visit_seq(shape, "a sequence", visitor),
+            // An object without data reads like an instance without attributes.
+            shape @ (Shape::Map(_) | Shape::Empty) => return self.visit_map(shape, "a dict", visitor),
+            shape @ Shape::Seq(_) => return self.visit_seq(shape, "a sequence", visitor),
         };
         match v {
             Value::None => visitor.visit_unit(),
