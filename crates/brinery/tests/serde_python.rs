@@ -439,3 +439,24 @@ fn rust_structs_as_instances_of_named_classes_are_cpython_identical() {
     }
     assert_eq!(report.len(), 6);
 }
+
+#[test]
+fn mismatches_name_the_python_class_and_the_path() {
+    let err = pickle::from_slice::<Vec<u8>>(&pickles()["job"][&2], &pickle::LoadOptions::default()).unwrap_err();
+    assert_eq!(err.to_string(), "invalid type: expected a sequence, found serde_fixtures.Job object");
+    #[derive(Deserialize, Debug)]
+    struct WrongJob {
+        #[allow(dead_code)]
+        tags: Vec<u32>,
+    }
+    let err = pickle::from_slice::<WrongJob>(&pickles()["job"][&0], &pickle::LoadOptions::default()).unwrap_err();
+    assert_eq!(err.to_string(), "invalid type: expected u32, found str 'ci' (at field \"tags\" → item 0)");
+    assert_eq!(err.path().segments().count(), 2);
+    #[derive(Deserialize, Debug)]
+    struct Jobs {
+        #[allow(dead_code)]
+        jobs: Vec<Point>,
+    }
+    let err = pickle::from_slice::<Jobs>(&pickles()["nested"][&4], &pickle::LoadOptions::default()).unwrap_err();
+    assert_eq!(err.to_string(), "missing field `x` (at field \"jobs\" → item 0)");
+}

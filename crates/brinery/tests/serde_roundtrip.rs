@@ -547,3 +547,55 @@ proptest! {
         prop_assert_eq!(back, record);
     }
 }
+
+#[test]
+fn value_and_int_with_other_serde_formats() {
+    // Value from any self-describing format.
+    let v: Value =
+        serde_json::from_str(r#"{"a": [1, 2.5, "x", null, true], "b": {"c": 18446744073709551615}}"#).unwrap();
+    assert_eq!(v.to_string(), "{'a': [1, 2.5, 'x', None, True], 'b': {'c': 18446744073709551615}}");
+    // Int: a number while it fits 64 bits, its digits as a string beyond.
+    let big: Int = "123456789012345678901234567890".parse().unwrap();
+    assert_eq!(serde_json::to_string(&big).unwrap(), r#""123456789012345678901234567890""#);
+    assert_eq!(serde_json::from_str::<Int>(r#""123456789012345678901234567890""#).unwrap(), big);
+    assert_eq!(serde_json::to_string(&Int::from(-5)).unwrap(), "-5");
+    assert_eq!(serde_json::from_str::<Int>("18446744073709551615").unwrap(), Int::from(u64::MAX));
+    // A str with a lone surrogate crosses brinery whole, and other formats with U+FFFD.
+    let lone = Value::Str(brinery::Str::from_code_points([0x61, 0xD800]));
+    assert_eq!(to_value(&lone).unwrap().as_py_str(), lone.as_py_str());
+    assert_eq!(serde_json::to_string(&lone).unwrap(), "\"a\u{FFFD}\"");
+    let err = from_value::<String>(&lone).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid value: str 'a\\ud800' holds a lone surrogate, which a Rust string cannot (use brinery::Value)"
+    );
+}
+
+#[test]
+fn values_cross_brinery_exactly() {
+    use brinery::value::{Constructor, Object, Update};
+    let obj = Value::Object(Object::new(
+        Constructor::NewObj { cls: Value::global("m", "C"), args: Value::tuple(Vec::<Value>::new()) },
+        vec![Update::Build(Value::dict([("s", Value::set([1, 2])), ("f", Value::frozenset(["x"]))]))],
+    ));
+    let v = Value::list([
+        obj,
+        Value::bytearray(&b"ba"[..]),
+        Value::Complex { re: 1.0, im: -2.0 },
+        Value::global("collections", "OrderedDict"),
+        Value::tuple([Value::from(1), Value::Int(Int::from(u128::MAX))]),
+    ]);
+    let copy = to_value(&v).unwrap();
+    assert_eq!(copy.to_string(), v.to_string());
+    let back: Value = from_value(&v).unwrap();
+    assert_eq!(back.to_string(), v.to_string());
+    for protocol in 0..=5 {
+        let opts = pickle::DumpOptions::protocol(protocol);
+        assert_eq!(pickle::to_vec(&v, &opts).unwrap(), pickle::dumps(&v, &opts).unwrap());
+    }
+    // serde_json sees the data.
+    assert_eq!(
+        serde_json::to_string(&v).unwrap(),
+        r#"[{"s":[1,2],"f":["x"]},[98,97],[1.0,-2.0],"collections.OrderedDict",[1,"340282366920938463463374607431768211455"]]"#
+    );
+}
