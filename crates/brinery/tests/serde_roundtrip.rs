@@ -599,3 +599,38 @@ fn values_cross_brinery_exactly() {
         r#"[{"s":[1,2],"f":["x"]},[98,97],[1.0,-2.0],"collections.OrderedDict",[1,"340282366920938463463374607431768211455"]]"#
     );
 }
+
+#[test]
+fn deep_nesting_does_not_overflow_the_stack() {
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Nest(Vec<Nest>);
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    enum Tree {
+        Leaf,
+        Node { kids: Vec<Tree> },
+    }
+    // Within the 1000 levels pickle and JSON allow (Python's recursion limit);
+    // each Tree level is three ({"Node": {"kids": [...]}}).
+    let depth = 990;
+    let mut nest = Nest(vec![]);
+    for _ in 0..depth {
+        nest = Nest(vec![nest]);
+    }
+    let mut tree = Tree::Leaf;
+    for _ in 0..depth / 3 {
+        tree = Tree::Node { kids: vec![tree] };
+    }
+    // Test threads have 2 MiB stacks, and debug builds use large frames.
+    let nest_bytes = pickle::to_vec(&nest, &pickle::DumpOptions::default()).unwrap();
+    let back: Nest = pickle::from_slice(&nest_bytes, &pickle::LoadOptions::default()).unwrap();
+    assert!(back == nest);
+    let tree_bytes = pickle::to_vec(&tree, &pickle::DumpOptions::default()).unwrap();
+    let back: Tree = pickle::from_slice(&tree_bytes, &pickle::LoadOptions::default()).unwrap();
+    assert!(back == tree);
+    let back: Value = pickle::from_slice(&tree_bytes, &pickle::LoadOptions::default()).unwrap();
+    assert_eq!(back.len(), Some(1));
+    assert!(serde_json::to_string(&back).unwrap().starts_with(r#"{"Node":{"kids":[{"Node""#));
+    let text = json::to_string(&nest, &json::DumpOptions::default()).unwrap();
+    let back: Nest = json::from_str(&text, &json::LoadOptions::default()).unwrap();
+    assert!(back == nest);
+}

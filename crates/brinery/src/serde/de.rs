@@ -141,6 +141,10 @@ impl<'v, 'de: 'v> ValueDeserializer<'v, 'de> {
 
     /// A map from dict entries, object items/attributes, or `(key, value)` pairs.
     fn visit_map<V: Visitor<'de>>(&self, shape: Shape<'v, 'de>, expected: &str, visitor: V) -> Result<V::Value> {
+        crate::stack::guard(|| self.visit_map_here(shape, expected, visitor))
+    }
+
+    fn visit_map_here<V: Visitor<'de>>(&self, shape: Shape<'v, 'de>, expected: &str, visitor: V) -> Result<V::Value> {
         match shape {
             Shape::Plain(Value::Dict(d)) => MapAccess::visit(pair_refs(d.iter()), visitor),
             Shape::Map(pairs) => MapAccess::visit(pairs.into_iter(), visitor),
@@ -163,6 +167,10 @@ impl<'v, 'de: 'v> ValueDeserializer<'v, 'de> {
     }
 
     fn visit_seq<V: Visitor<'de>>(&self, shape: Shape<'v, 'de>, expected: &str, visitor: V) -> Result<V::Value> {
+        crate::stack::guard(|| self.visit_seq_here(shape, expected, visitor))
+    }
+
+    fn visit_seq_here<V: Visitor<'de>>(&self, shape: Shape<'v, 'de>, expected: &str, visitor: V) -> Result<V::Value> {
         match shape {
             Shape::Plain(Value::List(s) | Value::Tuple(s) | Value::Set(s) | Value::FrozenSet(s)) => {
                 SeqAccess::visit(s.iter(), visitor)
@@ -339,7 +347,7 @@ impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self.value {
             Value::None => visitor.visit_none(),
-            _ => visitor.visit_some(self),
+            _ => crate::stack::guard(|| visitor.visit_some(self)),
         }
     }
 
@@ -367,7 +375,7 @@ impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
                 passthrough::clear();
                 out
             }
-            None => visitor.visit_newtype_struct(self),
+            None => crate::stack::guard(|| visitor.visit_newtype_struct(self)),
         }
     }
 
@@ -425,7 +433,7 @@ impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
             }
             _ => return Err(self.mismatch("an enum variant (a str, or a dict with one entry)")),
         };
-        visitor.visit_enum(access)
+        crate::stack::guard(|| visitor.visit_enum(access))
     }
 
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {

@@ -159,7 +159,7 @@ impl<'c> ser::Serializer for ValueSerializer<'c> {
             }
             return plain;
         }
-        value.serialize(self)
+        crate::stack::guard(|| value.serialize(self))
     }
 
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
@@ -169,7 +169,7 @@ impl<'c> ser::Serializer for ValueSerializer<'c> {
         variant: &'static str,
         value: &T,
     ) -> Result<Value<'static>> {
-        let content = value.serialize(self)?;
+        let content = crate::stack::guard(|| value.serialize(self))?;
         Ok(self.tagged(variant, content))
     }
 
@@ -223,7 +223,7 @@ impl<'c> SeqBuilder<'c> {
     }
 
     fn push<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.items.push(value.serialize(self.ser)?);
+        self.items.push(crate::stack::guard(|| value.serialize(self.ser))?);
         Ok(())
     }
 
@@ -293,13 +293,13 @@ impl ser::SerializeMap for MapBuilder<'_> {
     type Error = Error;
 
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<()> {
-        self.key = Some(key.serialize(self.ser.as_key())?);
+        self.key = Some(crate::stack::guard(|| key.serialize(self.ser.as_key()))?);
         Ok(())
     }
 
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         let key = self.key.take().ok_or_else(|| Error::message("serialize_value called before serialize_key"))?;
-        self.pairs.push((key, value.serialize(self.ser)?));
+        self.pairs.push((key, crate::stack::guard(|| value.serialize(self.ser))?));
         Ok(())
     }
 
@@ -322,7 +322,7 @@ pub(crate) struct StructBuilder<'c> {
 
 impl StructBuilder<'_> {
     fn push<T: ?Sized + Serialize>(&mut self, field: &'static str, value: &T) -> Result<()> {
-        let value = value.serialize(self.ser)?;
+        let value = crate::stack::guard(|| value.serialize(self.ser))?;
         self.fields.push((self.ser.ctx.name(field), value));
         Ok(())
     }

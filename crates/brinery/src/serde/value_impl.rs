@@ -23,6 +23,12 @@ use std::fmt;
 
 impl Serialize for Value<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        crate::stack::guard(|| self.serialize_here(s))
+    }
+}
+
+impl Value<'_> {
+    fn serialize_here<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Value::None => s.serialize_none(),
             Value::Bool(b) => s.serialize_bool(*b),
