@@ -634,3 +634,43 @@ fn deep_nesting_does_not_overflow_the_stack() {
     let back: Nest = json::from_str(&text, &json::LoadOptions::default()).unwrap();
     assert!(back == nest);
 }
+
+#[test]
+fn shared_sub_objects_cannot_expand_without_bound() {
+    // a = []; for _ in range(64): a = [a, a]  — a few hundred bytes, 2**64 lists as a tree.
+    let mut a = Value::list(Vec::<Value>::new());
+    for _ in 0..64 {
+        a = Value::list([a.clone(), a]);
+    }
+    let bytes = pickle::dumps(&a, &pickle::DumpOptions::protocol(4)).unwrap();
+    assert!(bytes.len() < 1000);
+    #[derive(Deserialize, Debug)]
+    struct Nest(#[allow(dead_code)] Vec<Nest>);
+    let start = std::time::Instant::now();
+    let err = pickle::from_slice::<Nest>(&bytes, &pickle::LoadOptions::default()).unwrap_err();
+    assert!(err.to_string().starts_with("shared sub-objects expand into more than 10000001 repeated values"), "{err}");
+    assert!(start.elapsed().as_secs() < 60);
+    // The same through objects that share their state dict (each object and list distinct).
+    use brinery::value::{Constructor, Object, Update};
+    let mut l = Value::list(Vec::<Value>::new());
+    for _ in 0..64 {
+        let state = Value::dict([("x", l)]);
+        let object = || {
+            Value::Object(Object::new(
+                Constructor::NewObj { cls: Value::global("m", "C"), args: Value::tuple(Vec::<Value>::new()) },
+                vec![Update::Build(state.clone())],
+            ))
+        };
+        l = Value::list([object(), object()]);
+    }
+    #[derive(Deserialize, Debug)]
+    struct Node {
+        #[allow(dead_code)]
+        x: Vec<Node>,
+    }
+    let err = from_value::<Vec<Node>>(&l).unwrap_err();
+    assert!(err.to_string().starts_with("shared sub-objects expand"), "{err}");
+    // A Value keeps the sharing instead of expanding it.
+    let whole: Value = pickle::from_slice(&bytes, &pickle::LoadOptions::default()).unwrap();
+    assert_eq!(whole.len(), Some(2));
+}

@@ -11,6 +11,7 @@ use super::de_access::{EnumAccess, MapAccess, SeqAccess};
 use super::error::{describe, Error, Result};
 use super::object_view::{view, View};
 use super::passthrough;
+use super::walk::Walk;
 use crate::value::{Int, Value};
 use ::serde::de::{self, Visitor};
 use std::borrow::Cow;
@@ -19,8 +20,31 @@ use std::borrow::Cow;
 /// input the value borrows from.
 pub(crate) struct ValueDeserializer<'v, 'de> {
     value: &'v Value<'de>,
+    /// Where this value sits in the walk over the graph.
+    at: Link<'v>,
     /// A dict key: `str` keys may stand for numbers and bools (JSON object keys).
     key: bool,
+}
+
+/// The walk's accounting, and whether the current value is reached again
+/// through a shared object (see [`Walk`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Link<'v> {
+    walk: &'v Walk,
+    repeat: bool,
+}
+
+impl<'v> Link<'v> {
+    /// The deserializer for a value below this one.
+    pub(crate) fn child<'de>(self, value: &'v Value<'de>) -> Result<ValueDeserializer<'v, 'de>> {
+        let repeat = self.walk.enter(value, self.repeat)?;
+        Ok(ValueDeserializer { value, at: Link { repeat, ..self }, key: false })
+    }
+
+    /// The deserializer for a dict key below this one.
+    pub(crate) fn key<'de>(self, value: &'v Value<'de>) -> Result<ValueDeserializer<'v, 'de>> {
+        Ok(ValueDeserializer { key: true, ..self.child(value)? })
+    }
 }
 
 /// What a value presents once class instances are seen through their data.
@@ -38,35 +62,42 @@ fn pair_refs<'v, 'de>(pairs: Pairs<'v, 'de>) -> impl Iterator<Item = (&'v Value<
 }
 
 impl<'v, 'de: 'v> ValueDeserializer<'v, 'de> {
-    pub(crate) fn new(value: &'v Value<'de>) -> Self {
-        ValueDeserializer { value, key: false }
-    }
-
-    pub(crate) fn key(value: &'v Value<'de>) -> Self {
-        ValueDeserializer { value, key: true }
+    /// The deserializer for the top of a walk.
+    pub(crate) fn root(value: &'v Value<'de>, walk: &'v Walk) -> Result<Self> {
+        Link { walk, repeat: false }.child(value)
     }
 
     fn mismatch(&self, expected: &str) -> Error {
         Error::mismatch(expected, self.value)
     }
 
-    /// Sees through objects to the data they carry.
-    fn shape(&self) -> Result<Shape<'v, 'de>> {
+    /// Sees through objects to the data they carry, accounting for the
+    /// containers passed on the way.
+    fn shape(&mut self) -> Result<Shape<'v, 'de>> {
         let mut v = self.value;
         loop {
             match v {
-                Value::Object(o) => match view(o) {
-                    View::One(inner) => v = inner,
-                    View::Map(pairs) => return Ok(Shape::Map(pairs)),
-                    View::Seq(items) => return Ok(Shape::Seq(items)),
-                    View::Empty => return Ok(Shape::Empty),
-                    View::Opaque => {
-                        return Err(Error::message(format_args!(
-                            "cannot deserialize {}: an object known only by its persistent id",
-                            describe(self.value)
-                        )))
+                Value::Object(o) => {
+                    let (data, via) = view(o);
+                    for holder in via {
+                        self.at.repeat = self.at.walk.enter(holder, self.at.repeat)?;
                     }
-                },
+                    match data {
+                        View::One(inner) => {
+                            self.at.repeat = self.at.walk.enter(inner, self.at.repeat)?;
+                            v = inner;
+                        }
+                        View::Map(pairs) => return Ok(Shape::Map(pairs)),
+                        View::Seq(items) => return Ok(Shape::Seq(items)),
+                        View::Empty => return Ok(Shape::Empty),
+                        View::Opaque => {
+                            return Err(Error::message(format_args!(
+                                "cannot deserialize {}: an object known only by its persistent id",
+                                describe(self.value)
+                            )))
+                        }
+                    }
+                }
                 Value::Cycle(c) => {
                     return Err(Error::message(format_args!(
                         "cannot deserialize a reference back to an enclosing {} (a cycle): serde types are trees",
@@ -79,7 +110,7 @@ impl<'v, 'de: 'v> ValueDeserializer<'v, 'de> {
     }
 
     /// The int a hint asks for; in a key, a `str` of digits counts.
-    fn int(&self, expected: &str) -> Result<Cow<'v, Int>> {
+    fn int(&mut self, expected: &str) -> Result<Cow<'v, Int>> {
         match self.shape()? {
             Shape::Plain(Value::Int(i)) => Ok(Cow::Borrowed(i)),
             Shape::Plain(Value::Str(s)) if self.key => match s.as_str().and_then(|t| t.parse::<Int>().ok()) {
@@ -90,7 +121,7 @@ impl<'v, 'de: 'v> ValueDeserializer<'v, 'de> {
         }
     }
 
-    fn float(&self) -> Result<f64> {
+    fn float(&mut self) -> Result<f64> {
         match self.shape()? {
             Shape::Plain(Value::Float(f)) => Ok(*f),
             Shape::Plain(Value::Int(i)) => Ok(i.to_f64()),
@@ -146,9 +177,9 @@ impl<'v, 'de: 'v> ValueDeserializer<'v, 'de> {
 
     fn visit_map_here<V: Visitor<'de>>(&self, shape: Shape<'v, 'de>, expected: &str, visitor: V) -> Result<V::Value> {
         match shape {
-            Shape::Plain(Value::Dict(d)) => MapAccess::visit(pair_refs(d.iter()), visitor),
-            Shape::Map(pairs) => MapAccess::visit(pairs.into_iter(), visitor),
-            Shape::Empty => MapAccess::visit(std::iter::empty(), visitor),
+            Shape::Plain(Value::Dict(d)) => MapAccess::visit(self.at, pair_refs(d.iter()), visitor),
+            Shape::Map(pairs) => MapAccess::visit(self.at, pairs.into_iter(), visitor),
+            Shape::Empty => MapAccess::visit(self.at, std::iter::empty(), visitor),
             Shape::Plain(Value::Tuple(s) | Value::List(s)) => {
                 let pairs: Option<Vec<_>> = s
                     .iter()
@@ -158,7 +189,7 @@ impl<'v, 'de: 'v> ValueDeserializer<'v, 'de> {
                     })
                     .collect();
                 match pairs {
-                    Some(pairs) => MapAccess::visit(pairs.into_iter(), visitor),
+                    Some(pairs) => MapAccess::visit(self.at, pairs.into_iter(), visitor),
                     None => Err(self.mismatch(expected)),
                 }
             }
@@ -173,14 +204,14 @@ impl<'v, 'de: 'v> ValueDeserializer<'v, 'de> {
     fn visit_seq_here<V: Visitor<'de>>(&self, shape: Shape<'v, 'de>, expected: &str, visitor: V) -> Result<V::Value> {
         match shape {
             Shape::Plain(Value::List(s) | Value::Tuple(s) | Value::Set(s) | Value::FrozenSet(s)) => {
-                SeqAccess::visit(s.iter(), visitor)
+                SeqAccess::visit(self.at, s.iter(), visitor)
             }
             Shape::Plain(v @ (Value::Bytes(_) | Value::ByteArray(_) | Value::Buffer(_))) => match bytes_of(v) {
                 Some(bytes) => visitor.visit_seq(de::value::SeqDeserializer::new(bytes.iter().copied())),
                 None => Err(self.mismatch(expected)),
             },
-            Shape::Seq(items) => SeqAccess::visit(items.into_iter(), visitor),
-            Shape::Empty => SeqAccess::visit(std::iter::empty(), visitor),
+            Shape::Seq(items) => SeqAccess::visit(self.at, items.into_iter(), visitor),
+            Shape::Empty => SeqAccess::visit(self.at, std::iter::empty(), visitor),
             _ => Err(self.mismatch(expected)),
         }
     }
@@ -212,7 +243,7 @@ fn out_of_range(i: &Int, target: &str) -> Error {
 
 macro_rules! deserialize_int {
     ($($method:ident $visit:ident $t:ty;)*) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        fn $method<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
             let i = self.int(stringify!($t))?;
             let v = i.to_i128().and_then(|w| <$t>::try_from(w).ok()).ok_or_else(|| out_of_range(&i, stringify!($t)))?;
             visitor.$visit(v)
@@ -223,7 +254,7 @@ macro_rules! deserialize_int {
 impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
     type Error = Error;
 
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    fn deserialize_any<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
         let v = match self.shape()? {
             Shape::Plain(v) => v,
             // An object without data reads like an instance without attributes.
@@ -260,7 +291,7 @@ impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
         }
     }
 
-    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    fn deserialize_bool<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
         match self.shape()? {
             Shape::Plain(Value::Bool(b)) => visitor.visit_bool(*b),
             Shape::Plain(Value::Str(s)) if self.key && (*s == "true" || *s == "false") => {
@@ -281,25 +312,25 @@ impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
         deserialize_u64 visit_u64 u64;
     }
 
-    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    fn deserialize_i128<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
         let i = self.int("i128")?;
         visitor.visit_i128(i.to_i128().ok_or_else(|| out_of_range(&i, "i128"))?)
     }
 
-    fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    fn deserialize_u128<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
         let i = self.int("u128")?;
         visitor.visit_u128(i.to_u128().ok_or_else(|| out_of_range(&i, "u128"))?)
     }
 
-    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    fn deserialize_f32<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
         visitor.visit_f32(self.float()? as f32)
     }
 
-    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    fn deserialize_f64<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
         visitor.visit_f64(self.float()?)
     }
 
-    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    fn deserialize_char<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
         if let Shape::Plain(Value::Str(s)) = self.shape()? {
             let mut chars = s.as_str().unwrap_or("").chars();
             if let (Some(c), None) = (chars.next(), chars.next()) {
@@ -309,7 +340,7 @@ impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
         Err(self.mismatch("a str of one character"))
     }
 
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    fn deserialize_str<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
         match self.shape()? {
             Shape::Plain(v) => self.visit_str(v, visitor),
             _ => Err(self.mismatch("a str")),
@@ -320,7 +351,7 @@ impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
         self.deserialize_str(visitor)
     }
 
-    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    fn deserialize_bytes<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
         let shape = self.shape()?;
         match shape {
             Shape::Plain(v @ (Value::Bytes(_) | Value::ByteArray(_) | Value::Buffer(_))) => {
@@ -351,7 +382,7 @@ impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
         }
     }
 
-    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    fn deserialize_unit<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
         match self.shape()? {
             Shape::Plain(Value::None) => visitor.visit_unit(),
             _ => Err(self.mismatch("None")),
@@ -362,7 +393,7 @@ impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
         self.deserialize_unit(visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(mut self, name: &'static str, visitor: V) -> Result<V::Value> {
         let exact = match name {
             passthrough::VALUE => Some(self.value.clone().into_owned()),
             passthrough::INT => Some(Value::Int(self.int("an int")?.into_owned())),
@@ -379,12 +410,12 @@ impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
         }
     }
 
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    fn deserialize_seq<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
         let shape = self.shape()?;
         self.visit_seq(shape, "a sequence", visitor)
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value> {
+    fn deserialize_tuple<V: Visitor<'de>>(mut self, _len: usize, visitor: V) -> Result<V::Value> {
         let shape = self.shape()?;
         self.visit_seq(shape, "a tuple", visitor)
     }
@@ -398,13 +429,13 @@ impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
         self.deserialize_tuple(len, visitor)
     }
 
-    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    fn deserialize_map<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
         let shape = self.shape()?;
         self.visit_map(shape, "a dict", visitor)
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
-        self,
+        mut self,
         _name: &'static str,
         _fields: &'static [&'static str],
         visitor: V,
@@ -419,17 +450,19 @@ impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
-        self,
+        mut self,
         _name: &'static str,
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
         let access = match self.shape()? {
-            Shape::Plain(s @ Value::Str(_)) => EnumAccess { variant: s, content: None },
-            Shape::Plain(Value::Dict(d)) if d.len() == 1 => EnumAccess { variant: &d[0].0, content: Some(&d[0].1) },
+            Shape::Plain(s @ Value::Str(_)) => EnumAccess { at: self.at, variant: s, content: None },
+            Shape::Plain(Value::Dict(d)) if d.len() == 1 => {
+                EnumAccess { at: self.at, variant: &d[0].0, content: Some(&d[0].1) }
+            }
             // `(variant, content)`: an enum inside a dict key, or serde-pickle's compat form.
             Shape::Plain(Value::Tuple(t)) if t.len() == 2 && matches!(t[0], Value::Str(_)) => {
-                EnumAccess { variant: &t[0], content: Some(&t[1]) }
+                EnumAccess { at: self.at, variant: &t[0], content: Some(&t[1]) }
             }
             _ => return Err(self.mismatch("an enum variant (a str, or a dict with one entry)")),
         };

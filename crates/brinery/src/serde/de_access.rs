@@ -2,25 +2,22 @@
 //! sequences, maps and enum variants over borrowed [`Value`]s. Each adds its
 //! step to the path of errors raised below it.
 
-use super::de::ValueDeserializer;
+use super::de::{Link, ValueDeserializer};
 use super::error::{Error, Result, Segment};
 use crate::value::Value;
 use ::serde::de::{self, DeserializeSeed, Visitor};
 
 /// A sequence of values (list, tuple, set, an object's items or arguments).
-pub(crate) struct SeqAccess<I> {
+pub(crate) struct SeqAccess<'v, I> {
+    at: Link<'v>,
     iter: I,
     index: usize,
 }
 
-impl<'v, 'de: 'v, I: Iterator<Item = &'v Value<'de>>> SeqAccess<I> {
-    pub(crate) fn new(iter: I) -> Self {
-        SeqAccess { iter, index: 0 }
-    }
-
-    /// Runs the visitor, then checks it took every item.
-    pub(crate) fn visit<V: Visitor<'de>>(iter: I, visitor: V) -> Result<V::Value> {
-        let mut access = SeqAccess::new(iter);
+impl<'v, 'de: 'v, I: Iterator<Item = &'v Value<'de>>> SeqAccess<'v, I> {
+    /// Runs the visitor over the items below `at`, then checks it took every item.
+    pub(crate) fn visit<V: Visitor<'de>>(at: Link<'v>, iter: I, visitor: V) -> Result<V::Value> {
+        let mut access = SeqAccess { at, iter, index: 0 };
         let out = visitor.visit_seq(&mut access)?;
         let rest = access.iter.count();
         if rest > 0 {
@@ -30,14 +27,15 @@ impl<'v, 'de: 'v, I: Iterator<Item = &'v Value<'de>>> SeqAccess<I> {
     }
 }
 
-impl<'v, 'de: 'v, I: Iterator<Item = &'v Value<'de>>> de::SeqAccess<'de> for SeqAccess<I> {
+impl<'v, 'de: 'v, I: Iterator<Item = &'v Value<'de>>> de::SeqAccess<'de> for SeqAccess<'v, I> {
     type Error = Error;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
         let Some(item) = self.iter.next() else { return Ok(None) };
         let index = self.index;
         self.index += 1;
-        seed.deserialize(ValueDeserializer::new(item)).map(Some).map_err(|e| e.within(|| Segment::Item(index)))
+        let within = |e: Error| e.within(|| Segment::Item(index));
+        seed.deserialize(self.at.child(item).map_err(within)?).map(Some).map_err(within)
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -59,15 +57,16 @@ impl de::Expected for Taken {
 
 /// The entries of a dict (or an object's items or attributes).
 pub(crate) struct MapAccess<'v, 'de, I> {
+    at: Link<'v>,
     iter: I,
     pending: Option<(&'v Value<'de>, &'v Value<'de>)>,
     taken: usize,
 }
 
 impl<'v, 'de: 'v, I: Iterator<Item = (&'v Value<'de>, &'v Value<'de>)>> MapAccess<'v, 'de, I> {
-    /// Runs the visitor, then checks it took every entry.
-    pub(crate) fn visit<V: Visitor<'de>>(iter: I, visitor: V) -> Result<V::Value> {
-        let mut access = MapAccess { iter, pending: None, taken: 0 };
+    /// Runs the visitor over the entries below `at`, then checks it took every entry.
+    pub(crate) fn visit<V: Visitor<'de>>(at: Link<'v>, iter: I, visitor: V) -> Result<V::Value> {
+        let mut access = MapAccess { at, iter, pending: None, taken: 0 };
         let out = visitor.visit_map(&mut access)?;
         let rest = access.iter.count();
         if rest > 0 {
@@ -92,12 +91,14 @@ impl<'v, 'de: 'v, I: Iterator<Item = (&'v Value<'de>, &'v Value<'de>)>> de::MapA
         let Some((k, v)) = self.iter.next() else { return Ok(None) };
         self.pending = Some((k, v));
         self.taken += 1;
-        seed.deserialize(ValueDeserializer::key(k)).map(Some).map_err(|e| e.within(|| key_segment(k)))
+        let within = |e: Error| e.within(|| key_segment(k));
+        seed.deserialize(self.at.key(k).map_err(within)?).map(Some).map_err(within)
     }
 
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value> {
         let (k, v) = self.pending.take().ok_or_else(|| Error::message("next_value called before next_key"))?;
-        seed.deserialize(ValueDeserializer::new(v)).map_err(|e| e.within(|| key_segment(k)))
+        let within = |e: Error| e.within(|| key_segment(k));
+        seed.deserialize(self.at.child(v).map_err(within)?).map_err(within)
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -110,6 +111,7 @@ impl<'v, 'de: 'v, I: Iterator<Item = (&'v Value<'de>, &'v Value<'de>)>> de::MapA
 
 /// An externally tagged enum: the variant (a str) and its content, if any.
 pub(crate) struct EnumAccess<'v, 'de> {
+    pub(crate) at: Link<'v>,
     pub(crate) variant: &'v Value<'de>,
     pub(crate) content: Option<&'v Value<'de>>,
 }
@@ -119,13 +121,14 @@ impl<'v, 'de: 'v> de::EnumAccess<'de> for EnumAccess<'v, 'de> {
     type Variant = VariantAccess<'v, 'de>;
 
     fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, VariantAccess<'v, 'de>)> {
-        let tag = seed.deserialize(ValueDeserializer::new(self.variant))?;
-        Ok((tag, VariantAccess { variant: self.variant, content: self.content }))
+        let tag = seed.deserialize(self.at.child(self.variant)?)?;
+        Ok((tag, VariantAccess { at: self.at, variant: self.variant, content: self.content }))
     }
 }
 
 /// The content of one enum variant.
 pub(crate) struct VariantAccess<'v, 'de> {
+    at: Link<'v>,
     variant: &'v Value<'de>,
     content: Option<&'v Value<'de>>,
 }
@@ -137,7 +140,7 @@ impl<'v, 'de: 'v> VariantAccess<'v, 'de> {
 
     fn content(&self, expected: &str) -> Result<ValueDeserializer<'v, 'de>> {
         match self.content {
-            Some(c) => Ok(ValueDeserializer::new(c)),
+            Some(c) => self.at.child(c).map_err(|e| e.within(|| self.segment())),
             None => Err(Error::message(format_args!(
                 "invalid type: expected {expected} for variant {}, found a unit variant (a bare str)",
                 super::error::describe(self.variant)

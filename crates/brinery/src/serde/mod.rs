@@ -63,6 +63,7 @@ mod passthrough;
 pub(crate) mod pickle_facade;
 mod ser;
 mod value_impl;
+mod walk;
 
 pub use classes::Classes;
 pub use error::{Error, ErrorKind, Path, Result, Segment};
@@ -126,5 +127,6 @@ pub fn to_value_with<T: ?Sized + Serialize>(value: &T, classes: &Classes, protoc
 ///            "invalid type: expected a str, found int 2 (at field \"tags\" → item 1)");
 /// ```
 pub fn from_value<'de, T: Deserialize<'de>>(value: &Value<'de>) -> Result<T> {
-    T::deserialize(de::ValueDeserializer::new(value))
+    let walk = walk::Walk::default();
+    T::deserialize(de::ValueDeserializer::root(value, &walk)?)
 }

@@ -22,54 +22,61 @@ pub(crate) enum View<'v, 'a> {
     Opaque,
 }
 
-/// The data of an object (see [`View`] for the rules, in order of precedence).
-pub(crate) fn view<'v, 'a>(o: &'v Object<'a>) -> View<'v, 'a> {
+/// The data of an object (see [`View`] for the rules, in order of precedence),
+/// and the containers it is read through on the way (the state, the argument
+/// tuple), which may be shared with other objects.
+pub(crate) fn view<'v, 'a>(o: &'v Object<'a>) -> (View<'v, 'a>, Vec<&'v Value<'a>>) {
     if matches!(o.constructor(), Constructor::Persistent { .. }) {
-        return View::Opaque;
+        return (View::Opaque, Vec::new());
     }
     if o.updates().iter().any(|u| matches!(u, Update::SetItem(..))) {
-        return View::Map(o.dict_items().collect());
+        return (View::Map(o.dict_items().collect()), Vec::new());
     }
     if o.updates().iter().any(|u| matches!(u, Update::Append(_))) {
-        return View::Seq(o.list_items().collect());
+        return (View::Seq(o.list_items().collect()), Vec::new());
     }
     if let Some(state) = o.state() {
         return match state {
-            Value::Dict(_) => View::Map(o.attributes()),
+            Value::Dict(_) => (View::Map(o.attributes()), vec![state]),
             Value::Tuple(t) if t.len() == 2 && t.iter().all(|p| p.is_none() || p.as_dict().is_some()) => {
-                View::Map(o.attributes())
+                let mut via = vec![state];
+                via.extend(t.iter().filter(|p| p.as_dict().is_some()));
+                (View::Map(o.attributes()), via)
             }
-            other => View::One(other),
+            other => (View::One(other), Vec::new()),
         };
     }
-    let args: &[Value<'a>] = match o.constructor() {
+    let (args, via): (&[Value<'a>], Vec<&'v Value<'a>>) = match o.constructor() {
         Constructor::Reduce { callable, args } if is_reconstructor(callable) => {
             // `_reconstructor(cls, base, state)`: the state of a builtin base (`tuple`, `list`, …).
-            return match args.as_tuple().and_then(|a| a.get(2)) {
+            let view = match args.as_tuple().and_then(|a| a.get(2)) {
                 Some(state) if !state.is_none() => View::One(state),
                 _ => View::Empty,
             };
+            return (view, vec![args]);
         }
         Constructor::NewObjEx { args, kwargs, .. } if args.as_tuple().is_some_and(<[_]>::is_empty) => {
-            return match kwargs.as_dict() {
+            let view = match kwargs.as_dict() {
                 Some(d) if !d.is_empty() => View::Map(d.iter().map(|(k, v)| (k, v)).collect()),
                 _ => View::Empty,
             };
+            return (view, vec![kwargs]);
         }
         Constructor::Reduce { args, .. } | Constructor::NewObj { args, .. } | Constructor::NewObjEx { args, .. } => {
             match args.as_tuple() {
-                Some(a) => a,
-                None => return View::One(args),
+                Some(a) => (a, vec![args]),
+                None => return (View::One(args), Vec::new()),
             }
         }
-        Constructor::Inst { args, .. } | Constructor::Obj { args, .. } => args,
-        Constructor::Persistent { .. } => return View::Opaque,
+        Constructor::Inst { args, .. } | Constructor::Obj { args, .. } => (args, Vec::new()),
+        Constructor::Persistent { .. } => return (View::Opaque, Vec::new()),
     };
-    match args {
+    let view = match args {
         [] => View::Empty,
         [one] => View::One(one),
         many => View::Seq(many.iter().collect()),
-    }
+    };
+    (view, via)
 }
 
 fn is_reconstructor(callable: &Value<'_>) -> bool {

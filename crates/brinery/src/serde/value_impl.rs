@@ -74,7 +74,7 @@ impl Serialize for Exact<'_, '_> {
                     Err(S::Error::custom("cannot serialize an out-of-band PickleBuffer whose bytes were not supplied"))
                 }
             },
-            Value::Object(o) => match view(o) {
+            Value::Object(o) => match view(o).0 {
                 View::Map(pairs) => s.collect_map(pairs),
                 View::Seq(items) => s.collect_seq(items),
                 View::One(v) => v.serialize(s),
