@@ -635,22 +635,19 @@ fn deep_nesting_does_not_overflow_the_stack() {
     assert!(back == nest);
 }
 
-#[test]
-fn shared_sub_objects_cannot_expand_without_bound() {
-    // a = []; for _ in range(64): a = [a, a]  — a few hundred bytes, 2**64 lists as a tree.
+/// `a = []; for _ in range(64): a = [a, a]`: a few hundred bytes as a
+/// pickle, 2**64 lists as a tree.
+fn doubling_lists() -> Value<'static> {
     let mut a = Value::list(Vec::<Value>::new());
     for _ in 0..64 {
         a = Value::list([a.clone(), a]);
     }
-    let bytes = pickle::dumps(&a, &pickle::DumpOptions::protocol(4)).unwrap();
-    assert!(bytes.len() < 1000);
-    #[derive(Deserialize, Debug)]
-    struct Nest(#[allow(dead_code)] Vec<Nest>);
-    let start = std::time::Instant::now();
-    let err = pickle::from_slice::<Nest>(&bytes, &pickle::LoadOptions::default()).unwrap_err();
-    assert!(err.to_string().starts_with("shared sub-objects expand into more than 10000001 repeated values"), "{err}");
-    assert!(start.elapsed().as_secs() < 60);
-    // The same through objects that share their state dict (each object and list distinct).
+    a
+}
+
+/// The same through objects that share their state dict (each object and
+/// each list distinct).
+fn doubling_objects() -> Value<'static> {
     use brinery::value::{Constructor, Object, Update};
     let mut l = Value::list(Vec::<Value>::new());
     for _ in 0..64 {
@@ -663,14 +660,37 @@ fn shared_sub_objects_cannot_expand_without_bound() {
         };
         l = Value::list([object(), object()]);
     }
+    l
+}
+
+#[test]
+fn reading_shared_sub_objects_cannot_expand_without_bound() {
+    let bytes = pickle::dumps(&doubling_lists(), &pickle::DumpOptions::protocol(4)).unwrap();
+    assert!(bytes.len() < 1000);
+    #[derive(Deserialize, Debug)]
+    struct Nest(#[allow(dead_code)] Vec<Nest>);
+    let err = pickle::from_slice::<Nest>(&bytes, &pickle::LoadOptions::default()).unwrap_err();
+    assert!(err.to_string().starts_with("shared sub-objects expand into more than 10000001 repeated values"), "{err}");
     #[derive(Deserialize, Debug)]
     struct Node {
         #[allow(dead_code)]
         x: Vec<Node>,
     }
-    let err = from_value::<Vec<Node>>(&l).unwrap_err();
+    let err = from_value::<Vec<Node>>(&doubling_objects()).unwrap_err();
     assert!(err.to_string().starts_with("shared sub-objects expand"), "{err}");
-    // A Value keeps the sharing instead of expanding it.
+    // A Value keeps the sharing instead of expanding it, in both directions.
     let whole: Value = pickle::from_slice(&bytes, &pickle::LoadOptions::default()).unwrap();
     assert_eq!(whole.len(), Some(2));
+    assert_eq!(pickle::to_vec(&whole, &pickle::DumpOptions::protocol(4)).unwrap(), bytes);
+}
+
+#[test]
+fn writing_shared_sub_objects_to_other_formats_cannot_expand_without_bound() {
+    // Other formats write trees: the bound applies to Value's Serialize too.
+    let err = serde_json::to_string(&doubling_lists()).unwrap_err();
+    assert!(err.to_string().starts_with("shared sub-objects expand"), "{err}");
+    let err = serde_json::to_string(&doubling_objects()).unwrap_err();
+    assert!(err.to_string().starts_with("shared sub-objects expand"), "{err}");
+    // The bound is per value written: the next one starts afresh.
+    assert_eq!(serde_json::to_string(&Value::list([1, 2])).unwrap(), "[1,2]");
 }

@@ -1,21 +1,23 @@
 //! `Value: Serialize + Deserialize`.
 //!
 //! Through brinery's own serializer and deserializer a value crosses whole
-//! (sets, bytearrays, complex numbers, globals, objects, lone surrogates and
-//! big ints included; see [`passthrough`](super::passthrough)). Other formats
+//! (sets, bytearrays, complex numbers, globals, objects, lone surrogates, big
+//! ints and shared sub-objects included; see [`passthrough`](super::passthrough)). Other formats
 //! see the closest serde shape: tuples and lists as sequences, dicts as maps,
 //! sets as sequences, `bytearray` as bytes, `complex` as `(re, im)`, a global
 //! as the string `"module.qualname"`, an object as the data it carries (its
 //! attributes, items or constructor arguments: what [`from_value`](super::from_value)
 //! shows a Rust type) and a string with lone surrogates with U+FFFD in their
 //! place. A reference back to an enclosing container (a cycle) is an error:
-//! serde formats hold trees.
+//! serde formats hold trees; for the same reason shared sub-objects are
+//! written once per reference, within the bound [`walk`](super::walk) sets.
 //!
 //! Reading builds a value from any self-describing format: sequences become
 //! lists, maps dicts, enums `{variant: content}`.
 
 use super::object_view::{view, View};
 use super::passthrough;
+use super::walk;
 use crate::value::{Int, Shared, Value};
 use ::serde::de::{self, Deserialize, Deserializer, Visitor};
 use ::serde::ser::{Error as _, Serialize, SerializeMap, SerializeTuple, Serializer};
@@ -23,38 +25,19 @@ use std::fmt;
 
 impl Serialize for Value<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        crate::stack::guard(|| self.serialize_here(s))
-    }
-}
-
-impl Value<'_> {
-    fn serialize_here<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
+            // Atoms: the same for every format, and nothing to share.
             Value::None => s.serialize_none(),
             Value::Bool(b) => s.serialize_bool(*b),
             Value::Int(i) => i.serialize(s),
             Value::Float(f) => s.serialize_f64(*f),
-            Value::Str(text) if text.is_valid_utf8() => s.serialize_str(text.as_str().unwrap_or_default()),
-            Value::Bytes(b) => s.serialize_bytes(b.as_slice()),
-            Value::List(items) => s.collect_seq(items.iter()),
-            Value::Tuple(items) => {
-                let mut t = s.serialize_tuple(items.len())?;
-                for item in items.iter() {
-                    t.serialize_element(item)?;
-                }
-                t.end()
-            }
-            Value::Dict(pairs) => s.collect_map(pairs.iter().map(|(k, v)| (k, v))),
-            Value::Cycle(c) => Err(S::Error::custom(format_args!(
-                "cannot serialize a reference back to an enclosing {} (a cycle): serde formats hold trees",
-                c.type_name()
-            ))),
             _ => s.serialize_newtype_struct(passthrough::VALUE, &Exact(self)),
         }
     }
 }
 
-/// A value serde's data model has no exact shape for.
+/// A value with parts: brinery's serializer takes it whole (sharing kept);
+/// other formats walk it as a tree, within [`walk::visit`]'s bound.
 struct Exact<'r, 'a>(&'r Value<'a>);
 
 impl Serialize for Exact<'_, '_> {
@@ -62,27 +45,53 @@ impl Serialize for Exact<'_, '_> {
         if passthrough::answer(|| self.0.clone().into_owned()) {
             return s.serialize_unit();
         }
-        match self.0 {
-            Value::Complex { re, im } => (re, im).serialize(s),
-            Value::Str(text) => s.serialize_str(&text.to_string_lossy()),
-            Value::ByteArray(b) => s.serialize_bytes(b),
-            Value::Set(items) | Value::FrozenSet(items) => s.collect_seq(items.iter()),
-            Value::Global(g) => s.collect_str(g),
-            Value::Buffer(b) => match b.data() {
-                Some(data) => s.serialize_bytes(data),
-                None => {
-                    Err(S::Error::custom("cannot serialize an out-of-band PickleBuffer whose bytes were not supplied"))
-                }
-            },
-            Value::Object(o) => match view(o).0 {
+        let visit = walk::visit(self.0).map_err(S::Error::custom)?;
+        crate::stack::guard(|| plain(self.0, &visit, s))
+    }
+}
+
+/// The closest serde shape of a value, for other formats.
+fn plain<S: Serializer>(v: &Value<'_>, visit: &walk::Visit, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Value::Str(text) => match text.as_str() {
+            Some(t) => s.serialize_str(t),
+            None => s.serialize_str(&text.to_string_lossy()),
+        },
+        Value::Bytes(b) => s.serialize_bytes(b.as_slice()),
+        Value::ByteArray(b) => s.serialize_bytes(b),
+        Value::List(items) | Value::Set(items) | Value::FrozenSet(items) => s.collect_seq(items.iter()),
+        Value::Tuple(items) => {
+            let mut t = s.serialize_tuple(items.len())?;
+            for item in items.iter() {
+                t.serialize_element(item)?;
+            }
+            t.end()
+        }
+        Value::Dict(pairs) => s.collect_map(pairs.iter().map(|(k, v)| (k, v))),
+        Value::Complex { re, im } => (re, im).serialize(s),
+        Value::Global(g) => s.collect_str(g),
+        Value::Buffer(b) => match b.data() {
+            Some(data) => s.serialize_bytes(data),
+            None => Err(S::Error::custom("cannot serialize an out-of-band PickleBuffer whose bytes were not supplied")),
+        },
+        Value::Object(o) => {
+            let (data, via) = view(o);
+            for holder in via {
+                visit.also(holder).map_err(S::Error::custom)?;
+            }
+            match data {
                 View::Map(pairs) => s.collect_map(pairs),
                 View::Seq(items) => s.collect_seq(items),
                 View::One(v) => v.serialize(s),
                 View::Empty => s.serialize_map(Some(0))?.end(),
                 View::Opaque => Err(S::Error::custom("cannot serialize an object known only by its persistent id")),
-            },
-            other => other.serialize(s),
+            }
         }
+        Value::Cycle(c) => Err(S::Error::custom(format_args!(
+            "cannot serialize a reference back to an enclosing {} (a cycle): serde formats hold trees",
+            c.type_name()
+        ))),
+        Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) => v.serialize(s),
     }
 }
 

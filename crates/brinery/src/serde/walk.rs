@@ -7,6 +7,10 @@
 //! counts as repeated, with everything below it. Repeated values may number
 //! at most [`MAX_REPEATED`], or ten times the values read on first visits,
 //! whichever is larger: the rule `json::dumps` applies to the same problem.
+//!
+//! The deserializer carries its [`Walk`]; `Value`'s `Serialize`, driven by
+//! another format, keeps one per thread for the outermost value being
+//! written ([`visit`]).
 
 use super::error::{Error, Result};
 use crate::value::Value;
@@ -53,7 +57,7 @@ impl Walk {
             self.repeated.set(repeated);
             if repeated > MAX_REPEATED.max(self.first.get().saturating_mul(10)) {
                 return Err(Error::message(format_args!(
-                    "shared sub-objects expand into more than {repeated} repeated values when read as a tree \
+                    "shared sub-objects expand into more than {repeated} repeated values as a tree \
                      (limit: {MAX_REPEATED}, or ten times the distinct values)"
                 )));
             }
@@ -61,5 +65,62 @@ impl Walk {
             self.first.set(self.first.get() + units);
         }
         Ok(repeat)
+    }
+}
+
+/// The walk of the value another format is writing, and whether each value
+/// on the path to the current one is a repeat.
+#[derive(Default)]
+struct TreeWalk {
+    walk: Walk,
+    repeats: Vec<bool>,
+}
+
+thread_local! {
+    static TREE: RefCell<TreeWalk> = RefCell::default();
+}
+
+/// A value being written by another format; dropping it leaves the value.
+pub(crate) struct Visit(());
+
+/// Accounts for writing `v` below the values being written.
+pub(crate) fn visit(v: &Value<'_>) -> Result<Visit> {
+    TREE.with(|t| {
+        let mut t = t.borrow_mut();
+        let below = t.repeats.last().copied().unwrap_or(false);
+        let repeat = t.walk.enter(v, below);
+        if t.repeats.is_empty() && repeat.is_err() {
+            t.walk = Walk::default();
+        }
+        t.repeats.push(repeat?);
+        Ok(Visit(()))
+    })
+}
+
+impl Visit {
+    /// Accounts for a container the current value's data is read through
+    /// (an object's state or arguments).
+    pub(crate) fn also(&self, holder: &Value<'_>) -> Result<()> {
+        TREE.with(|t| {
+            let mut t = t.borrow_mut();
+            let below = t.repeats.last().copied().unwrap_or(false);
+            let repeat = t.walk.enter(holder, below)?;
+            if let Some(top) = t.repeats.last_mut() {
+                *top = repeat;
+            }
+            Ok(())
+        })
+    }
+}
+
+impl Drop for Visit {
+    fn drop(&mut self) {
+        TREE.with(|t| {
+            let mut t = t.borrow_mut();
+            t.repeats.pop();
+            if t.repeats.is_empty() {
+                t.walk = Walk::default();
+            }
+        });
     }
 }
