@@ -7,7 +7,11 @@
 #  2. criterion times brinery (decode and encode) and serde-pickle (decode)
 #     on those bytes (crates/brinery/benches/pickle.rs);
 #  3. benches/compare.py times CPython's pickle.loads/dumps on the same bytes
-#     and writes the table with ratios to $TARGET/bench-results.md.
+#     and writes the table with ratios to $TARGET/bench-results.md;
+#  4. criterion times brinery's JSON parse/write beside serde_json on the
+#     three JSON benchmark documents (crates/brinery/benches/json.rs), and
+#     benches/compare_json.py adds CPython's json and orjson (installed in
+#     .venv from requirements/bench.txt), written to $TARGET/bench-json.md.
 #
 # Extra arguments go to criterion, e.g. `scripts/bench.sh twitter` to run
 # only the benchmarks whose id contains "twitter".
@@ -17,7 +21,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 DATA="$TARGET/bench-data"
-PYTHON="${PYTHON:-python3}"
+# The project venv: CPython plus the packages compared against (orjson).
+PYTHON="${PYTHON:-$(bash scripts/python-env.sh bench)/python3}"
 
 echo "==> datasets: $DATA"
 "$PYTHON" benches/make_datasets.py "$DATA"
@@ -34,3 +39,13 @@ echo "==> CPython and ratios"
     --since "$STARTED" \
     --markdown "$TARGET/bench-results.md" \
     --json "$TARGET/bench-results.json"
+
+echo "==> criterion: cargo bench -p brinery --bench json"
+STARTED="$(date +%s)"
+cargo bench -p brinery --bench json -- "$@"
+
+echo "==> CPython json, orjson and ratios"
+"$PYTHON" benches/compare_json.py \
+    --criterion "$TARGET/criterion" \
+    --since "$STARTED" \
+    --markdown "$TARGET/bench-json.md"

@@ -53,11 +53,38 @@ pub(crate) fn write_float_bytes(out: &mut Vec<u8>, x: f64, add_dot_0: bool) {
         }
         return;
     }
-    // ryu gives the shortest digits that round-trip, and among those the one
-    // nearest the exact value with ties to even — what Python's repr picks
-    // (Rust's `{:e}` breaks some 17-digit ties the other way).
-    let mut buf = ryu::Buffer::new();
-    let digits = ShortestDigits::parse(buf.format_finite(x));
+    // zmij gives the shortest digits that round-trip, and among those the
+    // one nearest the exact value with ties to even — what Python's repr
+    // picks (Rust's `{:e}` breaks some 17-digit ties the other way). Its
+    // layout is Python's except that exponents are not padded to two digits
+    // and values in [1e-5, 1e-4) are written as decimals, where Python uses
+    // an exponent.
+    let mut buf = zmij::Buffer::new();
+    let text = buf.format_finite(x).as_bytes();
+    // An exponent is at most four bytes after the `e` (`e-324`).
+    let tail = text.len().saturating_sub(5);
+    if let Some(e) = text[tail..].iter().position(|&b| b == b'e').map(|p| tail + p) {
+        // `1e+16` stays, `1e-7` → `1e-07`.
+        out.extend_from_slice(&text[..e + 2]);
+        if text.len() - (e + 2) == 1 {
+            out.push(b'0');
+        }
+        out.extend_from_slice(&text[e + 2..]);
+        return;
+    }
+    let unsigned = text.strip_prefix(b"-").unwrap_or(text);
+    if unsigned.starts_with(b"0.0000") {
+        let digits = ShortestDigits::parse(std::str::from_utf8(text).expect("ASCII"));
+        return write_digits(out, digits, add_dot_0);
+    }
+    match text.strip_suffix(b".0") {
+        Some(integral) if !add_dot_0 => out.extend_from_slice(integral),
+        _ => out.extend_from_slice(text),
+    }
+}
+
+/// Lays significant digits out the way Python's repr does.
+fn write_digits(out: &mut Vec<u8>, digits: ShortestDigits, add_dot_0: bool) {
     let n = digits.len;
     let digits_str = &digits.digits[..n];
     let decpt = digits.decpt;
@@ -96,11 +123,11 @@ pub(crate) fn write_float_bytes(out: &mut Vec<u8>, x: f64, add_dot_0: bool) {
     }
 }
 
-/// ryu's output (`-1.25e-7`, `123.0`, `0.001`) as significant digits (no
+/// zmij's output (`-1.25e-7`, `1e+16`, `123.0`, `0.001`) as significant digits (no
 /// leading or trailing zeros), Python's `decpt` (the value is
 /// 0.DIGITS × 10^decpt) and the sign.
 struct ShortestDigits {
-    digits: [u8; 24],
+    digits: [u8; 32],
     len: usize,
     decpt: i32,
     negative: bool,
@@ -113,11 +140,11 @@ impl ShortestDigits {
             None => (false, text),
         };
         let (mantissa, exp) = match text.split_once('e') {
-            Some((m, e)) => (m, e.parse::<i32>().expect("ryu exponents are integers")),
+            Some((m, e)) => (m, e.parse::<i32>().expect("zmij exponents are integers")),
             None => (text, 0),
         };
         let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-        let mut out = ShortestDigits { digits: [0; 24], len: 0, decpt: 0, negative };
+        let mut out = ShortestDigits { digits: [0; 32], len: 0, decpt: 0, negative };
         let mut leading = 0;
         for d in int_part.bytes().chain(frac_part.bytes()) {
             if out.len == 0 && d == b'0' {
@@ -138,6 +165,36 @@ impl ShortestDigits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The general layout code, on zmij's digits: the reference for the fast path.
+    fn reference(x: f64, add_dot_0: bool) -> String {
+        let mut buf = zmij::Buffer::new();
+        let mut out = Vec::new();
+        write_digits(&mut out, ShortestDigits::parse(buf.format_finite(x)), add_dot_0);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_general_layout() {
+        // Every binade, with a spread of mantissas, and values around powers of ten.
+        let mut xs: Vec<f64> = (0..2046u64)
+            .flat_map(|e| {
+                [0u64, 1, 0x8_0000_0000_0000, 0xf_ffff_ffff_ffff, 0x1234_5678_9abc]
+                    .map(move |m| f64::from_bits((e + 1) << 52 | m))
+            })
+            .collect();
+        xs.extend((-330..310).flat_map(|p| {
+            let v = 10f64.powi(p);
+            [v, v * 1.5, v * 0.999999, -v]
+        }));
+        for x in xs.into_iter().filter(|x| x.is_finite() && *x != 0.0) {
+            for add_dot_0 in [true, false] {
+                let mut fast = Vec::new();
+                write_float_bytes(&mut fast, x, add_dot_0);
+                assert_eq!(String::from_utf8(fast).unwrap(), reference(x, add_dot_0), "{x:e}");
+            }
+        }
+    }
 
     #[test]
     fn matches_python_layout() {

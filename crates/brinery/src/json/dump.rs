@@ -8,8 +8,9 @@ use super::write::Writer;
 use crate::value::{Object, Value};
 use rustc_hash::FxHashSet;
 
-/// The JSON text of `value` as surrogatepass UTF-8.
-pub(super) fn to_vec(value: &Value<'_>, opts: &DumpOptions) -> Result<Vec<u8>> {
+/// The JSON text of `value` as surrogatepass UTF-8, and whether it is plain
+/// UTF-8 (no lone surrogate was written).
+pub(super) fn to_vec(value: &Value<'_>, opts: &DumpOptions) -> Result<(Vec<u8>, bool)> {
     let mut dumper = Dumper {
         w: Writer::new(opts),
         opts,
@@ -20,7 +21,7 @@ pub(super) fn to_vec(value: &Value<'_>, opts: &DumpOptions) -> Result<Vec<u8>> {
         repeated_values: 0,
     };
     dumper.value(value)?;
-    Ok(dumper.w.out)
+    Ok((dumper.w.out, !dumper.w.wrote_surrogate))
 }
 
 struct Dumper<'o> {
@@ -51,7 +52,7 @@ impl Dumper<'_> {
             Value::Bool(b) => self.w.bool(*b),
             Value::Int(i) => self.w.int(i)?,
             Value::Float(f) => self.w.float(*f)?,
-            Value::Str(s) => self.w.str(s.as_surrogatepass()),
+            Value::Str(s) => self.w.str(s.as_surrogatepass(), s.is_valid_utf8()),
             Value::List(items) | Value::Tuple(items) => self.container(v, Shape::Array(items))?,
             Value::Dict(pairs) => self.container(v, Shape::Object(pairs))?,
             Value::Object(o) => match dict_subclass_items(o) {
@@ -143,7 +144,7 @@ impl Dumper<'_> {
         }
         *first = false;
         match key {
-            Value::Str(s) => self.w.str(s.as_surrogatepass()),
+            Value::Str(s) => self.w.str(s.as_surrogatepass(), s.is_valid_utf8()),
             Value::Bool(b) => self.w.key_text(if *b { b"true" } else { b"false" }),
             Value::None => self.w.key_text(b"null"),
             Value::Int(i) => self.w.quoted(|w| w.int(i))?,

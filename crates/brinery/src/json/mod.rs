@@ -21,6 +21,7 @@ mod dump;
 mod error;
 mod options;
 mod parse;
+mod scan;
 mod sort;
 mod write;
 
@@ -46,15 +47,19 @@ use std::io::{Read, Write};
 /// assert_eq!(dumps(&v, &DumpOptions::default().ensure_ascii(false)).unwrap(), r#"[1e+16, "é", null]"#);
 /// ```
 pub fn dumps(value: &Value<'_>, opts: &DumpOptions) -> Result<String> {
-    let bytes = dump::to_vec(value, opts)?;
-    String::from_utf8(bytes).map_err(|e| Error::new(ErrorKind::Surrogate(first_surrogate(e.as_bytes()))))
+    let (bytes, utf8) = dump::to_vec(value, opts)?;
+    if !utf8 {
+        return Err(Error::new(ErrorKind::Surrogate(first_surrogate(&bytes))));
+    }
+    // SAFETY: the writer emits UTF-8 apart from lone surrogates, and none was written.
+    Ok(unsafe { String::from_utf8_unchecked(bytes) })
 }
 
 /// Like [`dumps`], but returns a Python [`Str`], which keeps lone surrogates
 /// exactly as Python's `json.dumps(..., ensure_ascii=False)` does.
 pub fn dumps_str(value: &Value<'_>, opts: &DumpOptions) -> Result<Str<'static>> {
-    let bytes = dump::to_vec(value, opts)?;
-    Ok(Str::from_surrogatepass(bytes).expect("the writer emits surrogatepass UTF-8"))
+    let (bytes, utf8) = dump::to_vec(value, opts)?;
+    Ok(Str::from_validated(Cow::Owned(bytes), utf8))
 }
 
 /// Writes a value as UTF-8 JSON into a writer (`json.dump` to a file opened

@@ -8,6 +8,7 @@
 
 use super::error::{Error, ErrorKind, Position, Result};
 use super::options::LoadOptions;
+use super::scan::skip_plain;
 use crate::value::{Int, Shared, Str, Value};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
@@ -38,19 +39,6 @@ struct Parser<'a, 'o> {
     /// Decoded text of the string being unescaped.
     scratch: Vec<u8>,
 }
-
-/// Bytes that end a run of plain string characters: `"`, `\` and controls.
-static STRING_STOP: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = true;
-        i += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
 
 impl<'a, 'o> Parser<'a, 'o> {
     fn new(s: &'a [u8], all_valid: bool, opts: &'o LoadOptions) -> Self {
@@ -291,92 +279,105 @@ impl<'a, 'o> Parser<'a, 'o> {
     /// CPython's `_match_number_unicode` from `start` (a `-` or a digit).
     fn number(&mut self, start: usize) -> Result<(Value<'a>, usize)> {
         let s = self.s;
-        let digit = |i: usize| s.get(i).is_some_and(u8::is_ascii_digit);
-        let mut i = start;
-        if s[i] == b'-' {
-            i += 1;
-        }
+        let negative = s[start] == b'-';
+        let mut i = start + usize::from(negative);
+        // The significant digits as they go by, while they fit (19 always do).
+        let mut mantissa: u64 = 0;
+        let mut digits = 0usize;
         match s.get(i) {
             Some(b'1'..=b'9') => {
-                i += 1;
-                while digit(i) {
+                while let Some(&d @ b'0'..=b'9') = s.get(i) {
+                    mantissa = mantissa.wrapping_mul(10).wrapping_add((d - b'0') as u64);
+                    digits += 1;
                     i += 1;
                 }
             }
             Some(b'0') => i += 1,
             _ => return Err(self.error("Expecting value", start)),
         }
-        let int_end = i;
+        let int_digits = digits;
         let mut is_float = false;
-        if s.get(i) == Some(&b'.') && digit(i + 1) {
+        let mut fraction_digits = 0usize;
+        if s.get(i) == Some(&b'.') && s.get(i + 1).is_some_and(u8::is_ascii_digit) {
             is_float = true;
-            i += 2;
-            while digit(i) {
+            i += 1;
+            while let Some(&d @ b'0'..=b'9') = s.get(i) {
+                if digits > 0 || d != b'0' {
+                    mantissa = mantissa.wrapping_mul(10).wrapping_add((d - b'0') as u64);
+                    digits += 1;
+                }
+                fraction_digits += 1;
                 i += 1;
             }
         }
+        let mut exponent: i64 = 0;
         if let Some(b'e' | b'E') = s.get(i) {
             let e_start = i;
             i += 1;
+            let exp_negative = s.get(i) == Some(&b'-');
             if let Some(b'-' | b'+') = s.get(i) {
                 i += 1;
             }
             let digits_start = i;
-            while digit(i) {
+            while let Some(&d @ b'0'..=b'9') = s.get(i) {
+                exponent = (exponent * 10 + (d - b'0') as i64).min(1 << 40);
                 i += 1;
             }
             if i > digits_start {
                 is_float = true;
+                if exp_negative {
+                    exponent = -exponent;
+                }
             } else {
                 i = e_start;
+                exponent = 0;
             }
         }
-        // SAFETY-free: the slice is ASCII digits, sign, dot and exponent.
-        let text = std::str::from_utf8(&s[start..i]).expect("ASCII number");
-        if is_float {
-            let x: f64 = text.parse().expect("a JSON number is a valid float literal");
-            return Ok((Value::Float(x), i));
+        if !is_float {
+            if int_digits <= 18 {
+                let v = mantissa as i64;
+                return Ok((Value::Int(Int::from(if negative { -v } else { v })), i));
+            }
+            return Ok((Value::Int(self.big_int(&s[start..i], start)?), i));
         }
-        debug_assert_eq!(int_end, i);
-        Ok((Value::Int(self.int(text, start)?), i))
+        // Exact when the digits and the power of ten are exact doubles
+        // (Clinger's fast path); otherwise the standard library's correctly
+        // rounded parser.
+        let power = exponent - fraction_digits as i64;
+        let x = if digits <= 19 && mantissa <= 1 << 53 && (-22..=22).contains(&power) {
+            let m = mantissa as f64;
+            let x = if power < 0 { m / POW10[(-power) as usize] } else { m * POW10[power as usize] };
+            if negative {
+                -x
+            } else {
+                x
+            }
+        } else {
+            // SAFETY: the scanned bytes are ASCII (sign, digits, '.', 'e').
+            let text = unsafe { std::str::from_utf8_unchecked(&s[start..i]) };
+            text.parse().expect("a JSON number is a valid float literal")
+        };
+        Ok((Value::Float(x), i))
     }
 
-    fn int(&self, text: &str, start: usize) -> Result<Int> {
-        let digits = text.len() - usize::from(text.starts_with('-'));
-        if digits <= 18 {
-            return Ok(Int::from(text.parse::<i64>().expect("at most 18 digits")));
-        }
+    /// An int of 19 digits or more (`text` is the optional sign and the digits).
+    fn big_int(&self, text: &[u8], start: usize) -> Result<Int> {
+        let digits = text.len() - usize::from(text[0] == b'-');
         let limit = self.opts.max_int_digits;
         if limit != 0 && digits > limit {
             let kind = ErrorKind::IntTooLong { limit, digits: Some(digits) };
             return Err(Error::at(kind, position(self.s, start)));
         }
-        let big = num_bigint::BigInt::parse_bytes(text.as_bytes(), 10).expect("decimal digits");
+        let big = num_bigint::BigInt::parse_bytes(text, 10).expect("decimal digits");
         Ok(Int::from(big))
     }
 }
 
-/// Skips bytes that need no attention inside a string, eight at a time.
-#[inline]
-fn skip_plain(s: &[u8], mut i: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    while i + 8 <= s.len() {
-        let w = u64::from_le_bytes(s[i..i + 8].try_into().expect("eight bytes"));
-        // A byte is special if it is below 0x20, a quote or a backslash.
-        let below_space = w.wrapping_sub(ONES * 0x20) & !w;
-        let quote = (w ^ (ONES * b'"' as u64)).wrapping_sub(ONES) & !(w ^ (ONES * b'"' as u64));
-        let slash = (w ^ (ONES * b'\\' as u64)).wrapping_sub(ONES) & !(w ^ (ONES * b'\\' as u64));
-        if (below_space | quote | slash) & HIGHS != 0 {
-            break;
-        }
-        i += 8;
-    }
-    while i < s.len() && !STRING_STOP[s[i] as usize] {
-        i += 1;
-    }
-    i
-}
+/// The powers of ten that are exact doubles.
+static POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+    1e21, 1e22,
+];
 
 fn hex4(digits: &[u8]) -> Option<u32> {
     digits.iter().try_fold(0u32, |acc, &d| Some(acc << 4 | (d as char).to_digit(16)?))
@@ -431,4 +432,39 @@ pub(super) fn position(s: &[u8], at: usize) -> Position {
         None => char + 1,
     };
     Position { char, line, column, byte: at }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn parse_float(text: &str) -> f64 {
+        match parse(text.as_bytes(), true, &LoadOptions::default()).unwrap() {
+            Value::Float(x) => x,
+            other => panic!("{text}: {other}"),
+        }
+    }
+
+    proptest! {
+        /// The fast path and the fallback both give the correctly rounded double.
+        #[test]
+        fn floats_round_trip_through_their_repr(bits in any::<u64>()) {
+            let x = f64::from_bits(bits);
+            prop_assume!(x.is_finite());
+            let text = crate::float_repr::repr(x);
+            prop_assert_eq!(parse_float(&text).to_bits(), x.to_bits());
+        }
+
+        #[test]
+        fn short_decimals_agree_with_the_standard_parser(m in 0u64..(1 << 54), frac in 0usize..25, exp in -30i32..30) {
+            let digits = m.to_string();
+            let text = if frac > 0 && frac < digits.len() {
+                format!("{}.{}e{exp}", &digits[..digits.len() - frac], &digits[digits.len() - frac..])
+            } else {
+                format!("{digits}e{exp}")
+            };
+            prop_assert_eq!(parse_float(&text).to_bits(), text.parse::<f64>().unwrap().to_bits(), "{}", text);
+        }
+    }
 }

@@ -3,6 +3,7 @@
 
 use super::error::{Error, ErrorKind, Result};
 use super::options::DumpOptions;
+use super::scan::{skip_plain, skip_plain_ascii};
 use crate::value::Int;
 
 /// Writes JSON tokens into a byte buffer with `json.dumps`' exact layout.
@@ -20,6 +21,9 @@ pub(crate) struct Writer {
     key_separator: Box<[u8]>,
     indent: Option<Box<[u8]>>,
     level: usize,
+    /// Whether a lone surrogate was copied to the output (only possible
+    /// without `ensure_ascii`), so the output is not plain UTF-8.
+    pub(crate) wrote_surrogate: bool,
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -56,6 +60,7 @@ impl Writer {
             key_separator: key.as_bytes().into(),
             indent: opts.indent.as_ref().map(|i| i.unit().as_bytes().into()),
             level: 0,
+            wrote_surrogate: false,
         }
     }
 
@@ -74,8 +79,7 @@ impl Writer {
     /// An int that fits in `i64`.
     #[inline]
     pub(crate) fn i64(&mut self, v: i64) {
-        let mut buf = itoa_buf();
-        self.out.extend_from_slice(format_i64(&mut buf, v));
+        self.out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
 
     /// Any int, subject to the digit limit (`int.__repr__`).
@@ -113,8 +117,10 @@ impl Writer {
         Ok(())
     }
 
-    /// A string, quoted and escaped (`text` is surrogatepass UTF-8).
-    pub(crate) fn str(&mut self, text: &[u8]) {
+    /// A string, quoted and escaped. `text` is surrogatepass UTF-8; `utf8`
+    /// says it holds no lone surrogate.
+    pub(crate) fn str(&mut self, text: &[u8], utf8: bool) {
+        self.wrote_surrogate |= !utf8 && !self.ensure_ascii;
         self.out.reserve(text.len() + 2);
         self.out.push(b'"');
         if self.ensure_ascii {
@@ -142,39 +148,30 @@ impl Writer {
 
     /// `ensure_ascii=False`: only `"`, `\` and control characters are escaped.
     fn escape_minimal(&mut self, text: &[u8]) {
-        let mut start = 0;
-        for (i, &b) in text.iter().enumerate() {
-            if b < 0x80 && ESCAPE[b as usize] != 0 {
-                self.out.extend_from_slice(&text[start..i]);
-                self.escape_byte(b);
-                start = i + 1;
-            }
+        let mut i = 0;
+        loop {
+            let stop = skip_plain(text, i);
+            self.out.extend_from_slice(&text[i..stop]);
+            let Some(&b) = text.get(stop) else { return };
+            self.escape_byte(b);
+            i = stop + 1;
         }
-        self.out.extend_from_slice(&text[start..]);
     }
 
     /// `ensure_ascii=True`: everything outside printable ASCII is escaped;
     /// characters beyond the BMP become a surrogate pair.
     fn escape_ascii(&mut self, text: &[u8]) {
-        let mut start = 0;
         let mut i = 0;
-        while i < text.len() {
-            let b = text[i];
-            if b < 0x80 {
-                if ESCAPE[b as usize] != 0 || b == 0x7f {
-                    self.out.extend_from_slice(&text[start..i]);
-                    if b == 0x7f {
-                        self.unicode_escape(0x7f);
-                    } else {
-                        self.escape_byte(b);
-                    }
-                    start = i + 1;
-                }
-                i += 1;
+        loop {
+            let stop = skip_plain_ascii(text, i);
+            self.out.extend_from_slice(&text[i..stop]);
+            let Some(&b) = text.get(stop) else { return };
+            if b < 0x7f {
+                self.escape_byte(b);
+                i = stop + 1;
                 continue;
             }
-            self.out.extend_from_slice(&text[start..i]);
-            let (cp, len) = decode_code_point(&text[i..]);
+            let (cp, len) = if b == 0x7f { (0x7f, 1) } else { decode_code_point(&text[stop..]) };
             if cp >= 0x10000 {
                 let v = cp - 0x10000;
                 self.unicode_escape(0xD800 | (v >> 10));
@@ -182,10 +179,8 @@ impl Writer {
             } else {
                 self.unicode_escape(cp);
             }
-            i += len;
-            start = i;
+            i = stop + len;
         }
-        self.out.extend_from_slice(&text[start..]);
     }
 
     #[inline]
@@ -223,7 +218,7 @@ impl Writer {
     /// Before each item of an array or each key of an object after the first.
     #[inline]
     pub(crate) fn separator(&mut self) {
-        self.out.extend_from_slice(&self.item_separator);
+        push_short(&mut self.out, &self.item_separator);
         self.newline();
     }
 
@@ -241,7 +236,7 @@ impl Writer {
     /// Between a key and its value.
     #[inline]
     pub(crate) fn key_end(&mut self) {
-        self.out.extend_from_slice(&self.key_separator);
+        push_short(&mut self.out, &self.key_separator);
     }
 
     /// Closes an array (`b']'`) or object (`b'}'`), with the same
@@ -256,6 +251,17 @@ impl Writer {
     }
 }
 
+/// Appends a separator: the usual one- and two-byte ones without a call to
+/// `memcpy`, which costs more than the copy at that size.
+#[inline]
+fn push_short(out: &mut Vec<u8>, bytes: &[u8]) {
+    match *bytes {
+        [a] => out.push(a),
+        [a, b] => out.extend_from_slice(&[a, b]),
+        _ => out.extend_from_slice(bytes),
+    }
+}
+
 /// Decodes one code point from surrogatepass UTF-8 (lone surrogates are
 /// three-byte sequences); returns it and its length.
 #[inline]
@@ -267,42 +273,5 @@ fn decode_code_point(s: &[u8]) -> (u32, usize) {
         (((b0 & 0x0f) << 12) | ((s[1] as u32 & 0x3f) << 6) | (s[2] as u32 & 0x3f), 3)
     } else {
         (((b0 & 0x07) << 18) | ((s[1] as u32 & 0x3f) << 12) | ((s[2] as u32 & 0x3f) << 6) | (s[3] as u32 & 0x3f), 4)
-    }
-}
-
-fn itoa_buf() -> [u8; 20] {
-    [0; 20]
-}
-
-/// Formats an `i64` in decimal into the end of `buf`.
-#[inline]
-fn format_i64(buf: &mut [u8; 20], v: i64) -> &[u8] {
-    let mut n = v.unsigned_abs();
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    &buf[i..]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn i64_extremes() {
-        let mut buf = itoa_buf();
-        assert_eq!(format_i64(&mut buf, i64::MIN), b"-9223372036854775808");
-        assert_eq!(format_i64(&mut buf, 0), b"0");
-        assert_eq!(format_i64(&mut buf, i64::MAX), b"9223372036854775807");
     }
 }

@@ -1,0 +1,78 @@
+//! Finding the bytes of a string that need attention, eight at a time: the
+//! parser stops at quotes, backslashes and control characters; the writer
+//! also at non-ASCII bytes and DEL when it escapes to ASCII.
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// High bit set in each byte of `w` that is below `n` (for `n` ≤ 0x80).
+#[inline]
+fn bytes_below(w: u64, n: u8) -> u64 {
+    w.wrapping_sub(ONES * n as u64) & !w & HIGHS
+}
+
+/// High bit set in each byte of `w` that equals `b`.
+#[inline]
+fn bytes_equal(w: u64, b: u8) -> u64 {
+    let x = w ^ (ONES * b as u64);
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+#[inline]
+fn word(s: &[u8], i: usize) -> u64 {
+    u64::from_le_bytes(s[i..i + 8].try_into().expect("eight bytes"))
+}
+
+/// The offset of the first byte from `i` on that is a quote, a backslash or
+/// a control character (below 0x20), or `s.len()`.
+#[inline]
+pub(super) fn skip_plain(s: &[u8], mut i: usize) -> usize {
+    while i + 8 <= s.len() {
+        let w = word(s, i);
+        if bytes_below(w, 0x20) | bytes_equal(w, b'"') | bytes_equal(w, b'\\') != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < s.len() && !matches!(s[i], 0..=0x1f | b'"' | b'\\') {
+        i += 1;
+    }
+    i
+}
+
+/// Like [`skip_plain`], but also stops at DEL and at any byte above ASCII.
+#[inline]
+pub(super) fn skip_plain_ascii(s: &[u8], mut i: usize) -> usize {
+    while i + 8 <= s.len() {
+        let w = word(s, i);
+        let special = bytes_below(w, 0x20) | bytes_equal(w, b'"') | bytes_equal(w, b'\\') | bytes_equal(w, 0x7f);
+        if special | (w & HIGHS) != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < s.len() && !matches!(s[i], 0..=0x1f | b'"' | b'\\' | 0x7f..) {
+        i += 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stops_at_every_special_byte_in_every_lane() {
+        for special in (0u8..=255).filter(|b| *b < 0x20 || *b == b'"' || *b == b'\\' || *b >= 0x7f) {
+            for at in 0..20 {
+                let mut s = vec![b'a'; 20];
+                s[at] = special;
+                let plain = special < 0x20 || special == b'"' || special == b'\\';
+                assert_eq!(skip_plain(&s, 0), if plain { at } else { 20 }, "{special:#x} at {at}");
+                assert_eq!(skip_plain_ascii(&s, 0), at, "{special:#x} at {at}");
+            }
+        }
+        let printable: Vec<u8> = (0x20u8..0x7f).filter(|b| *b != b'"' && *b != b'\\').collect();
+        assert_eq!(skip_plain_ascii(&printable, 0), printable.len());
+    }
+}
