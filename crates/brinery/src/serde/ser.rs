@@ -192,7 +192,7 @@ impl<'c> ser::Serializer for ValueSerializer<'c> {
         Ok(SeqBuilder::new(self, len, true, Some(variant)))
     }
     fn serialize_map(self, len: Option<usize>) -> Result<MapBuilder<'c>> {
-        Ok(MapBuilder { ser: self, pairs: Vec::with_capacity(len.unwrap_or(0)), key: None })
+        Ok(MapBuilder { ser: self, pairs: Vec::with_capacity(len.unwrap_or(0).min(4096)), key: None })
     }
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<StructBuilder<'c>> {
         Ok(StructBuilder { ser: self, name, fields: Vec::with_capacity(len), variant: None })
