@@ -694,3 +694,22 @@ fn writing_shared_sub_objects_to_other_formats_cannot_expand_without_bound() {
     // The bound is per value written: the next one starts afresh.
     assert_eq!(serde_json::to_string(&Value::list([1, 2])).unwrap(), "[1,2]");
 }
+
+#[test]
+fn huge_ints_stay_exact_and_are_never_converted_to_digits_at_length() {
+    let huge = Int::from(num_bigint::BigInt::from(7).pow(40_000)); // 112,295 bits, about 33,800 digits
+    let bytes = pickle::dumps(&Value::list([Value::Int(huge.clone())]), &pickle::DumpOptions::default()).unwrap();
+    let exact: Vec<Int> = pickle::from_slice(&bytes, &pickle::LoadOptions::default()).unwrap();
+    assert_eq!(exact[0], huge);
+    let err = pickle::from_slice::<Vec<u64>>(&bytes, &pickle::LoadOptions::default()).unwrap_err();
+    assert_eq!(err.to_string(), "invalid value: int (a 112295-bit number) does not fit in u64 (at item 0)");
+    let err = pickle::from_slice::<serde_json::Value>(&bytes, &pickle::LoadOptions::default()).unwrap_err();
+    assert!(err.to_string().starts_with("cannot describe an int of 112295 bits"), "{err}");
+    let err = serde_json::to_string(&huge).unwrap_err();
+    assert!(err.to_string().starts_with("cannot write an int of 112295 bits"), "{err}");
+    let err = serde_json::from_str::<Int>(&format!("\"{}\"", "9".repeat(5000))).unwrap_err();
+    assert!(err.to_string().starts_with("a decimal string of 5000 characters is too long"), "{err}");
+    // Within the limit, digits are fine.
+    let big = Int::from(num_bigint::BigInt::from(10).pow(4000));
+    assert_eq!(serde_json::from_str::<Int>(&serde_json::to_string(&big).unwrap()).unwrap(), big);
+}

@@ -8,7 +8,7 @@
 //! Text and bytes borrow from the input when the value does.
 
 use super::de_access::{EnumAccess, MapAccess, SeqAccess};
-use super::error::{describe, Error, Result};
+use super::error::{decimal, describe, int_text, Error, Result};
 use super::object_view::{view, View};
 use super::passthrough;
 use super::walk::Walk;
@@ -113,10 +113,13 @@ impl<'v, 'de: 'v> ValueDeserializer<'v, 'de> {
     fn int(&mut self, expected: &str) -> Result<Cow<'v, Int>> {
         match self.shape()? {
             Shape::Plain(Value::Int(i)) => Ok(Cow::Borrowed(i)),
-            Shape::Plain(Value::Str(s)) if self.key => match s.as_str().and_then(|t| t.parse::<Int>().ok()) {
-                Some(i) => Ok(Cow::Owned(i)),
-                None => Err(self.mismatch(expected)),
-            },
+            // Python's `int(str)` refuses more than 4300 digits, and parsing grows quadratically.
+            Shape::Plain(Value::Str(s)) if self.key => {
+                match s.as_str().filter(|t| t.len() <= 4301).and_then(|t| t.parse::<Int>().ok()) {
+                    Some(i) => Ok(Cow::Owned(i)),
+                    None => Err(self.mismatch(expected)),
+                }
+            }
             _ => Err(self.mismatch(expected)),
         }
     }
@@ -238,7 +241,7 @@ fn parse_float_key(s: &str) -> Option<f64> {
 
 /// `invalid value: int 300 does not fit in u8`.
 fn out_of_range(i: &Int, target: &str) -> Error {
-    Error::message(format_args!("invalid value: int {i} does not fit in {target}"))
+    Error::message(format_args!("invalid value: int {} does not fit in {target}", int_text(i)))
 }
 
 macro_rules! deserialize_int {
@@ -271,7 +274,14 @@ impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
                 // untagged enums nothing wider than 64: the exact digits.
                 None => match i.to_u128().and_then(|u| u64::try_from(u).ok()) {
                     Some(u) => visitor.visit_u64(u),
-                    None => visitor.visit_str(&i.to_string()),
+                    None => match decimal(i) {
+                        Some(digits) => visitor.visit_str(&digits),
+                        None => Err(Error::message(format_args!(
+                            "cannot describe an int of {} bits to a self-describing type (more than about \
+                             4300 digits; read it into a brinery::Int or Value)",
+                            i.bit_length()
+                        ))),
+                    },
                 },
             },
             Value::Float(f) => visitor.visit_f64(*f),

@@ -1,7 +1,7 @@
 //! The one error of the serde layer: a data mismatch with the place it
 //! happened, or the pickle/JSON error underneath.
 
-use crate::value::Value;
+use crate::value::{Int, Str, Value};
 use std::fmt;
 
 /// A serde conversion failure.
@@ -126,6 +126,7 @@ impl Error {
 /// A value as error messages name it: its Python type and a short repr.
 pub(crate) fn describe(v: &Value<'_>) -> String {
     const MAX: usize = 40;
+    let short = |repr: String, cut: bool| if cut { repr + "…" } else { repr };
     match v {
         Value::Object(o) => match o.class() {
             Some(c) => format!("{c} object"),
@@ -136,14 +137,35 @@ pub(crate) fn describe(v: &Value<'_>) -> String {
         Value::Tuple(_) | Value::List(_) | Value::Set(_) | Value::FrozenSet(_) | Value::Dict(_) => {
             format!("{} of {} item(s)", v.type_name(), v.len().unwrap_or(0))
         }
-        _ => {
-            let mut repr = v.to_string();
-            if repr.chars().count() > MAX {
-                repr = repr.chars().take(MAX).collect::<String>() + "…";
-            }
-            format!("{} {repr}", v.type_name())
+        Value::Int(i) => format!("int {}", int_text(i)),
+        // The repr of a prefix only: the value may be huge.
+        Value::Str(s) => {
+            let prefix = Value::Str(Str::from_code_points(s.code_points().take(MAX)));
+            format!("str {}", short(prefix.to_string(), s.char_count() > MAX))
         }
+        Value::Bytes(_) | Value::ByteArray(_) => {
+            let bytes = v.as_bytes().unwrap_or_default();
+            let prefix = Value::bytes(bytes[..bytes.len().min(MAX)].to_vec());
+            format!("{} {}", v.type_name(), short(prefix.to_string(), bytes.len() > MAX))
+        }
+        _ => format!("{} {v}", v.type_name()),
     }
+}
+
+/// An int's digits, or its size when writing the digits out would take long
+/// (past about 4300 digits, Python's own limit for `str(int)`).
+pub(crate) fn int_text(i: &Int) -> String {
+    match decimal(i) {
+        Some(digits) => digits,
+        None => format!("(a {}-bit number)", i.bit_length()),
+    }
+}
+
+/// An int's decimal digits, if it has no more than about 4300 of them
+/// (`sys.get_int_max_str_digits()`; conversion time grows quadratically).
+pub(crate) fn decimal(i: &Int) -> Option<String> {
+    const MAX_BITS: u64 = 14_000; // 14000 bits are at most 4215 digits
+    (i.bit_length() <= MAX_BITS).then(|| i.to_string())
 }
 
 impl From<ErrorKind> for Error {

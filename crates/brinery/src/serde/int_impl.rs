@@ -2,13 +2,13 @@
 //! formats (see [`passthrough`](super::passthrough)).
 //!
 //! Other formats see an `i64` or `u64` when the value fits, and its decimal
-//! digits as a string when it does not; reading accepts any serde integer and
-//! decimal strings.
+//! digits as a string when it does not (up to about 4300 digits, Python's
+//! limit for `str(int)`); reading accepts any serde integer and decimal strings.
 
 use super::passthrough;
 use crate::value::{Int, Value};
 use ::serde::de::{self, Deserialize, Deserializer, Visitor};
-use ::serde::ser::{Serialize, Serializer};
+use ::serde::ser::{self, Serialize, Serializer};
 use std::fmt;
 
 impl Serialize for Int {
@@ -31,7 +31,13 @@ impl Serialize for Wide<'_> {
         if passthrough::answer(|| Value::Int(self.0.clone())) {
             return s.serialize_unit();
         }
-        s.collect_str(self.0)
+        match super::error::decimal(self.0) {
+            Some(digits) => s.serialize_str(&digits),
+            None => Err(ser::Error::custom(format_args!(
+                "cannot write an int of {} bits as a decimal string (more than about 4300 digits)",
+                self.0.bit_length()
+            ))),
+        }
     }
 }
 
@@ -67,6 +73,10 @@ impl<'de> Visitor<'de> for IntVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Int, E> {
+        // Python's `int(str)` refuses more than 4300 digits, and parsing grows quadratically.
+        if v.len() > 4301 {
+            return Err(E::custom(format_args!("a decimal string of {} characters is too long for an int", v.len())));
+        }
         v.parse().map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
     }
 
