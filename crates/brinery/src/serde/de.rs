@@ -411,10 +411,8 @@ impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
         };
         match exact {
             Some(v) => {
-                passthrough::give(v);
-                let out = visitor.visit_newtype_struct(self);
-                passthrough::clear();
-                out
+                let _offer = passthrough::give(v);
+                visitor.visit_newtype_struct(self)
             }
             None => crate::stack::guard(|| visitor.visit_newtype_struct(self)),
         }

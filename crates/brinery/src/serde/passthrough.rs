@@ -14,8 +14,10 @@
 //!   another format is writing, so the plain shape is written and no copy made.
 //! - deserializing: the deserializer [`give`]s a copy of the value and calls
 //!   `visit_newtype_struct`; the `Value`/`Int` visitor [`take`]s it first
-//!   thing. A visitor that is not brinery's never looks, and the deserializer
-//!   [`clear`]s the slot afterwards.
+//!   thing. A visitor that is not brinery's never looks.
+//!
+//! Both sides hold an [`Exchange`] guard that empties the slot when the call
+//! ends, however it ends.
 //!
 //! Each exchange happens within one synchronous call, so one slot per thread
 //! is enough.
@@ -38,9 +40,11 @@ thread_local! {
     static SLOT: RefCell<Slot> = const { RefCell::new(Slot::Empty) };
 }
 
-/// Serializer side: brinery's serializer wants the exact value.
-pub(crate) fn ask() {
+/// Serializer side: brinery's serializer wants the exact value. The slot is
+/// emptied when the returned guard is dropped, even by a panic.
+pub(crate) fn ask() -> Exchange {
     SLOT.with(|s| *s.borrow_mut() = Slot::Asked);
+    Exchange(())
 }
 
 /// Content side: if brinery's serializer asked, hands it the value made by
@@ -55,8 +59,10 @@ pub(crate) fn answer(make: impl FnOnce() -> Value<'static>) -> bool {
 }
 
 /// Deserializer side: offers the exact value to the visitor about to run.
-pub(crate) fn give(value: Value<'static>) {
+/// The slot is emptied when the returned guard is dropped.
+pub(crate) fn give(value: Value<'static>) -> Exchange {
     SLOT.with(|s| *s.borrow_mut() = Slot::Filled(value));
+    Exchange(())
 }
 
 /// Takes the value handed across, if any, leaving the slot empty.
@@ -67,7 +73,41 @@ pub(crate) fn take() -> Option<Value<'static>> {
     })
 }
 
-/// Empties the slot (after a visitor that did not take what was offered).
-pub(crate) fn clear() {
-    SLOT.with(|s| *s.borrow_mut() = Slot::Empty);
+/// One exchange in progress; dropping it empties the slot, so nothing
+/// offered or asked for outlives the call that made the offer or the request.
+pub(crate) struct Exchange(());
+
+impl Drop for Exchange {
+    fn drop(&mut self) {
+        SLOT.with(|s| *s.borrow_mut() = Slot::Empty);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Uses the private name with content that is not brinery's, and panics.
+    struct Impostor;
+
+    impl ::serde::Serialize for Impostor {
+        fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            struct Boom;
+            impl ::serde::Serialize for Boom {
+                fn serialize<S: ::serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                    panic!("boom")
+                }
+            }
+            s.serialize_newtype_struct(VALUE, &Boom)
+        }
+    }
+
+    #[test]
+    fn an_interrupted_exchange_leaves_nothing_behind() {
+        assert!(std::panic::catch_unwind(|| crate::serde::to_value(&Impostor)).is_err());
+        // Had the request survived, the next value written elsewhere would answer it.
+        assert_eq!(take().map(|v| v.to_string()), None);
+        let list = Value::list([1]);
+        assert!(!answer(|| list.clone()));
+    }
 }

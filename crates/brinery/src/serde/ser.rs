@@ -152,12 +152,12 @@ impl<'c> ser::Serializer for ValueSerializer<'c> {
 
     fn serialize_newtype_struct<T: ?Sized + Serialize>(self, name: &'static str, value: &T) -> Result<Value<'static>> {
         if name == passthrough::VALUE {
-            passthrough::ask();
+            let _asking = passthrough::ask();
             let plain = value.serialize(self);
-            if let Some(exact) = passthrough::take() {
-                return Ok(exact);
-            }
-            return plain;
+            return match passthrough::take() {
+                Some(exact) => Ok(exact),
+                None => plain,
+            };
         }
         crate::stack::guard(|| value.serialize(self))
     }
