@@ -32,13 +32,15 @@ pub(crate) struct ValueDeserializer<'v, 'de> {
 pub(crate) struct Link<'v> {
     walk: &'v Walk,
     repeat: bool,
+    /// Nesting depth, for checking the stack every few levels.
+    depth: usize,
 }
 
 impl<'v> Link<'v> {
     /// The deserializer for a value below this one.
     pub(crate) fn child<'de>(self, value: &'v Value<'de>) -> Result<ValueDeserializer<'v, 'de>> {
         let repeat = self.walk.enter(value, self.repeat)?;
-        Ok(ValueDeserializer { value, at: Link { repeat, ..self }, key: false })
+        Ok(ValueDeserializer { value, at: Link { repeat, depth: self.depth + 1, ..self }, key: false })
     }
 
     /// The deserializer for a dict key below this one.
@@ -64,7 +66,7 @@ fn pair_refs<'v, 'de>(pairs: Pairs<'v, 'de>) -> impl Iterator<Item = (&'v Value<
 impl<'v, 'de: 'v> ValueDeserializer<'v, 'de> {
     /// The deserializer for the top of a walk.
     pub(crate) fn root(value: &'v Value<'de>, walk: &'v Walk) -> Result<Self> {
-        Link { walk, repeat: false }.child(value)
+        Link { walk, repeat: false, depth: 0 }.child(value)
     }
 
     fn mismatch(&self, expected: &str) -> Error {
@@ -175,7 +177,7 @@ impl<'v, 'de: 'v> ValueDeserializer<'v, 'de> {
 
     /// A map from dict entries, object items/attributes, or `(key, value)` pairs.
     fn visit_map<V: Visitor<'de>>(&self, shape: Shape<'v, 'de>, expected: &str, visitor: V) -> Result<V::Value> {
-        crate::stack::guard(|| self.visit_map_here(shape, expected, visitor))
+        crate::stack::guard_at(self.at.depth, || self.visit_map_here(shape, expected, visitor))
     }
 
     fn visit_map_here<V: Visitor<'de>>(&self, shape: Shape<'v, 'de>, expected: &str, visitor: V) -> Result<V::Value> {
@@ -201,7 +203,7 @@ impl<'v, 'de: 'v> ValueDeserializer<'v, 'de> {
     }
 
     fn visit_seq<V: Visitor<'de>>(&self, shape: Shape<'v, 'de>, expected: &str, visitor: V) -> Result<V::Value> {
-        crate::stack::guard(|| self.visit_seq_here(shape, expected, visitor))
+        crate::stack::guard_at(self.at.depth, || self.visit_seq_here(shape, expected, visitor))
     }
 
     fn visit_seq_here<V: Visitor<'de>>(&self, shape: Shape<'v, 'de>, expected: &str, visitor: V) -> Result<V::Value> {
@@ -388,7 +390,7 @@ impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self.value {
             Value::None => visitor.visit_none(),
-            _ => crate::stack::guard(|| visitor.visit_some(self)),
+            _ => crate::stack::guard_at(self.at.depth, || visitor.visit_some(self)),
         }
     }
 
@@ -414,7 +416,7 @@ impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
                 let _offer = passthrough::give(v);
                 visitor.visit_newtype_struct(self)
             }
-            None => crate::stack::guard(|| visitor.visit_newtype_struct(self)),
+            None => crate::stack::guard_at(self.at.depth, || visitor.visit_newtype_struct(self)),
         }
     }
 
@@ -474,7 +476,7 @@ impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
             }
             _ => return Err(self.mismatch("an enum variant (a str, or a dict with one entry)")),
         };
-        crate::stack::guard(|| visitor.visit_enum(access))
+        crate::stack::guard_at(self.at.depth, || visitor.visit_enum(access))
     }
 
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {

@@ -11,8 +11,8 @@ use super::error::{Error, Result};
 use super::passthrough;
 use crate::value::{Int, Shared, Str, Value};
 use ::serde::ser::{self, Serialize};
+use rustc_hash::FxHashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// What the serializer needs besides the data.
 pub(crate) struct Ctx<'c> {
@@ -25,7 +25,7 @@ pub(crate) struct Ctx<'c> {
     /// One `str` object per field or variant name, shared by every use, as
     /// Python shares the interned attribute names of instances and the
     /// constant keys of dict literals (so the pickle memoizes them as CPython's does).
-    names: RefCell<HashMap<&'static str, Str<'static>>>,
+    names: RefCell<FxHashMap<&'static str, Str<'static>>>,
 }
 
 impl<'c> Ctx<'c> {
@@ -45,15 +45,24 @@ pub(crate) struct ValueSerializer<'c> {
     ctx: &'c Ctx<'c>,
     /// Inside a dict key: containers must come out hashable.
     key: bool,
+    /// Nesting depth, for checking the stack every few levels.
+    depth: usize,
 }
 
 impl<'c> ValueSerializer<'c> {
     pub(crate) fn new(ctx: &'c Ctx<'c>) -> Self {
-        ValueSerializer { ctx, key: false }
+        ValueSerializer { ctx, key: false, depth: 0 }
     }
 
     fn as_key(self) -> Self {
         ValueSerializer { key: true, ..self }
+    }
+
+    /// The serializer one level down; every few levels it makes sure there is
+    /// stack to go deeper (nesting is as deep as the data).
+    fn descend<R>(self, f: impl FnOnce(Self) -> R) -> R {
+        let below = ValueSerializer { depth: self.depth + 1, ..self };
+        crate::stack::guard_at(below.depth, || f(below))
     }
 
     /// Externally tagged enum content: `{variant: content}`, or `(variant, content)` inside a key.
@@ -159,7 +168,7 @@ impl<'c> ser::Serializer for ValueSerializer<'c> {
                 None => plain,
             };
         }
-        crate::stack::guard(|| value.serialize(self))
+        self.descend(|s| value.serialize(s))
     }
 
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
@@ -169,7 +178,7 @@ impl<'c> ser::Serializer for ValueSerializer<'c> {
         variant: &'static str,
         value: &T,
     ) -> Result<Value<'static>> {
-        let content = crate::stack::guard(|| value.serialize(self))?;
+        let content = self.descend(|s| value.serialize(s))?;
         Ok(self.tagged(variant, content))
     }
 
@@ -223,7 +232,7 @@ impl<'c> SeqBuilder<'c> {
     }
 
     fn push<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.items.push(crate::stack::guard(|| value.serialize(self.ser))?);
+        self.items.push(self.ser.descend(|s| value.serialize(s))?);
         Ok(())
     }
 
@@ -293,13 +302,13 @@ impl ser::SerializeMap for MapBuilder<'_> {
     type Error = Error;
 
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<()> {
-        self.key = Some(crate::stack::guard(|| key.serialize(self.ser.as_key()))?);
+        self.key = Some(self.ser.as_key().descend(|s| key.serialize(s))?);
         Ok(())
     }
 
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         let key = self.key.take().ok_or_else(|| Error::message("serialize_value called before serialize_key"))?;
-        self.pairs.push((key, crate::stack::guard(|| value.serialize(self.ser))?));
+        self.pairs.push((key, self.ser.descend(|s| value.serialize(s))?));
         Ok(())
     }
 
@@ -322,7 +331,7 @@ pub(crate) struct StructBuilder<'c> {
 
 impl StructBuilder<'_> {
     fn push<T: ?Sized + Serialize>(&mut self, field: &'static str, value: &T) -> Result<()> {
-        let value = crate::stack::guard(|| value.serialize(self.ser))?;
+        let value = self.ser.descend(|s| value.serialize(s))?;
         self.fields.push((self.ser.ctx.name(field), value));
         Ok(())
     }
