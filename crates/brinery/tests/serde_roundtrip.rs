@@ -259,6 +259,9 @@ fn tuples_read_from_tuples_or_lists() {
     assert_eq!(from_list, (1, "x".to_string()));
     let err = from_value::<(u8, u8)>(&Value::tuple([1, 2, 3])).unwrap_err();
     assert_eq!(err.to_string(), "invalid length 3, expected 2 element(s)");
+    let err = from_value::<[u8; 2]>(&Value::bytes(&b"abc"[..])).unwrap_err();
+    assert_eq!(err.to_string(), "invalid length 3, expected 2 elements in sequence");
+    assert_eq!(from_value::<[u8; 3]>(&Value::bytes(&b"abc"[..])).unwrap(), *b"abc");
 }
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Clone)]
@@ -677,6 +680,16 @@ fn reading_shared_sub_objects_cannot_expand_without_bound() {
         x: Vec<Node>,
     }
     let err = from_value::<Vec<Node>>(&doubling_objects()).unwrap_err();
+    assert!(err.to_string().starts_with("shared sub-objects expand"), "{err}");
+    // The same through shared (key, value) pairs read as a map.
+    let mut pairs = Value::tuple(Vec::<Value>::new());
+    for _ in 0..64 {
+        let pair = Value::tuple([Value::from(0), pairs]);
+        pairs = Value::tuple([pair.clone(), pair]);
+    }
+    #[derive(Deserialize, Debug)]
+    struct Map(#[allow(dead_code)] BTreeMap<u8, Map>);
+    let err = from_value::<Map>(&pairs).unwrap_err();
     assert!(err.to_string().starts_with("shared sub-objects expand"), "{err}");
     // A Value keeps the sharing instead of expanding it, in both directions.
     let whole: Value = pickle::from_slice(&bytes, &pickle::LoadOptions::default()).unwrap();

@@ -193,10 +193,13 @@ impl<'v, 'de: 'v> ValueDeserializer<'v, 'de> {
                         _ => None,
                     })
                     .collect();
-                match pairs {
-                    Some(pairs) => MapAccess::visit(self.at, pairs.into_iter(), visitor),
-                    None => Err(self.mismatch(expected)),
+                let Some(pairs) = pairs else { return Err(self.mismatch(expected)) };
+                // The pair tuples are passed through: a shared one makes its entry a repeat.
+                let mut at = self.at;
+                for pair in s.iter() {
+                    at.repeat |= at.walk.enter(pair, at.repeat)?;
                 }
+                MapAccess::visit(at, pairs.into_iter(), visitor)
             }
             _ => Err(self.mismatch(expected)),
         }
@@ -212,7 +215,7 @@ impl<'v, 'de: 'v> ValueDeserializer<'v, 'de> {
                 SeqAccess::visit(self.at, s.iter(), visitor)
             }
             Shape::Plain(v @ (Value::Bytes(_) | Value::ByteArray(_) | Value::Buffer(_))) => match bytes_of(v) {
-                Some(bytes) => visitor.visit_seq(de::value::SeqDeserializer::new(bytes.iter().copied())),
+                Some(bytes) => visit_all(de::value::SeqDeserializer::new(bytes.iter().copied()), visitor),
                 None => Err(self.mismatch(expected)),
             },
             Shape::Seq(items) => SeqAccess::visit(self.at, items.into_iter(), visitor),
@@ -220,6 +223,18 @@ impl<'v, 'de: 'v> ValueDeserializer<'v, 'de> {
             _ => Err(self.mismatch(expected)),
         }
     }
+}
+
+/// Runs the visitor over plain items, then checks it took them all.
+fn visit_all<'de, I, T, V>(mut items: de::value::SeqDeserializer<I, Error>, visitor: V) -> Result<V::Value>
+where
+    I: Iterator<Item = T>,
+    T: de::IntoDeserializer<'de, Error>,
+    V: Visitor<'de>,
+{
+    let out = visitor.visit_seq(&mut items)?;
+    items.end()?;
+    Ok(out)
 }
 
 /// The bytes of a `bytes`, `bytearray` or supplied `PickleBuffer`.
@@ -287,7 +302,7 @@ impl<'v, 'de: 'v> de::Deserializer<'de> for ValueDeserializer<'v, 'de> {
                 },
             },
             Value::Float(f) => visitor.visit_f64(*f),
-            Value::Complex { re, im } => visitor.visit_seq(de::value::SeqDeserializer::new([*re, *im].into_iter())),
+            Value::Complex { re, im } => visit_all(de::value::SeqDeserializer::new([*re, *im].into_iter()), visitor),
             Value::Str(_) | Value::Global(_) => self.visit_str(v, visitor),
             Value::Bytes(_) | Value::ByteArray(_) | Value::Buffer(_) => match self.visit_bytes(v, visitor) {
                 Some(r) => r,
