@@ -649,10 +649,10 @@ fn doubling_lists() -> Value<'static> {
 }
 
 /// The same through objects that share their state dict (each object and
-/// each list distinct).
-fn doubling_objects() -> Value<'static> {
+/// each list distinct), with `leaf` at the bottom.
+fn doubling_objects(leaf: Value<'static>) -> Value<'static> {
     use brinery::value::{Constructor, Object, Update};
-    let mut l = Value::list(Vec::<Value>::new());
+    let mut l = Value::list([leaf]);
     for _ in 0..64 {
         let state = Value::dict([("x", l)]);
         let object = || {
@@ -666,6 +666,42 @@ fn doubling_objects() -> Value<'static> {
     l
 }
 
+/// Reads anything and keeps nothing; bytes are looked at, not copied.
+struct Walker;
+
+impl<'de> Deserialize<'de> for Walker {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Walker, D::Error> {
+        d.deserialize_any(Walker)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Walker {
+    type Value = Walker;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("anything")
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Walker, E> {
+        Ok(Walker)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Walker, E> {
+        Ok(Walker)
+    }
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<Walker, E> {
+        Ok(Walker)
+    }
+    fn visit_unit<E>(self) -> Result<Walker, E> {
+        Ok(Walker)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Walker, A::Error> {
+        while seq.next_element::<Walker>()?.is_some() {}
+        Ok(Walker)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Walker, A::Error> {
+        while map.next_entry::<Walker, Walker>()?.is_some() {}
+        Ok(Walker)
+    }
+}
+
 #[test]
 fn reading_shared_sub_objects_cannot_expand_without_bound() {
     let bytes = pickle::dumps(&doubling_lists(), &pickle::DumpOptions::protocol(4)).unwrap();
@@ -674,27 +710,36 @@ fn reading_shared_sub_objects_cannot_expand_without_bound() {
     struct Nest(#[allow(dead_code)] Vec<Nest>);
     let err = pickle::from_slice::<Nest>(&bytes, &pickle::LoadOptions::default()).unwrap_err();
     assert!(err.to_string().starts_with("shared sub-objects expand into more than 10000001 repeated values"), "{err}");
-    #[derive(Deserialize, Debug)]
-    struct Node {
-        #[allow(dead_code)]
-        x: Vec<Node>,
-    }
-    let err = from_value::<Vec<Node>>(&doubling_objects()).unwrap_err();
-    assert!(err.to_string().starts_with("shared sub-objects expand"), "{err}");
-    // The same through shared (key, value) pairs read as a map.
-    let mut pairs = Value::tuple(Vec::<Value>::new());
-    for _ in 0..64 {
-        let pair = Value::tuple([Value::from(0), pairs]);
-        pairs = Value::tuple([pair.clone(), pair]);
-    }
-    #[derive(Deserialize, Debug)]
-    struct Map(#[allow(dead_code)] BTreeMap<u8, Map>);
-    let err = from_value::<Map>(&pairs).unwrap_err();
-    assert!(err.to_string().starts_with("shared sub-objects expand"), "{err}");
     // A Value keeps the sharing instead of expanding it, in both directions.
     let whole: Value = pickle::from_slice(&bytes, &pickle::LoadOptions::default()).unwrap();
     assert_eq!(whole.len(), Some(2));
     assert_eq!(pickle::to_vec(&whole, &pickle::DumpOptions::protocol(4)).unwrap(), bytes);
+}
+
+/// A 1 MiB bytes object costs 1025 units each time it is reached again, so
+/// these walks hit the bound after about ten thousand visits.
+fn blob() -> Value<'static> {
+    Value::bytes(vec![0u8; 1 << 20])
+}
+
+#[test]
+fn reading_through_shared_object_state_or_pairs_is_bounded_too() {
+    let err = from_value::<Walker>(&doubling_objects(blob())).map(|_| ()).unwrap_err();
+    assert!(err.to_string().starts_with("shared sub-objects expand"), "{err}");
+    // Shared (key, value) pair tuples read as a map.
+    let mut pairs = Value::tuple([Value::tuple([Value::from(0), blob()])]);
+    for _ in 0..64 {
+        let pair = Value::tuple([Value::from(0), pairs]);
+        pairs = Value::tuple([pair.clone(), pair]);
+    }
+    #[derive(Deserialize)]
+    struct Map(#[allow(dead_code)] BTreeMap<u8, Walker>);
+    let err = from_value::<Map>(&pairs).map(|_| ()).unwrap_err();
+    assert!(err.to_string().starts_with("shared sub-objects expand"), "{err}");
+    // The blob alone, shared by many list items.
+    let many = Value::list(vec![blob(); 100_000]);
+    let err = from_value::<Walker>(&many).map(|_| ()).unwrap_err();
+    assert!(err.to_string().starts_with("shared sub-objects expand"), "{err}");
 }
 
 #[test]
@@ -702,7 +747,7 @@ fn writing_shared_sub_objects_to_other_formats_cannot_expand_without_bound() {
     // Other formats write trees: the bound applies to Value's Serialize too.
     let err = serde_json::to_string(&doubling_lists()).unwrap_err();
     assert!(err.to_string().starts_with("shared sub-objects expand"), "{err}");
-    let err = serde_json::to_string(&doubling_objects()).unwrap_err();
+    let err = serde_json::to_string(&doubling_objects(Value::None)).unwrap_err();
     assert!(err.to_string().starts_with("shared sub-objects expand"), "{err}");
     // The bound is per value written: the next one starts afresh.
     assert_eq!(serde_json::to_string(&Value::list([1, 2])).unwrap(), "[1,2]");
