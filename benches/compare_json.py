@@ -100,7 +100,8 @@ def main():
     print(header)
     print("\nparse (bytes → value)")
     print(table(rows, "parse", "brinery", False))
-    print("\nwrite (value → text; brinery default = json.dumps layout, compact = separators=(',', ':'))")
+    print("\nwrite (value → text; brinery default = json.dumps layout; compact = separators=(',', ':'), "
+          "ensure_ascii=False, the layout serde_json and orjson write)")
     print(table(rows, "write", "brinery (compact)", False))
     if args.markdown:
         args.markdown.write_text(

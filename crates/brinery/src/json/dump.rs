@@ -36,14 +36,6 @@ struct Dumper<'o> {
     repeated_values: u64,
 }
 
-/// A container as JSON sees it.
-enum Shape<'v, 'a> {
-    Array(&'v [Value<'a>]),
-    Object(&'v [(Value<'a>, Value<'a>)]),
-    /// A dict subclass instance (OrderedDict, …) whose items are updates.
-    ObjectItems(Vec<Pair<'v, 'a>>),
-}
-
 impl Dumper<'_> {
     fn value(&mut self, v: &Value<'_>) -> Result<()> {
         self.count_value()?;
@@ -53,10 +45,18 @@ impl Dumper<'_> {
             Value::Int(i) => self.w.int(i)?,
             Value::Float(f) => self.w.float(*f)?,
             Value::Str(s) => self.w.str(s.as_surrogatepass(), s.is_valid_utf8()),
-            Value::List(items) | Value::Tuple(items) => self.container(v, Shape::Array(items))?,
-            Value::Dict(pairs) => self.container(v, Shape::Object(pairs))?,
+            Value::List(items) | Value::Tuple(items) => {
+                return self.nested(shared_identity(items), |d| d.array(items));
+            }
+            Value::Dict(pairs) => {
+                let len = pairs.len();
+                return self.nested(shared_identity(pairs), |d| d.object(pairs.iter().map(|(k, v)| (k, v)), len));
+            }
             Value::Object(o) => match dict_subclass_items(o) {
-                Some(items) => self.container(v, items)?,
+                Some(pairs) => {
+                    let len = pairs.len();
+                    return self.nested(shared_identity(&o.0), |d| d.object(pairs.into_iter(), len));
+                }
                 None => return Err(not_serializable(v)),
             },
             Value::Cycle(_) if self.opts.check_circular => return Err(Error::new(ErrorKind::Circular)),
@@ -85,19 +85,18 @@ impl Dumper<'_> {
         Ok(())
     }
 
-    fn container(&mut self, v: &Value<'_>, shape: Shape<'_, '_>) -> Result<()> {
+    /// Writes a container one level deeper. `shared` is its identity when
+    /// more than one handle points at it: met again, it is written again,
+    /// and what it holds counts against the expansion limit.
+    #[inline]
+    fn nested(&mut self, shared: Option<usize>, write: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
         if self.depth >= self.opts.limits.max_depth {
             return Err(Error::new(ErrorKind::TooDeep("encoding a JSON object", self.opts.limits.max_depth)));
         }
-        // A shared container met again is written again; count it.
-        let repeat = is_shared(v) && !self.seen_shared.insert(v.identity().unwrap_or(0));
+        let repeat = shared.is_some_and(|id| !self.seen_shared.insert(id));
         self.depth += 1;
         self.repeating += usize::from(repeat);
-        let result = crate::stack::guard_at(self.depth, || match shape {
-            Shape::Array(items) => self.array(items),
-            Shape::Object(pairs) => self.object(pairs.iter().map(|(k, v)| (k, v)), pairs.len()),
-            Shape::ObjectItems(pairs) => self.object(pairs.iter().copied(), pairs.len()),
-        });
+        let result = crate::stack::guard_at(self.depth, || write(self));
         self.repeating -= usize::from(repeat);
         self.depth -= 1;
         result
@@ -134,8 +133,17 @@ impl Dumper<'_> {
     }
 
     fn entry(&mut self, key: &Value<'_>, value: &Value<'_>, first: &mut bool) -> Result<()> {
+        if let Value::Str(s) = key {
+            if !*first {
+                self.w.separator();
+            }
+            *first = false;
+            self.w.str(s.as_surrogatepass(), s.is_valid_utf8());
+            self.w.key_end();
+            return self.value(value);
+        }
         match key {
-            Value::Str(_) | Value::Bool(_) | Value::None | Value::Int(_) | Value::Float(_) => {}
+            Value::Bool(_) | Value::None | Value::Int(_) | Value::Float(_) => {}
             _ if self.opts.skipkeys => return Ok(()),
             _ => return Err(Error::new(ErrorKind::BadKey(key_type_name(key)))),
         }
@@ -144,7 +152,6 @@ impl Dumper<'_> {
         }
         *first = false;
         match key {
-            Value::Str(s) => self.w.str(s.as_surrogatepass(), s.is_valid_utf8()),
             Value::Bool(b) => self.w.key_text(if *b { b"true" } else { b"false" }),
             Value::None => self.w.key_text(b"null"),
             Value::Int(i) => self.w.quoted(|w| w.int(i))?,
@@ -156,23 +163,19 @@ impl Dumper<'_> {
     }
 }
 
-/// Whether more than one handle points at this container.
-fn is_shared(v: &Value<'_>) -> bool {
-    match v {
-        Value::List(s) | Value::Tuple(s) => s.ref_counts().0 > 1,
-        Value::Dict(d) => d.ref_counts().0 > 1,
-        Value::Object(o) => o.0.ref_counts().0 > 1,
-        _ => false,
-    }
+/// The container's identity if more than one handle points at it.
+#[inline]
+fn shared_identity<T>(container: &crate::value::Shared<T>) -> Option<usize> {
+    (container.ref_counts().0 > 1).then(|| container.identity())
 }
 
 /// The items of an instance of a stdlib dict subclass, which `json.dumps`
 /// writes as an object: `OrderedDict` and `defaultdict` carry them as
 /// SETITEMS updates, `Counter` as the dict it is constructed from.
-fn dict_subclass_items<'v, 'a>(o: &'v Object<'a>) -> Option<Shape<'v, 'a>> {
+fn dict_subclass_items<'v, 'a>(o: &'v Object<'a>) -> Option<Vec<Pair<'v, 'a>>> {
     let class = o.class()?;
     if class.is("collections", "OrderedDict") || class.is("collections", "defaultdict") {
-        return Some(Shape::ObjectItems(o.dict_items().collect()));
+        return Some(o.dict_items().collect());
     }
     if class.is("collections", "Counter") {
         let mut items: Vec<_> = match o.constructor() {
@@ -184,7 +187,7 @@ fn dict_subclass_items<'v, 'a>(o: &'v Object<'a>) -> Option<Shape<'v, 'a>> {
             _ => return None,
         };
         items.extend(o.dict_items());
-        return Some(Shape::ObjectItems(items));
+        return Some(items);
     }
     None
 }

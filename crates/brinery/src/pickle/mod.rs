@@ -33,11 +33,13 @@ mod value_sink;
 
 pub use crate::serde::pickle_facade::{from_reader, from_slice, to_vec, to_vec_with, to_writer};
 pub use args::Arg;
+// The value sink also builds what `jsonpickle::decode` reads, so both make identical graphs.
 pub use error::{Error, ErrorKind, Result};
 pub use ops::{ops, Op, Ops};
 pub use options::{
     DecodeErrors, DumpOptions, Limits, LoadOptions, PersistentId, PersistentLoad, StringEncoding, TrailingData,
 };
+pub(crate) use value_sink::{Item, ValueSink};
 
 use crate::value::{Bytes, Value};
 use input::{Input, ReaderInput, SliceInput};
