@@ -31,6 +31,7 @@ mod text;
 mod value_pickler;
 mod value_sink;
 
+pub use crate::serde::pickle_facade::{from_reader, from_slice, to_vec, to_vec_with, to_writer};
 pub use args::Arg;
 // The value sink also builds what `jsonpickle::decode` reads, so both make identical graphs.
 pub use error::{Error, ErrorKind, Result};

@@ -106,6 +106,16 @@ impl<'a> Str<'a> {
         }
     }
 
+    /// The text with the input's lifetime, when it holds no lone surrogates
+    /// and borrows from the input (serde's zero-copy `&'de str`).
+    pub(crate) fn borrowed_str(&self) -> Option<&'a str> {
+        match (&self.0.bytes, self.0.utf8) {
+            // SAFETY: `utf8` is only set after validation or for `&str` input.
+            (Cow::Borrowed(b), true) => Some(unsafe { std::str::from_utf8_unchecked(b) }),
+            _ => None,
+        }
+    }
+
     /// The text with each lone surrogate replaced by U+FFFD.
     pub fn to_string_lossy(&self) -> Cow<'_, str> {
         match self.as_str() {
@@ -330,6 +340,14 @@ impl<'a> Bytes<'a> {
     #[inline]
     pub fn as_slice(&self) -> &[u8] {
         &self.0
+    }
+
+    /// The bytes with the input's lifetime, when they borrow from it (serde's zero-copy `&'de [u8]`).
+    pub(crate) fn borrowed_slice(&self) -> Option<&'a [u8]> {
+        match &*self.0 {
+            Cow::Borrowed(b) => Some(b),
+            Cow::Owned(_) => None,
+        }
     }
 
     /// Whether the bytes borrow from the loaded input (zero-copy) rather than owning a copy.
