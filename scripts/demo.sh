@@ -61,3 +61,33 @@ for f in "$DEMO"/*.pkl; do
     done
 done
 [ "$fail" = 0 ] && echo "==> all bytes identical to CPython's" || { echo "==> some bytes differ"; exit 1; }
+
+echo
+echo "==> pickle -> JSON without running the pickle: brinery convert --to json --indent 2"
+python3 - "$DEMO" <<'PY'
+import pickle, sys
+out = sys.argv[1]
+record = {"user": "ada", "scores": [9.5, 1e-7, 1e16], "big": 2**70, "tags": ("a", "é"), "ok": True, "none": None}
+open(f"{out}/record.pkl", "wb").write(pickle.dumps(record, protocol=5))
+PY
+"$BRINERY" convert "$DEMO/record.pkl" --to json --indent 2 | tee "$DEMO/record.json"
+theirs=$(python3 -c 'import json,pickle,sys; print(json.dumps(pickle.loads(open(sys.argv[1],"rb").read()), indent=2))' "$DEMO/record.pkl")
+[ "$theirs" = "$(cat "$DEMO/record.json")" ] && echo "    identical to json.dumps(pickle.loads(data), indent=2)" || { echo "    DIFFERS from json.dumps"; exit 1; }
+
+echo
+echo "==> the other way: brinery convert record.json --to pickle, compared with pickle.dumps(json.loads(text))"
+ours=$("$BRINERY" convert "$DEMO/record.json" --to pickle --protocol 4 | od -An -tx1 | tr -d ' \n')
+theirs=$(python3 -c 'import json,pickle,sys; sys.stdout.buffer.write(pickle.dumps(json.loads(open(sys.argv[1]).read()), 4))' "$DEMO/record.json" | od -An -tx1 | tr -d ' \n')
+[ "$ours" = "$theirs" ] && echo "    identical" || { echo "    DIFFERENT"; exit 1; }
+
+echo
+echo "==> brinery json (a drop-in for python3 -m json.tool), on valid and broken input"
+printf '{"b": [1, 2.50, 1E400], "a": "\\u00e9"}' > "$DEMO/small.json"
+"$BRINERY" json --sort-keys "$DEMO/small.json"
+printf '{"a": 1,}' > "$DEMO/broken.json"
+set +e
+ours=$("$BRINERY" json "$DEMO/broken.json" 2>&1); ours_status=$?
+theirs=$(python3 -m json.tool "$DEMO/broken.json" 2>&1); theirs_status=$?
+set -e
+echo "    brinery: $ours (exit $ours_status)"
+[ "$ours" = "$theirs" ] && [ "$ours_status" = "$theirs_status" ] && echo "    same message and exit status as python3 -m json.tool" || { echo "    DIFFERS from json.tool: $theirs"; exit 1; }
