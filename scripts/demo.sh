@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A short tour: CPython writes pickles, brinery disassembles, shows and
-# re-pickles them, and the bytes are compared with what CPython writes.
+# re-pickles them, and the bytes are compared with what CPython writes; then
+# pickle -> JSON -> pickle against json.dumps/pickle.dumps, and `brinery json`
+# against `python3 -m json.tool`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
