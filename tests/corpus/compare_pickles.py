@@ -340,7 +340,12 @@ def handle(request):
     if len(values_a) != len(values_b):
         result["detail"] = f"{len(values_a)} pickles in a, {len(values_b)} in b"
         return result
+    return compare_lists(values_a, values_b, result)
 
+
+def compare_lists(values_a, values_b, result):
+    """Compares two equally long lists of values pairwise into ``result``
+    (``equal``, ``detail``, ``same_sharing``) and returns it."""
     comparator = Comparator()
     for i, (x, y) in enumerate(zip(values_a, values_b)):
         diff = comparator.compare(x, y, "$" if len(values_a) == 1 else f"${i}")

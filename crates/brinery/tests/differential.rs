@@ -4,34 +4,10 @@
 
 mod common;
 
-use brinery::pickle::{self, DumpOptions, LoadOptions, TrailingData};
-use brinery::{Bytes, Value};
-use common::{corpus, cpython_unequal, Entry};
+use brinery::pickle::{self, DumpOptions, LoadOptions};
+use brinery::Value;
+use common::{corpus, cpython_unequal, load_all, load_opts, Entry};
 use std::path::PathBuf;
-
-fn load_opts(dir: &std::path::Path, e: &Entry) -> LoadOptions {
-    let mut opts = LoadOptions { trailing_data: TrailingData::Ignore, ..Default::default() };
-    if e.buffers {
-        opts.buffers = Some(
-            (0..e.nbuffers)
-                .map(|i| Bytes::new(std::fs::read(dir.join(format!("{}.p{}.buf{i}", e.name, e.protocol))).unwrap()))
-                .collect(),
-        );
-    }
-    opts
-}
-
-/// Loads every pickle of a `.pkl` file (several for the `multi` case).
-fn load_all<'a>(data: &'a [u8], opts: &LoadOptions) -> Result<Vec<Value<'a>>, pickle::Error> {
-    let mut values = Vec::new();
-    let mut rest = data;
-    while !rest.is_empty() {
-        let (v, used) = pickle::loads_prefix(rest, opts)?;
-        values.push(v);
-        rest = &rest[used..];
-    }
-    Ok(values)
-}
 
 fn dump_all(values: &[Value<'_>], protocol: u8, out_of_band: bool) -> Result<(Vec<u8>, Vec<Vec<u8>>), pickle::Error> {
     let opts = DumpOptions { out_of_band, ..DumpOptions::protocol(protocol) };

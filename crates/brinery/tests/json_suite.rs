@@ -6,7 +6,7 @@
 
 mod common;
 
-use brinery::json::{self, DumpOptions, LoadOptions, PyException};
+use brinery::json::{self, DumpOptions, LoadOptions};
 use std::path::PathBuf;
 
 fn files(folder: &str) -> Vec<PathBuf> {
@@ -22,17 +22,6 @@ fn files(folder: &str) -> Vec<PathBuf> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn exception_name(e: PyException) -> &'static str {
-    match e {
-        PyException::JsonDecodeError => "JSONDecodeError",
-        PyException::UnicodeDecodeError => "UnicodeDecodeError",
-        PyException::ValueError => "ValueError",
-        PyException::TypeError => "TypeError",
-        PyException::RecursionError => "RecursionError",
-        PyException::OsError => "OSError",
-    }
 }
 
 /// Compares brinery with the oracle on each file; returns the disagreements.
@@ -69,7 +58,7 @@ fn disagreements(paths: &[PathBuf]) -> Vec<String> {
             (true, Err(e)) => problems.push(format!("{name}: Python accepts, brinery rejects: {e}")),
             (false, Ok(v)) => problems.push(format!("{name}: Python rejects ({}), brinery accepts: {v}", want["msg"])),
             (false, Err(e)) => {
-                let exc = exception_name(e.py_exception());
+                let exc = e.py_exception().name();
                 if exc != want["exc"].as_str().unwrap() {
                     problems.push(format!("{name}: Python raises {}, brinery {exc}: {e}", want["exc"]));
                 } else if exc != "RecursionError" && e.to_string() != want["msg"].as_str().unwrap() {

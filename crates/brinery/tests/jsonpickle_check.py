@@ -51,16 +51,7 @@ def check(request):
     if len(got) != len(expected):
         result["detail"] = f"{len(got)} JSON documents for {len(expected)} pickles"
         return result
-    comparator = compare_pickles.Comparator()
-    for i, (a, b) in enumerate(zip(expected, got)):
-        diff = comparator.compare(a, b, "$" if len(got) == 1 else f"${i}")
-        if diff is not None:
-            result["detail"] = diff
-            return result
-    result["equal"] = True
-    result["same_sharing"] = comparator.same_sharing
-    result["detail"] = comparator.sharing_detail
-    return result
+    return compare_pickles.compare_lists(expected, got, result)
 
 
 def main():

@@ -18,9 +18,9 @@
 mod common;
 
 use brinery::jsonpickle::{self, EncodeOptions};
-use brinery::pickle::{self, DumpOptions, LoadOptions, TrailingData};
-use brinery::{json, Bytes, Value};
-use common::{corpus, cpython_unequal, run_python, workspace_root, Entry};
+use brinery::pickle::{self, DumpOptions};
+use brinery::{json, Value};
+use common::{buffer_path, corpus, cpython_unequal, load_all, load_opts, run_python, workspace_root, Entry};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -52,31 +52,6 @@ enum Check {
 
 fn key(e: &Entry) -> String {
     format!("{}.p{}", e.name, e.protocol)
-}
-
-fn buffer_path(dir: &Path, e: &Entry, i: usize) -> PathBuf {
-    dir.join(format!("{}.p{}.buf{i}", e.name, e.protocol))
-}
-
-fn load_opts(dir: &Path, e: &Entry) -> LoadOptions {
-    let mut opts = LoadOptions { trailing_data: TrailingData::Ignore, ..Default::default() };
-    if e.buffers {
-        let buffers = (0..e.nbuffers).map(|i| Bytes::new(std::fs::read(buffer_path(dir, e, i)).unwrap()));
-        opts.buffers = Some(buffers.collect());
-    }
-    opts
-}
-
-/// Every pickle of an entry's `.pkl` file (several for `multi`).
-fn load_all<'a>(data: &'a [u8], opts: &LoadOptions) -> Result<Vec<Value<'a>>, pickle::Error> {
-    let mut values = Vec::new();
-    let mut rest = data;
-    while !rest.is_empty() {
-        let (v, used) = pickle::loads_prefix(rest, opts)?;
-        values.push(v);
-        rest = &rest[used..];
-    }
-    Ok(values)
 }
 
 /// The pickles and out-of-band buffers of `values`, at the entry's protocol.

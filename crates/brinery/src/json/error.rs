@@ -36,6 +36,24 @@ pub enum PyException {
     OsError,
 }
 
+impl PyException {
+    /// The exception's Python name (`"JSONDecodeError"`, `"TypeError"`, …).
+    ///
+    /// ```
+    /// assert_eq!(brinery::json::PyException::JsonDecodeError.name(), "JSONDecodeError");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            PyException::JsonDecodeError => "JSONDecodeError",
+            PyException::UnicodeDecodeError => "UnicodeDecodeError",
+            PyException::ValueError => "ValueError",
+            PyException::TypeError => "TypeError",
+            PyException::RecursionError => "RecursionError",
+            PyException::OsError => "OSError",
+        }
+    }
+}
+
 /// What went wrong.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -26,6 +26,38 @@ impl Entry {
     }
 }
 
+/// Path of an entry's `i`-th out-of-band buffer file: `NAME.pP.bufI`.
+pub fn buffer_path(dir: &Path, e: &Entry, i: usize) -> PathBuf {
+    dir.join(format!("{}.p{}.buf{i}", e.name, e.protocol))
+}
+
+/// Options that load an entry's `.pkl` file: several pickles may follow one
+/// another, and out-of-band buffers come from the entry's buffer files.
+pub fn load_opts(dir: &Path, e: &Entry) -> brinery::pickle::LoadOptions {
+    use brinery::pickle::{LoadOptions, TrailingData};
+    let mut opts = LoadOptions { trailing_data: TrailingData::Ignore, ..Default::default() };
+    if e.buffers {
+        let buffers = (0..e.nbuffers).map(|i| brinery::Bytes::new(std::fs::read(buffer_path(dir, e, i)).unwrap()));
+        opts.buffers = Some(buffers.collect());
+    }
+    opts
+}
+
+/// Every pickle of a `.pkl` file (several for the `multi` case).
+pub fn load_all<'a>(
+    data: &'a [u8],
+    opts: &brinery::pickle::LoadOptions,
+) -> Result<Vec<brinery::Value<'a>>, brinery::pickle::Error> {
+    let mut values = Vec::new();
+    let mut rest = data;
+    while !rest.is_empty() {
+        let (v, used) = brinery::pickle::loads_prefix(rest, opts)?;
+        values.push(v);
+        rest = &rest[used..];
+    }
+    Ok(values)
+}
+
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
 }
