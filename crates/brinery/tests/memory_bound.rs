@@ -69,8 +69,13 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOCATOR: Counting = Counting;
 
 /// One test at a time: the counters are shared by all threads, so every
-/// test in this binary holds this lock while it allocates.
+/// test in this binary holds this lock from its first allocation (building
+/// its inputs included) to its last.
 static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Runs `f` and returns its result and the peak number of bytes allocated
 /// above what was allocated when it started.
@@ -251,13 +256,13 @@ fn many_containers_cases() -> Vec<Case> {
     ]
 }
 
+/// Checks each case's peak against [`bound`]. The caller holds [`serial`].
 fn check(cases: &[Case], via_reader: bool) {
     check_with_bound(cases, via_reader, |c| bound(c.data.len()));
 }
 
-/// Like [`check`], with a per-case limit on the peak.
+/// Like [`check`], with a per-case limit on the peak. The caller holds [`serial`].
 fn check_with_bound(cases: &[Case], via_reader: bool, limit_of: impl Fn(&Case) -> usize) {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut failures = Vec::new();
     for c in cases {
         let opts = LoadOptions::default();
@@ -288,7 +293,7 @@ fn check_with_bound(cases: &[Case], via_reader: bool, limit_of: impl Fn(&Case) -
 /// the bounds below can fail.)
 #[test]
 fn allocator_counts() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let before = CURRENT.load(SeqCst);
     let (len, peak) = peak_during(|| {
         let v = vec![1u8; 1 << 20];
@@ -306,6 +311,7 @@ fn allocator_counts() {
 /// expected outcome.
 #[test]
 fn loads_peak_is_bounded_by_the_input() {
+    let _serial = serial();
     check(&hostile_cases(), false);
 }
 
@@ -317,13 +323,11 @@ fn loads_peak_is_bounded_by_the_input() {
 /// `tracemalloc`: about 28–73 bytes per input byte; brinery needs 70–108).
 #[test]
 fn many_containers_peak_is_bounded_by_the_input() {
+    // Held throughout: building the inputs and spawning python3 allocate,
+    // which must not land in another test's measurement.
+    let _serial = serial();
     let cases = many_containers_cases();
-    let peaks = {
-        // Hold the lock: spawning python3 allocates, which must not land in
-        // another test's measurement.
-        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-        cpython_peaks(&cases)
-    };
+    let peaks = cpython_peaks(&cases);
     check_with_bound(&cases, false, |c| {
         let i = cases.iter().position(|x| x.name == c.name).unwrap();
         3 * peaks[i] + 64 * 1024
@@ -343,6 +347,7 @@ fn cpython_peaks(cases: &[Case]) -> Vec<usize> {
 /// inputs stay under the same bound.
 #[test]
 fn reader_peak_is_bounded_by_the_input() {
+    let _serial = serial();
     check(&huge_length_cases(), true);
 }
 
@@ -352,7 +357,7 @@ fn reader_peak_is_bounded_by_the_input() {
 #[test]
 fn laughs_load_as_shared_graphs() {
     // Not measured, but it allocates: keep it out of the other tests' measurements.
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     for (name, data) in
         [("list", laughs(b"]", b"e", true)), ("dict", laughs(b"}", b"u", true)), ("tuple", laughs(b"(", b"t", false))]
     {
