@@ -61,6 +61,11 @@ pub(crate) fn write_float_bytes(out: &mut Vec<u8>, x: f64, add_dot_0: bool) {
     // an exponent.
     let mut buf = zmij::Buffer::new();
     let text = buf.format_finite(x).as_bytes();
+    // From 1e-4 up to 1e16 both write plain decimals, integral ones with `.0`.
+    if add_dot_0 && (1e-4..1e16).contains(&x.abs()) {
+        crate::json::extend_short(out, text);
+        return;
+    }
     // An exponent is at most four bytes after the `e` (`e-324`).
     let tail = text.len().saturating_sub(5);
     if let Some(e) = text[tail..].iter().position(|&b| b == b'e').map(|p| tail + p) {

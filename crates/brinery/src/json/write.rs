@@ -79,7 +79,7 @@ impl Writer {
     /// An int that fits in `i64`.
     #[inline]
     pub(crate) fn i64(&mut self, v: i64) {
-        self.out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        extend_short(&mut self.out, itoa::Buffer::new().format(v).as_bytes());
     }
 
     /// Any int, subject to the digit limit (`int.__repr__`).
@@ -151,7 +151,7 @@ impl Writer {
         let mut i = 0;
         loop {
             let stop = skip_plain(text, i);
-            self.out.extend_from_slice(&text[i..stop]);
+            extend_short(&mut self.out, &text[i..stop]);
             let Some(&b) = text.get(stop) else { return };
             self.escape_byte(b);
             i = stop + 1;
@@ -164,7 +164,7 @@ impl Writer {
         let mut i = 0;
         loop {
             let stop = skip_plain_ascii(text, i);
-            self.out.extend_from_slice(&text[i..stop]);
+            extend_short(&mut self.out, &text[i..stop]);
             let Some(&b) = text.get(stop) else { return };
             if b < 0x7f {
                 self.escape_byte(b);
@@ -251,6 +251,51 @@ impl Writer {
     }
 }
 
+/// Appends a short slice (a key, a number's text) without a call to
+/// `memcpy`, which costs more than the copy itself below 32 bytes: two
+/// overlapping word-sized moves cover any length in a size class.
+#[inline]
+pub(crate) fn extend_short(out: &mut Vec<u8>, bytes: &[u8]) {
+    let n = bytes.len();
+    if n > 32 {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    out.reserve(n);
+    let src = bytes.as_ptr();
+    // SAFETY: `n` bytes of spare capacity were reserved at `dst`; every read
+    // below stays within `bytes` (each pair of moves starts at 0 and ends at
+    // `n`, which the size class guarantees is at least the move's width), and
+    // `set_len` covers exactly the bytes written.
+    unsafe {
+        let dst = out.as_mut_ptr().add(out.len());
+        match n {
+            0 => {}
+            1..=3 => {
+                *dst = *src;
+                *dst.add(n / 2) = *src.add(n / 2);
+                *dst.add(n - 1) = *src.add(n - 1);
+            }
+            4..=7 => {
+                let (a, b) = ((src as *const u32).read_unaligned(), (src.add(n - 4) as *const u32).read_unaligned());
+                (dst as *mut u32).write_unaligned(a);
+                (dst.add(n - 4) as *mut u32).write_unaligned(b);
+            }
+            8..=16 => {
+                let (a, b) = ((src as *const u64).read_unaligned(), (src.add(n - 8) as *const u64).read_unaligned());
+                (dst as *mut u64).write_unaligned(a);
+                (dst.add(n - 8) as *mut u64).write_unaligned(b);
+            }
+            _ => {
+                let (a, b) = ((src as *const u128).read_unaligned(), (src.add(n - 16) as *const u128).read_unaligned());
+                (dst as *mut u128).write_unaligned(a);
+                (dst.add(n - 16) as *mut u128).write_unaligned(b);
+            }
+        }
+        out.set_len(out.len() + n);
+    }
+}
+
 /// Appends a separator: the usual one- and two-byte ones without a call to
 /// `memcpy`, which costs more than the copy at that size.
 #[inline]
@@ -273,5 +318,23 @@ fn decode_code_point(s: &[u8]) -> (u32, usize) {
         (((b0 & 0x0f) << 12) | ((s[1] as u32 & 0x3f) << 6) | (s[2] as u32 & 0x3f), 3)
     } else {
         (((b0 & 0x07) << 18) | ((s[1] as u32 & 0x3f) << 12) | ((s[2] as u32 & 0x3f) << 6) | (s[3] as u32 & 0x3f), 4)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extend_short_copies_every_length() {
+        let source: Vec<u8> = (0u8..64).collect();
+        for n in 0..=40 {
+            for prefix in [0usize, 3] {
+                let mut out = vec![0xAA; prefix];
+                extend_short(&mut out, &source[..n]);
+                assert_eq!(&out[..prefix], &vec![0xAA; prefix][..]);
+                assert_eq!(&out[prefix..], &source[..n], "length {n}");
+            }
+        }
     }
 }
