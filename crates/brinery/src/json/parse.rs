@@ -281,16 +281,13 @@ impl<'a, 'o> Parser<'a, 'o> {
         let s = self.s;
         let negative = s[start] == b'-';
         let mut i = start + usize::from(negative);
-        // The significant digits as they go by, while they fit (19 always do).
-        let mut mantissa: u64 = 0;
-        let mut digits = 0usize;
+        // The significant digits, accumulated while they fit (19 always do).
+        let (mut mantissa, mut digits) = (0u64, 0usize);
         match s.get(i) {
             Some(b'1'..=b'9') => {
-                while let Some(&d @ b'0'..=b'9') = s.get(i) {
-                    mantissa = mantissa.wrapping_mul(10).wrapping_add((d - b'0') as u64);
-                    digits += 1;
-                    i += 1;
-                }
+                let end = digit_run_end(s, i);
+                (mantissa, digits) = accumulate(mantissa, digits, &s[i..end]);
+                i = end;
             }
             Some(b'0') => i += 1,
             _ => return Err(self.error("Expecting value", start)),
@@ -300,15 +297,16 @@ impl<'a, 'o> Parser<'a, 'o> {
         let mut fraction_digits = 0usize;
         if s.get(i) == Some(&b'.') && s.get(i + 1).is_some_and(u8::is_ascii_digit) {
             is_float = true;
-            i += 1;
-            while let Some(&d @ b'0'..=b'9') = s.get(i) {
-                if digits > 0 || d != b'0' {
-                    mantissa = mantissa.wrapping_mul(10).wrapping_add((d - b'0') as u64);
-                    digits += 1;
-                }
-                fraction_digits += 1;
-                i += 1;
+            let end = digit_run_end(s, i + 1);
+            let mut fraction = &s[i + 1..end];
+            fraction_digits = fraction.len();
+            if digits == 0 {
+                // Leading zeros of `0.000123` are not significant.
+                let zeros = fraction.iter().take_while(|&&d| d == b'0').count();
+                fraction = &fraction[zeros..];
             }
+            (mantissa, digits) = accumulate(mantissa, digits, fraction);
+            i = end;
         }
         let mut exponent: i64 = 0;
         if let Some(b'e' | b'E') = s.get(i) {
@@ -344,18 +342,15 @@ impl<'a, 'o> Parser<'a, 'o> {
         // (Clinger's fast path); otherwise the standard library's correctly
         // rounded parser.
         let power = exponent - fraction_digits as i64;
-        let x = if digits <= 19 && mantissa <= 1 << 53 && (-22..=22).contains(&power) {
-            let m = mantissa as f64;
-            let x = if power < 0 { m / POW10[(-power) as usize] } else { m * POW10[power as usize] };
-            if negative {
-                -x
-            } else {
-                x
+        let exact = if digits <= 19 { exact_decimal(mantissa, power) } else { None };
+        let x = match exact {
+            Some(x) if negative => -x,
+            Some(x) => x,
+            None => {
+                // SAFETY: the scanned bytes are ASCII (sign, digits, '.', 'e').
+                let text = unsafe { std::str::from_utf8_unchecked(&s[start..i]) };
+                text.parse().expect("a JSON number is a valid float literal")
             }
-        } else {
-            // SAFETY: the scanned bytes are ASCII (sign, digits, '.', 'e').
-            let text = unsafe { std::str::from_utf8_unchecked(&s[start..i]) };
-            text.parse().expect("a JSON number is a valid float literal")
         };
         Ok((Value::Float(x), i))
     }
@@ -372,6 +367,69 @@ impl<'a, 'o> Parser<'a, 'o> {
         Ok(Int::from(big))
     }
 }
+
+/// The end of the run of ASCII digits starting at `from`.
+#[inline]
+fn digit_run_end(s: &[u8], from: usize) -> usize {
+    from + s[from..].iter().take_while(|d| d.is_ascii_digit()).count()
+}
+
+/// Appends decimal digits to a mantissa (wrapping once there are more than
+/// 19; the count tells the caller it no longer holds the value).
+#[inline]
+fn accumulate(mut mantissa: u64, digits: usize, run: &[u8]) -> (u64, usize) {
+    for &d in run {
+        mantissa = mantissa.wrapping_mul(10).wrapping_add((d - b'0') as u64);
+    }
+    (mantissa, digits + run.len())
+}
+
+/// `mantissa × 10^power` correctly rounded, when that can be done cheaply
+/// and exactly; `None` sends the number to the standard library's parser.
+///
+/// - Clinger's fast path: the mantissa and the power of ten are exact
+///   doubles, so one multiplication or division rounds correctly.
+/// - Otherwise, for a mantissa below 2^64 and a modest power, integer
+///   arithmetic: `m × 10^p` is exact in 128 bits for `p ≤ 19`; for negative
+///   `p`, `m × 2^s / 10^k` keeps at least 59 significant bits, and the
+///   remainder is folded into the lowest bit (below the rounding bit), so the
+///   conversion to `f64` (round to nearest even) rounds as the exact
+///   quotient would; scaling by `2^-s` is exact in the normal range.
+#[inline]
+fn exact_decimal(mantissa: u64, power: i64) -> Option<f64> {
+    if mantissa == 0 {
+        return Some(0.0);
+    }
+    if mantissa <= 1 << 53 && (-22..=22).contains(&power) {
+        let m = mantissa as f64;
+        return Some(if power < 0 { m / POW10[(-power) as usize] } else { m * POW10[power as usize] });
+    }
+    match power {
+        0..=19 => Some((mantissa as u128 * POW10_INT[power as usize]) as f64),
+        -20..=-1 => {
+            let divisor = POW10_INT[(-power) as usize];
+            let shift = 127 - (64 - mantissa.leading_zeros());
+            let scaled = (mantissa as u128) << shift;
+            let (quotient, remainder) = (scaled / divisor, scaled % divisor);
+            let sticky = u128::from(remainder != 0);
+            // 2^-shift, built directly (shift < 127, so it is a normal double).
+            let scale = f64::from_bits((1023 - shift as u64) << 52);
+            Some((quotient | sticky) as f64 * scale)
+        }
+        _ => None,
+    }
+}
+
+/// 10^0 to 10^20 as integers.
+static POW10_INT: [u128; 21] = {
+    let mut t = [1u128; 21];
+    let mut i = 1;
+    while i < 21 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
 
 /// The powers of ten that are exact doubles.
 static POW10: [f64; 23] = [
@@ -454,6 +512,15 @@ mod tests {
             prop_assume!(x.is_finite());
             let text = crate::float_repr::repr(x);
             prop_assert_eq!(parse_float(&text).to_bits(), x.to_bits());
+        }
+
+        #[test]
+        fn long_decimals_agree_with_the_standard_parser(m in 1u64..10_000_000_000_000_000_000, frac in 0usize..21, exp in -25i32..25) {
+            let digits = m.to_string();
+            let frac = frac.min(digits.len() - 1);
+            let text = format!("{}.{}e{exp}", &digits[..digits.len() - frac], &digits[digits.len() - frac..]);
+            let text = text.replace(".e", "e");
+            prop_assert_eq!(parse_float(&text).to_bits(), text.parse::<f64>().unwrap().to_bits(), "{}", text);
         }
 
         #[test]
