@@ -3,6 +3,21 @@
 //! also at non-ASCII bytes and DEL when it escapes to ASCII.
 
 const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// Per byte: whether [`skip_plain`] stops there (controls, `"`, `\\`).
+static STOPS_PLAIN: [bool; 256] = stops(false);
+/// Per byte: whether [`skip_plain_ascii`] stops there (also DEL and non-ASCII).
+static STOPS_ASCII: [bool; 256] = stops(true);
+
+const fn stops(ascii_only: bool) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = b < 0x20 || b == b'"' as usize || b == b'\\' as usize || (ascii_only && b >= 0x7f);
+        b += 1;
+    }
+    t
+}
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 /// High bit set in each byte of `w` that is below `n` (for `n` ≤ 0x80).
@@ -34,7 +49,7 @@ pub(super) fn skip_plain(s: &[u8], mut i: usize) -> usize {
         }
         i += 8;
     }
-    while i < s.len() && !matches!(s[i], 0..=0x1f | b'"' | b'\\') {
+    while i < s.len() && !STOPS_PLAIN[s[i] as usize] {
         i += 1;
     }
     i
@@ -51,7 +66,7 @@ pub(super) fn skip_plain_ascii(s: &[u8], mut i: usize) -> usize {
         }
         i += 8;
     }
-    while i < s.len() && !matches!(s[i], 0..=0x1f | b'"' | b'\\' | 0x7f..) {
+    while i < s.len() && !STOPS_ASCII[s[i] as usize] {
         i += 1;
     }
     i
