@@ -1,5 +1,5 @@
 # The two commands (see README): `make demo` and `make test`. Logic lives in scripts/.
-.PHONY: demo test bench
+.PHONY: demo test bench fuzz
 
 demo:
 	@bash scripts/demo.sh
@@ -10,3 +10,5 @@ test:
 bench:
 	@bash scripts/bench.sh
 
+fuzz:
+	@bash scripts/fuzz.sh

@@ -336,24 +336,29 @@ impl Encoder {
         self.op_with_payload(&header, data);
     }
 
-    /// GLOBAL's inline form: `c<module>\n<name>\n`.
-    pub(crate) fn global_text(&mut self, module: &[u8], name: &[u8]) {
+    /// GLOBAL's or INST's inline form: `c<module>\n<name>\n`.
+    ///
+    /// Each name is a line, so one that is empty or holds a newline would
+    /// make a pickle nobody can read (CPython's reader wants a non-empty
+    /// line): that is an error, not bytes.
+    pub(crate) fn names_line(&mut self, op: Opcode, module: &[u8], name: &[u8]) -> Result<()> {
+        for part in [module, name] {
+            if part.is_empty() || part.contains(&b'\n') {
+                return Err(Error::unpicklable(format!(
+                    "can't write {:?}.{:?} as a text {} line: names must be non-empty and without newlines",
+                    String::from_utf8_lossy(module),
+                    String::from_utf8_lossy(name),
+                    op.name()
+                )));
+            }
+        }
         self.reserve_frame();
-        self.out.push(Opcode::Global as u8);
+        self.out.push(op as u8);
         self.out.extend_from_slice(module);
         self.out.push(b'\n');
         self.out.extend_from_slice(name);
         self.out.push(b'\n');
-    }
-
-    /// INST's inline form: `i<module>\n<name>\n`.
-    pub(crate) fn inst_text(&mut self, module: &[u8], name: &[u8]) {
-        self.reserve_frame();
-        self.out.push(Opcode::Inst as u8);
-        self.out.extend_from_slice(module);
-        self.out.push(b'\n');
-        self.out.extend_from_slice(name);
-        self.out.push(b'\n');
+        Ok(())
     }
 
     /// PERSID's inline form: `P<pid>\n`.

@@ -615,7 +615,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
                 "can't pickle global identifier '{m}.{n}' using pickle protocol {proto}"
             )));
         }
-        self.enc.global_text(m.as_bytes(), n.as_bytes());
+        self.enc.names_line(Opcode::Global, m.as_bytes(), n.as_bytes())?;
         self.enc.put(key);
         Ok(())
     }
@@ -673,7 +673,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
                     self.save(a)?;
                 }
                 let (m, n) = (class.module(), class.name());
-                self.enc.inst_text(m.as_bytes(), n.as_bytes());
+                self.enc.names_line(Opcode::Inst, m.as_bytes(), n.as_bytes())?;
             }
             Constructor::Obj { cls, args } => {
                 self.enc.op(Opcode::Mark);

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `make fuzz`: runs every cargo-fuzz target for FUZZ_SECONDS (default 300)
+# each, seeded from the test suites (the CPython pickle corpus, JSONTestSuite).
+# Needs a nightly toolchain and cargo-fuzz (installed here if missing).
+#
+# A crash is saved by libFuzzer under fuzz/artifacts/<target>/; once fixed,
+# copy the input to fuzz/regressions/<target>/ under a name that says what
+# it was, and `make test` replays it from then on (crates/brinery/tests/fuzz_corpus.rs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_EACH="${FUZZ_SECONDS:-300}"
+TARGETS="${FUZZ_TARGETS:-pickle_loads json_loads pickle_roundtrip json_roundtrip}"
+
+rustup toolchain list | grep -q nightly || { echo "make fuzz needs a nightly toolchain (rustup toolchain install nightly)"; exit 1; }
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+
+echo "==> seeds from the test suites"
+SEEDS="fuzz/target/seeds"
+rm -rf "$SEEDS" && mkdir -p "$SEEDS/pickle" "$SEEDS/json"
+python3 tests/corpus/make_corpus.py "$SEEDS/generated" >/dev/null
+find "$SEEDS/generated" -name '*.pkl' -size -64k -exec cp {} "$SEEDS/pickle/" \;
+cp ../shared/data/JSONTestSuite/test_parsing/*.json ../shared/data/JSONTestSuite/test_transform/*.json "$SEEDS/json/"
+
+cd fuzz
+for target in $TARGETS; do
+    case "$target" in
+        pickle_loads) seeds="../$SEEDS/pickle ../fuzz/regressions/pickle_loads" ;;
+        json_loads) seeds="../$SEEDS/json ../fuzz/regressions/json_loads" ;;
+        *) seeds="../fuzz/regressions/$target" ;;
+    esac
+    mkdir -p "corpus/$target"
+    echo "==> $target for ${SECONDS_EACH}s"
+    # shellcheck disable=SC2086
+    cargo +nightly fuzz run -O "$target" "corpus/$target" $seeds -- \
+        -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
+done
