@@ -32,7 +32,17 @@ pub fn pickle_fixed_point(value: &Value<'_>, protocol: u8) {
     let back = pickle::loads(&bytes, &pickle::LoadOptions::default())
         .unwrap_or_else(|e| panic!("brinery cannot read its own protocol-{protocol} pickle: {e}"));
     let again = pickle::dumps(&back, &dump_opts).expect("a loaded value dumps again");
-    assert!(again == bytes, "protocol {protocol}: re-dumping the loaded value changed the bytes");
+    if again == bytes {
+        return;
+    }
+    // Below protocol 3, reading maps Python 2 names to Python 3 ones
+    // (`fix_imports`), as CPython does, so a global that happens to carry a
+    // Python 2 name (`__builtin__.set`) reads back as another one (`set`),
+    // once. From then on the bytes must be stable.
+    assert!(protocol < 3, "protocol {protocol}: re-dumping the loaded value changed the bytes");
+    let back2 = pickle::loads(&again, &pickle::LoadOptions::default()).expect("brinery reads its own pickle");
+    let again2 = pickle::dumps(&back2, &dump_opts).expect("a loaded value dumps again");
+    assert!(again2 == again, "protocol {protocol}: the bytes keep changing on round trips");
 }
 
 /// Arbitrary bytes as JSON (and, when they are UTF-8, as text): parsing
