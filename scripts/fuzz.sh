@@ -22,6 +22,7 @@ find "$SEEDS/generated" -name '*.pkl' -size -64k -exec cp {} "$SEEDS/pickle/" \;
 cp ../shared/data/JSONTestSuite/test_parsing/*.json ../shared/data/JSONTestSuite/test_transform/*.json "$SEEDS/json/"
 
 cd fuzz
+failed=""
 for target in $TARGETS; do
     case "$target" in
         pickle_loads) seeds="../$SEEDS/pickle ../fuzz/regressions/pickle_loads" ;;
@@ -31,6 +32,13 @@ for target in $TARGETS; do
     mkdir -p "corpus/$target"
     echo "==> $target for ${SECONDS_EACH}s"
     # shellcheck disable=SC2086
-    cargo +nightly fuzz run -O "$target" "corpus/$target" $seeds -- \
-        -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
+    if ! cargo +nightly fuzz run -O "$target" "corpus/$target" $seeds -- \
+        -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1; then
+        failed="$failed $target"
+    fi
 done
+if [ -n "$failed" ]; then
+    echo "==> failures in:$failed (inputs under fuzz/artifacts/)"
+    exit 1
+fi
+echo "==> no failures"
