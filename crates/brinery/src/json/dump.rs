@@ -38,7 +38,6 @@ struct Dumper<'o> {
 
 impl Dumper<'_> {
     fn value(&mut self, v: &Value<'_>) -> Result<()> {
-        self.count_value()?;
         match v {
             Value::None => self.w.null(),
             Value::Bool(b) => self.w.bool(*b),
@@ -46,16 +45,16 @@ impl Dumper<'_> {
             Value::Float(f) => self.w.float(*f)?,
             Value::Str(s) => self.w.str(s.as_surrogatepass(), s.is_valid_utf8()),
             Value::List(items) | Value::Tuple(items) => {
-                return self.nested(shared_identity(items), |d| d.array(items));
+                return self.nested(shared_identity(items), items.len(), |d| d.array(items));
             }
             Value::Dict(pairs) => {
                 let len = pairs.len();
-                return self.nested(shared_identity(pairs), |d| d.object(pairs.iter().map(|(k, v)| (k, v)), len));
+                return self.nested(shared_identity(pairs), len, |d| d.object(pairs.iter().map(|(k, v)| (k, v)), len));
             }
             Value::Object(o) => match dict_subclass_items(o) {
                 Some(pairs) => {
                     let len = pairs.len();
-                    return self.nested(shared_identity(&o.0), |d| d.object(pairs.into_iter(), len));
+                    return self.nested(shared_identity(&o.0), len, |d| d.object(pairs.into_iter(), len));
                 }
                 None => return Err(not_serializable(v)),
             },
@@ -70,14 +69,16 @@ impl Dumper<'_> {
         Ok(())
     }
 
-    /// Counts a written value against the expansion limit.
+    /// Counts the items of a container about to be written against the
+    /// expansion limit (per container rather than per value: cheaper, and
+    /// the same count but for the root).
     #[inline]
-    fn count_value(&mut self) -> Result<()> {
+    fn count_items(&mut self, n: usize) -> Result<()> {
         if self.repeating == 0 {
-            self.first_values += 1;
+            self.first_values += n as u64;
             return Ok(());
         }
-        self.repeated_values += 1;
+        self.repeated_values += n as u64;
         let allowed = self.opts.limits.max_repeated_values.max(self.first_values.saturating_mul(10));
         if self.repeated_values > allowed {
             return Err(Error::new(ErrorKind::Expansion(allowed)));
@@ -85,17 +86,27 @@ impl Dumper<'_> {
         Ok(())
     }
 
-    /// Writes a container one level deeper. `shared` is its identity when
-    /// more than one handle points at it: met again, it is written again,
-    /// and what it holds counts against the expansion limit.
+    /// Writes a container of `items` items one level deeper. `shared` is its
+    /// identity when more than one handle points at it: met again, it is
+    /// written again, and what it holds counts against the expansion limit.
     #[inline]
-    fn nested(&mut self, shared: Option<usize>, write: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
+    fn nested(
+        &mut self,
+        shared: Option<usize>,
+        items: usize,
+        write: impl FnOnce(&mut Self) -> Result<()>,
+    ) -> Result<()> {
         if self.depth >= self.opts.limits.max_depth {
             return Err(Error::new(ErrorKind::TooDeep("encoding a JSON object", self.opts.limits.max_depth)));
         }
         let repeat = shared.is_some_and(|id| !self.seen_shared.insert(id));
         self.depth += 1;
         self.repeating += usize::from(repeat);
+        if let Err(e) = self.count_items(items) {
+            self.repeating -= usize::from(repeat);
+            self.depth -= 1;
+            return Err(e);
+        }
         let result = crate::stack::guard_at(self.depth, || write(self));
         self.repeating -= usize::from(repeat);
         self.depth -= 1;
@@ -220,5 +231,50 @@ fn key_type_name(v: &Value<'_>) -> String {
         },
         Value::Global(_) => "type".to_owned(),
         other => other.type_name().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::{DumpLimits, DumpOptions};
+
+    /// `[a, a]` nested `levels` deep: 2^levels leaves as a tree.
+    fn laughs(levels: usize) -> Value<'static> {
+        let mut v = Value::list([Value::from("lol")]);
+        for _ in 0..levels {
+            v = Value::list([v.clone(), v]);
+        }
+        v
+    }
+
+    #[test]
+    fn shared_graphs_that_explode_are_refused() {
+        let start = std::time::Instant::now();
+        let err = to_vec(&laughs(64), &DumpOptions::default()).unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::Expansion(10_000_000)), "{err}");
+        assert!(start.elapsed().as_secs() < 30, "the limit trips early");
+        // A small limit trips on a small graph; the same graph fits a larger one.
+        let limits = DumpLimits { max_repeated_values: 100, ..DumpLimits::default() };
+        let tight = DumpOptions { limits, ..DumpOptions::default() };
+        assert!(matches!(to_vec(&laughs(12), &tight).unwrap_err().kind(), ErrorKind::Expansion(_)));
+        // Within the limit, sharing is written out as the tree it stands for.
+        fn tree(levels: usize) -> Value<'static> {
+            match levels {
+                0 => Value::list([Value::from("lol")]),
+                n => Value::list([tree(n - 1), tree(n - 1)]),
+            }
+        }
+        let opts = DumpOptions::default();
+        assert_eq!(to_vec(&laughs(12), &opts).unwrap().0, to_vec(&tree(12), &opts).unwrap().0);
+    }
+
+    #[test]
+    fn sharing_in_real_data_is_written_out() {
+        // One small dict referenced two million times: what `[d] * 2_000_000` pickles to.
+        let d = Value::dict([("a", 1)]);
+        let v = Value::List(crate::value::Shared::new(vec![d; 2_000_000]));
+        let (text, _) = to_vec(&v, &DumpOptions::default()).unwrap();
+        assert_eq!(text.len(), "{\"a\": 1}".len() * 2_000_000 + 2 * (2_000_000 - 1) + 2);
     }
 }
