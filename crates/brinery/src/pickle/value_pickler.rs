@@ -123,18 +123,26 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
     }
 
     fn save(&mut self, v: &'v Value<'_>) -> Result<()> {
-        self.depth += 1;
-        if self.depth > MAX_SAVE_DEPTH {
+        let zone = v.is_cycle_target();
+        self.shared_zone += zone as usize;
+        let r = self.deeper(|p| p.save_inner(v));
+        self.shared_zone -= zone as usize;
+        r
+    }
+
+    /// Runs `f` one nesting level deeper in the output (a value inside a
+    /// container, or a `getattr` step of a nested name): the pickle must
+    /// stay as shallow as a reader's `max_depth` allows.
+    fn deeper(&mut self, f: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
+        if self.depth >= MAX_SAVE_DEPTH {
             return Err(Error::new(ErrorKind::LimitExceeded {
                 limit: "max_depth",
                 max: MAX_SAVE_DEPTH as u64,
-                value: self.depth as u64,
+                value: self.depth as u64 + 1,
             }));
         }
-        let zone = v.is_cycle_target();
-        self.shared_zone += zone as usize;
-        let r = crate::stack::guard_at(self.depth, || self.save_inner(v));
-        self.shared_zone -= zone as usize;
+        self.depth += 1;
+        let r = crate::stack::guard_at(self.depth, || f(self));
         self.depth -= 1;
         r
     }
@@ -593,16 +601,20 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             let parent = Str::from(parent.to_string());
             let last = Str::from(last.to_string());
             let module = Str::from(m.to_string());
-            self.save_fresh_tuple(2, |p| {
-                p.enc.boundary();
-                p.save_global_str(&module, &parent)?;
-                p.enc.boundary();
-                let last_key = str_key(&last, true);
-                if !p.enc.get(&last_key) {
-                    p.enc.str(&last)?;
-                    p.enc.put(last_key);
-                }
-                Ok(())
+            // The arguments tuple and the parent inside it are two levels
+            // of the reader's nesting per name part.
+            self.deeper(|p| {
+                p.save_fresh_tuple(2, |p| {
+                    p.enc.boundary();
+                    p.deeper(|p| p.save_global_str(&module, &parent))?;
+                    p.enc.boundary();
+                    let last_key = str_key(&last, true);
+                    if !p.enc.get(&last_key) {
+                        p.enc.str(&last)?;
+                        p.enc.put(last_key);
+                    }
+                    Ok(())
+                })
             })?;
             self.enc.op(Opcode::Reduce);
             self.enc.put(key);
