@@ -285,9 +285,9 @@ impl<'a, 'o> Parser<'a, 'o> {
         let (mut mantissa, mut digits) = (0u64, 0usize);
         match s.get(i) {
             Some(b'1'..=b'9') => {
-                let end = digit_run_end(s, i);
-                (mantissa, digits) = accumulate(mantissa, digits, &s[i..end]);
-                i = end;
+                let start_digits = i;
+                (i, mantissa) = scan_digits(s, i, 0);
+                digits = i - start_digits;
             }
             Some(b'0') => i += 1,
             _ => return Err(self.error("Expecting value", start)),
@@ -297,16 +297,17 @@ impl<'a, 'o> Parser<'a, 'o> {
         let mut fraction_digits = 0usize;
         if s.get(i) == Some(&b'.') && s.get(i + 1).is_some_and(u8::is_ascii_digit) {
             is_float = true;
-            let end = digit_run_end(s, i + 1);
-            let mut fraction = &s[i + 1..end];
-            fraction_digits = fraction.len();
+            let fraction_start = i + 1;
+            let mut first = fraction_start;
             if digits == 0 {
                 // Leading zeros of `0.000123` are not significant.
-                let zeros = fraction.iter().take_while(|&&d| d == b'0').count();
-                fraction = &fraction[zeros..];
+                while s.get(first) == Some(&b'0') {
+                    first += 1;
+                }
             }
-            (mantissa, digits) = accumulate(mantissa, digits, fraction);
-            i = end;
+            (i, mantissa) = scan_digits(s, first, mantissa);
+            fraction_digits = i - fraction_start;
+            digits += i - first;
         }
         let mut exponent: i64 = 0;
         if let Some(b'e' | b'E') = s.get(i) {
@@ -368,20 +369,41 @@ impl<'a, 'o> Parser<'a, 'o> {
     }
 }
 
-/// The end of the run of ASCII digits starting at `from`.
+/// Scans the run of ASCII digits starting at `from`, appending them to
+/// `mantissa` (which wraps once there are more than 19 digits; callers count
+/// the digits to know). Eight digits at a time where it can: a word is
+/// checked for being all digits and converted with three multiplications.
 #[inline]
-fn digit_run_end(s: &[u8], from: usize) -> usize {
-    from + s[from..].iter().take_while(|d| d.is_ascii_digit()).count()
+fn scan_digits(s: &[u8], from: usize, mut mantissa: u64) -> (usize, u64) {
+    let mut i = from;
+    while let Some(chunk) = s.get(i..i + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        // Every byte in b'0'..=b'9': subtracting '0' and adding 0x46 leave the high bits clear.
+        if (word.wrapping_sub(0x3030_3030_3030_3030) | word.wrapping_add(0x4646_4646_4646_4646)) & 0x8080_8080_8080_8080
+            != 0
+        {
+            break;
+        }
+        mantissa = mantissa.wrapping_mul(100_000_000).wrapping_add(eight_digits(word));
+        i += 8;
+    }
+    while let Some(&d @ b'0'..=b'9') = s.get(i) {
+        mantissa = mantissa.wrapping_mul(10).wrapping_add((d - b'0') as u64);
+        i += 1;
+    }
+    (i, mantissa)
 }
 
-/// Appends decimal digits to a mantissa (wrapping once there are more than
-/// 19; the count tells the caller it no longer holds the value).
+/// The value of eight ASCII digits loaded little-endian (the first digit in
+/// the lowest byte): pairs, then quads, then the whole, by multiplication.
 #[inline]
-fn accumulate(mut mantissa: u64, digits: usize, run: &[u8]) -> (u64, usize) {
-    for &d in run {
-        mantissa = mantissa.wrapping_mul(10).wrapping_add((d - b'0') as u64);
-    }
-    (mantissa, digits + run.len())
+fn eight_digits(word: u64) -> u64 {
+    let v = word.wrapping_sub(0x3030_3030_3030_3030);
+    // Each 16-bit lane: 10 × first digit + second digit.
+    let v = v.wrapping_mul(10).wrapping_add(v >> 8);
+    let pairs_low = (v & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32));
+    let pairs_high = ((v >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32));
+    pairs_low.wrapping_add(pairs_high) >> 32
 }
 
 /// `mantissa × 10^power` correctly rounded, when that can be done cheaply
@@ -411,10 +433,16 @@ fn exact_decimal(mantissa: u64, power: i64) -> Option<f64> {
             let shift = 127 - (64 - mantissa.leading_zeros());
             let scaled = (mantissa as u128) << shift;
             let (quotient, remainder) = (scaled / divisor, scaled % divisor);
-            let sticky = u128::from(remainder != 0);
-            // 2^-shift, built directly (shift < 127, so it is a normal double).
-            let scale = f64::from_bits((1023 - shift as u64) << 52);
-            Some((quotient | sticky) as f64 * scale)
+            // Keep the top 64 bits (at least 59 are significant) and fold
+            // everything below them into the sticky bit: converting a u64 is
+            // much cheaper than converting a u128.
+            let excess = 64u32.saturating_sub(quotient.leading_zeros());
+            let lost = quotient & ((1u128 << excess) - 1);
+            let sticky = u64::from(remainder != 0 || lost != 0);
+            let top = (quotient >> excess) as u64;
+            // 2^(excess - shift), built directly (a normal double: |exponent| < 127).
+            let scale = f64::from_bits(((1023 + excess as i64 - shift as i64) as u64) << 52);
+            Some((top | sticky) as f64 * scale)
         }
         _ => None,
     }
@@ -512,6 +540,24 @@ mod tests {
             prop_assume!(x.is_finite());
             let text = crate::float_repr::repr(x);
             prop_assert_eq!(parse_float(&text).to_bits(), x.to_bits());
+        }
+
+        #[test]
+        fn digit_runs_convert_exactly(n in any::<u64>(), tail in "[0-9]{0,7}") {
+            let text = format!("{n}{tail}");
+            let (end, value) = scan_digits(text.as_bytes(), 0, 0);
+            prop_assert_eq!(end, text.len());
+            if text.len() <= 19 {
+                prop_assert_eq!(value, text.parse::<u64>().unwrap());
+            }
+        }
+
+        #[test]
+        fn digit_runs_stop_at_the_first_non_digit(bytes in proptest::collection::vec(any::<u8>(), 0..24), digits in "[0-9]{0,20}") {
+            let mut text = digits.into_bytes();
+            text.extend(bytes);
+            let expected_end = text.iter().position(|b| !b.is_ascii_digit()).unwrap_or(text.len());
+            prop_assert_eq!(scan_digits(&text, 0, 0).0, expected_end);
         }
 
         #[test]
