@@ -5,6 +5,7 @@
 mod common;
 
 use brinery::pickle::{self, DumpOptions, LoadOptions};
+use brinery::value::{Constructor, Object, Update};
 use brinery::{Int, Str, Value};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -181,4 +182,41 @@ f = io.BytesIO(); P(f, protocol=2).dump(["ref:a", "plain", collections.OrderedDi
     assert_eq!(inert[0].to_string(), "persistent_id('a')");
     let again = pickle::dumps(&inert, &DumpOptions { persistent_id: None, ..dump.clone() }).unwrap();
     assert_eq!(again, bytes);
+}
+
+fn object(constructor: Constructor<'static>) -> Value<'static> {
+    Value::Object(Object::new(constructor, vec![Update::Build(Value::dict([("x", 1)]))]))
+}
+
+/// Whatever brinery writes, it reads back: near the depth limit, nested
+/// names (written as `getattr` chains below protocol 4) must not make the
+/// pickle deeper than the reader allows. Found by fuzzing.
+#[test]
+fn what_dumps_writes_loads_reads_at_the_depth_limit() {
+    for dots in 0..4 {
+        let name = std::iter::repeat_n("a", dots + 1).collect::<Vec<_>>().join(".");
+        let class = || Value::global("m", name.clone());
+        let objects: [Box<dyn Fn() -> Value<'static> + '_>; 5] = [
+            Box::new(class),
+            Box::new(|| object(Constructor::Reduce { callable: class(), args: Value::tuple([1]) })),
+            Box::new(|| object(Constructor::NewObj { cls: class(), args: Value::tuple([1]) })),
+            Box::new(|| object(Constructor::Obj { cls: class(), args: vec![Value::from(1)] })),
+            Box::new(|| {
+                let Value::Global(g) = class() else { unreachable!() };
+                object(Constructor::Inst { class: g, args: vec![Value::from(1)] })
+            }),
+        ];
+        for (depth, make) in (990..1002).flat_map(|d| objects.iter().map(move |m| (d, m))) {
+            let mut v = make();
+            for _ in 0..depth {
+                v = Value::list([v]);
+            }
+            for protocol in 0..=5 {
+                if let Ok(bytes) = pickle::dumps(&v, &DumpOptions::protocol(protocol)) {
+                    let back = pickle::loads(&bytes, &LoadOptions::default());
+                    assert!(back.is_ok(), "{dots} dots, {depth} lists, protocol {protocol}: {}", back.unwrap_err());
+                }
+            }
+        }
+    }
 }

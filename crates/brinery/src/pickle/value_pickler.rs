@@ -55,6 +55,9 @@ enum Batching {
 /// Deepest nesting the pickler follows before failing, like CPython's RecursionError.
 const MAX_SAVE_DEPTH: usize = 1000;
 
+/// Most parts of a nested name written as a `getattr` chain (protocol < 4).
+const MAX_NAME_PARTS: usize = 100;
+
 struct ValuePickler<'o, 'v> {
     enc: Encoder,
     opts: &'o DumpOptions,
@@ -596,6 +599,14 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             return Err(Error::unpicklable("global names with lone surrogates need protocol 4"));
         };
         if let Some((parent, last)) = n.rsplit_once('.') {
+            // Real qualified names nest a few classes or functions deep; a
+            // name of hundreds of parts would be a chain of hundreds of
+            // nested reduces, deeper than readers allow.
+            if n.split('.').count() > MAX_NAME_PARTS {
+                return Err(Error::unpicklable(format!(
+                    "can't write a nested name of more than {MAX_NAME_PARTS} parts below protocol 4 (a getattr chain that deep)"
+                )));
+            }
             // getattr(module.parent, last)
             self.save_global_names("builtins", "getattr")?;
             let parent = Str::from(parent.to_string());
