@@ -246,49 +246,28 @@ impl<'c> SeqBuilder<'c> {
     }
 }
 
-impl ser::SerializeSeq for SeqBuilder<'_> {
-    type Ok = Value<'static>;
-    type Error = Error;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value<'static>> {
-        self.finish()
-    }
+/// The four sequence-like serde traits all push an item and finish the same way.
+macro_rules! seq_builder_impl {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for SeqBuilder<'_> {
+            type Ok = Value<'static>;
+            type Error = Error;
+            fn $method<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
+                self.push(value)
+            }
+            fn end(self) -> Result<Value<'static>> {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for SeqBuilder<'_> {
-    type Ok = Value<'static>;
-    type Error = Error;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value<'static>> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleStruct for SeqBuilder<'_> {
-    type Ok = Value<'static>;
-    type Error = Error;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value<'static>> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleVariant for SeqBuilder<'_> {
-    type Ok = Value<'static>;
-    type Error = Error;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value<'static>> {
-        self.finish()
-    }
-}
+seq_builder_impl!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 /// Collects the entries of a map.
 pub(crate) struct MapBuilder<'c> {
