@@ -294,15 +294,17 @@ fn check_with_bound(cases: &[Case], via_reader: bool, limit_of: impl Fn(&Case) -
 #[test]
 fn allocator_counts() {
     let _serial = serial();
-    let before = CURRENT.load(SeqCst);
-    let (len, peak) = peak_during(|| {
+    let ((len, while_alive), peak) = peak_during(|| {
         let v = vec![1u8; 1 << 20];
         std::hint::black_box(&v);
-        v.len()
+        (v.len(), CURRENT.load(SeqCst))
     });
+    // The test harness's own threads allocate and free small amounts outside
+    // the lock, so the counts are compared with a little slack.
+    let after = CURRENT.load(SeqCst);
     assert_eq!(len, 1 << 20);
-    assert!(peak >= 1 << 20, "peak {peak}");
-    assert!(CURRENT.load(SeqCst) < before + (1 << 20));
+    assert!(peak >= (1 << 20) - (64 << 10), "peak {peak}");
+    assert!(after + (1 << 19) < while_alive, "the 1 MiB buffer left the count: {while_alive} -> {after}");
 }
 
 /// `loads` of every hostile input (huge length fields, huge memo indices,
