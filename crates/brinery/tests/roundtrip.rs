@@ -196,8 +196,11 @@ fn what_dumps_writes_loads_reads_at_the_depth_limit() {
     for dots in 0..4 {
         let name = std::iter::repeat_n("a", dots + 1).collect::<Vec<_>>().join(".");
         let class = || Value::global("m", name.clone());
-        let objects: [Box<dyn Fn() -> Value<'static> + '_>; 5] = [
+        let objects: [Box<dyn Fn() -> Value<'static> + '_>; 8] = [
             Box::new(class),
+            Box::new(|| Value::set([1])),
+            Box::new(|| Value::bytes(&b"x"[..])),
+            Box::new(|| Value::Complex { re: 1.0, im: 2.0 }),
             Box::new(|| object(Constructor::Reduce { callable: class(), args: Value::tuple([1]) })),
             Box::new(|| object(Constructor::NewObj { cls: class(), args: Value::tuple([1]) })),
             Box::new(|| object(Constructor::Obj { cls: class(), args: vec![Value::from(1)] })),
@@ -216,6 +219,30 @@ fn what_dumps_writes_loads_reads_at_the_depth_limit() {
                     let back = pickle::loads(&bytes, &LoadOptions::default());
                     assert!(back.is_ok(), "{dots} dots, {depth} lists, protocol {protocol}: {}", back.unwrap_err());
                 }
+            }
+        }
+    }
+}
+
+/// A nested name written once near the root and again deep down: the second
+/// time it is a memo reference to the whole `getattr` chain, which a reader
+/// counts at its full depth.
+#[test]
+fn shared_nested_name_deep_down_still_loads() {
+    let name = std::iter::repeat_n("a", 50).collect::<Vec<_>>().join(".");
+    for (g, depth) in [Value::global("m", name.as_str().to_owned()), Value::set([1]), Value::bytes(&b"x"[..])]
+        .into_iter()
+        .flat_map(|g| [900, 990, 996, 998].map(move |d| (g.clone(), d)))
+    {
+        let mut deep = g.clone();
+        for _ in 0..depth {
+            deep = Value::list([deep]);
+        }
+        let v = Value::list([g.clone(), deep]);
+        for protocol in 0..=5 {
+            if let Ok(bytes) = pickle::dumps(&v, &DumpOptions::protocol(protocol)) {
+                let back = pickle::loads(&bytes, &LoadOptions::default());
+                assert!(back.is_ok(), "{g:.40} at depth {depth}, protocol {protocol}: {}", back.unwrap_err());
             }
         }
     }

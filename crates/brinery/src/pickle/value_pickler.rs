@@ -55,9 +55,6 @@ enum Batching {
 /// Deepest nesting the pickler follows before failing, like CPython's RecursionError.
 const MAX_SAVE_DEPTH: usize = 1000;
 
-/// Most parts of a nested name written as a `getattr` chain (protocol < 4).
-const MAX_NAME_PARTS: usize = 100;
-
 struct ValuePickler<'o, 'v> {
     enc: Encoder,
     opts: &'o DumpOptions,
@@ -568,11 +565,14 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
     /// `save_global`: STACK_GLOBAL at protocol ≥ 4, GLOBAL text below (with
     /// `fix_imports` renames and `getattr` for nested names before protocol 4).
     fn save_global_str(&mut self, module: &Str<'_>, name: &Str<'_>) -> Result<()> {
+        let proto = self.proto();
+        if proto < 4 {
+            self.check_getattr_chain(module, name)?;
+        }
         let key = MemoKey::Global(module.as_surrogatepass().into(), name.as_surrogatepass().into());
         if self.enc.get(&key) {
             return Ok(());
         }
-        let proto = self.proto();
         if let Some(code) = self.extension_code(module, name) {
             // Like CPython, an extension code is not memoized.
             self.enc.ext(code);
@@ -599,14 +599,6 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             return Err(Error::unpicklable("global names with lone surrogates need protocol 4"));
         };
         if let Some((parent, last)) = n.rsplit_once('.') {
-            // Real qualified names nest a few classes or functions deep; a
-            // name of hundreds of parts would be a chain of hundreds of
-            // nested reduces, deeper than readers allow.
-            if n.split('.').count() > MAX_NAME_PARTS {
-                return Err(Error::unpicklable(format!(
-                    "can't write a nested name of more than {MAX_NAME_PARTS} parts below protocol 4 (a getattr chain that deep)"
-                )));
-            }
             // getattr(module.parent, last)
             self.save_global_names("builtins", "getattr")?;
             let parent = Str::from(parent.to_string());
@@ -640,6 +632,25 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         }
         self.enc.names_line(Opcode::Global, m.as_bytes(), n.as_bytes())?;
         self.enc.put(key);
+        Ok(())
+    }
+
+    /// Below protocol 4 a nested name `a.b.c` is a chain of `getattr`
+    /// reduces, two reader levels per dot, whether written out here or
+    /// referenced from the memo: the chain must fit under the depth limit at
+    /// this point of the pickle, as [`Self::deeper`] requires of containers.
+    fn check_getattr_chain(&self, module: &Str<'_>, name: &Str<'_>) -> Result<()> {
+        if self.extension_code(module, name).is_some() {
+            return Ok(());
+        }
+        let height = 2 * name.as_surrogatepass().iter().filter(|&&b| b == b'.').count();
+        if self.depth + height > MAX_SAVE_DEPTH {
+            return Err(Error::new(ErrorKind::LimitExceeded {
+                limit: "max_depth",
+                max: MAX_SAVE_DEPTH as u64,
+                value: (self.depth + height) as u64,
+            }));
+        }
         Ok(())
     }
 
