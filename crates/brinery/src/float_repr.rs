@@ -63,7 +63,7 @@ pub(crate) fn write_float_bytes(out: &mut Vec<u8>, x: f64, add_dot_0: bool) {
     let text = buf.format_finite(x).as_bytes();
     // From 1e-4 up to 1e16 both write plain decimals, integral ones with `.0`.
     if add_dot_0 && (1e-4..1e16).contains(&x.abs()) {
-        crate::json::extend_short(out, text);
+        crate::short_copy::extend_short(out, text);
         return;
     }
     // An exponent is at most four bytes after the `e` (`e-324`).

@@ -21,6 +21,7 @@ pub mod json;
 pub mod jsonpickle;
 pub mod opcodes;
 pub mod pickle;
+mod short_copy;
 pub mod serde;
 mod stack;
 pub mod value;

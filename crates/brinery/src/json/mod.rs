@@ -28,7 +28,6 @@ mod write;
 pub use crate::serde::json_facade::{from_reader, from_slice, from_str, to_string, to_vec, to_writer};
 pub use error::{Error, ErrorKind, Position, PyException, Result};
 pub use options::{DumpLimits, DumpOptions, Indent, LoadOptions};
-pub(crate) use write::extend_short;
 
 use crate::value::{Str, Value};
 use std::borrow::Cow;
