@@ -21,8 +21,8 @@ pub mod json;
 pub mod jsonpickle;
 pub mod opcodes;
 pub mod pickle;
-mod short_copy;
 pub mod serde;
+mod short_copy;
 mod stack;
 pub mod value;
 

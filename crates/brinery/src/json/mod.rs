@@ -100,7 +100,11 @@ pub fn loads<'a, T: JsonInput + ?Sized>(input: &'a T, opts: &LoadOptions) -> Res
 pub fn load<R: Read>(mut reader: R, opts: &LoadOptions) -> Result<Value<'static>> {
     let mut data = Vec::new();
     reader.read_to_end(&mut data)?;
-    Ok(loads(&data[..], opts)?.into_owned())
+    // One copy out of the buffer: UTF-16/32 input is already owned after decoding.
+    match data.text()? {
+        Text::Borrowed { utf8, all_valid } => Ok(parse::parse(utf8, all_valid, opts)?.into_owned()),
+        Text::Owned { utf8, all_valid } => Ok(parse::parse(&utf8, all_valid, opts)?.into_owned()),
+    }
 }
 
 /// What [`loads`] accepts: text (`str`, `String`) or bytes (`[u8]`, `Vec<u8>`),
