@@ -17,6 +17,7 @@
 //! Text is held as surrogatepass UTF-8: plain UTF-8, except that a lone
 //! surrogate is written as the three bytes UTF-8 would use for it.
 
+use brinery::value::push_code_point;
 use std::borrow::Cow;
 
 /// TextIOWrapper's `_CHUNK_SIZE`: how many bytes it decodes at a time when
@@ -56,31 +57,10 @@ pub(crate) fn stdio_errors() -> Errors {
     }
 }
 
-/// Python's message for bytes that are not UTF-8: `data` is what the decoder
-/// was given, `e` what Rust found wrong with it (Rust reports the same
-/// maximal invalid subpart CPython does).
-fn decode_error_message(data: &[u8], e: std::str::Utf8Error) -> String {
-    let start = e.valid_up_to();
-    let (end, reason) = match e.error_len() {
-        None => (data.len(), "unexpected end of data"),
-        Some(n) if matches!(data[start], 0x80..=0xC1 | 0xF5..=0xFF) => (start + n, "invalid start byte"),
-        Some(n) => (start + n, "invalid continuation byte"),
-    };
-    if end - start == 1 {
-        format!("'utf-8' codec can't decode byte 0x{:02x} in position {start}: {reason}", data[start])
-    } else {
-        format!("'utf-8' codec can't decode bytes in position {start}-{}: {reason}", end - 1)
-    }
-}
-
-/// Appends a code point as surrogatepass UTF-8 (lone surrogates included).
-fn push_code_point(out: &mut Vec<u8>, cp: u32) {
-    match char::from_u32(cp) {
-        Some(c) => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
-        None => {
-            out.extend_from_slice(&[0xE0 | (cp >> 12) as u8, 0x80 | ((cp >> 6) & 0x3F) as u8, 0x80 | (cp & 0x3F) as u8])
-        }
-    }
+/// Python's message for bytes that are not UTF-8 (`data` is what the
+/// decoder was given and does not decode).
+fn decode_error_message(data: &[u8]) -> String {
+    brinery::value::utf8_decode_error(data, false).expect("the caller found an error")
 }
 
 /// `data.decode("utf-8", "surrogateescape")`, as surrogatepass UTF-8.
@@ -111,7 +91,7 @@ pub(crate) fn decode(data: &[u8], errors: Errors) -> Result<Cow<'_, [u8]>, Strin
     match errors {
         Errors::Strict => match std::str::from_utf8(data) {
             Ok(_) => Ok(Cow::Borrowed(data)),
-            Err(e) => Err(decode_error_message(data, e)),
+            Err(_) => Err(decode_error_message(data)),
         },
         Errors::SurrogateEscape => Ok(Cow::Owned(decode_surrogateescape(data))),
     }
@@ -161,12 +141,12 @@ pub(crate) fn lines(data: &[u8], errors: Errors, universal: bool) -> (Vec<Vec<u8
                     Ok(_) if eof => break (Cow::Borrowed(data), None),
                     Ok(_) => start = end,
                     Err(e) if e.error_len().is_none() && !eof => start += e.valid_up_to(),
-                    Err(e) => {
+                    Err(_) => {
                         let mut done = &data[..start];
                         if universal && done.last() == Some(&b'\r') {
                             done = &done[..done.len() - 1];
                         }
-                        break (Cow::Borrowed(done), Some(decode_error_message(call, e)));
+                        break (Cow::Borrowed(done), Some(decode_error_message(call)));
                     }
                 }
                 pos = end;

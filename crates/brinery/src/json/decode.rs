@@ -5,7 +5,7 @@
 
 use super::error::{Error, ErrorKind, Result};
 use super::Text;
-use crate::value::push_code_point;
+use crate::value::{decode_error_text, first_utf8_error, push_code_point};
 
 /// The encodings `json.detect_encoding` can pick.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,24 +74,9 @@ fn check_utf8(data: &[u8]) -> Result<Text<'_>> {
     if std::str::from_utf8(data).is_ok() {
         return Ok(Text::Borrowed { utf8: data, all_valid: true });
     }
-    let mut at = 0;
-    loop {
-        let err = match std::str::from_utf8(&data[at..]) {
-            Ok(_) => return Ok(Text::Borrowed { utf8: data, all_valid: false }),
-            Err(e) => e,
-        };
-        let bad = at + err.valid_up_to();
-        // surrogatepass: an encoded surrogate (ED A0..BF 80..BF) is accepted.
-        if let [0xED, 0xA0..=0xBF, 0x80..=0xBF, ..] = data[bad..] {
-            at = bad + 3;
-            continue;
-        }
-        let (len, reason) = match err.error_len() {
-            None => (data.len() - bad, "unexpected end of data"),
-            Some(1) if matches!(data[bad], 0x80..=0xC1 | 0xF5..=0xFF) => (1, "invalid start byte"),
-            Some(n) => (n, "invalid continuation byte"),
-        };
-        return Err(decode_error("utf-8", data, bad, len, reason));
+    match first_utf8_error(data, true) {
+        None => Ok(Text::Borrowed { utf8: data, all_valid: false }),
+        Some(e) => Err(decode_error("utf-8", data, e.at, e.len, e.reason)),
     }
 }
 
@@ -146,12 +131,7 @@ fn utf32(data: &[u8], big_endian: bool, start: usize) -> Result<Text<'_>> {
 
 /// Python's `UnicodeDecodeError` text for `len` bytes at `at`.
 fn decode_error(codec: &str, data: &[u8], at: usize, len: usize, reason: &str) -> Error {
-    let msg = if len == 1 {
-        format!("'{codec}' codec can't decode byte {:#04x} in position {at}: {reason}", data[at])
-    } else {
-        format!("'{codec}' codec can't decode bytes in position {at}-{}: {reason}", at + len - 1)
-    };
-    Error::new(ErrorKind::Decode(msg))
+    Error::new(ErrorKind::Decode(decode_error_text(codec, data, at, len, reason)))
 }
 
 #[cfg(test)]

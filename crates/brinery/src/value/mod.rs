@@ -28,8 +28,8 @@ mod text;
 pub(crate) use eq::{dedup_items, dedup_pairs};
 pub use int::Int;
 pub use object::{Buffer, BufferData, Constructor, Global, Object, ObjectData, Update};
-pub(crate) use text::push_code_point;
-pub use text::{Bytes, CodePoints, InvalidText, Str};
+pub(crate) use text::{decode_error_text, first_utf8_error};
+pub use text::{push_code_point, utf8_decode_error, Bytes, CodePoints, InvalidText, Str};
 
 use std::sync::{Arc, Weak};
 

@@ -195,30 +195,79 @@ impl<'a> Str<'a> {
 }
 
 fn validate_surrogatepass(bytes: &[u8]) -> Result<(), InvalidText> {
-    let mut i = 0;
-    while i < bytes.len() {
-        match std::str::from_utf8(&bytes[i..]) {
-            Ok(_) => return Ok(()),
-            Err(e) => {
-                i += e.valid_up_to();
-                // A surrogate is ED A0..BF 80..BF.
-                if bytes.len() >= i + 3
-                    && bytes[i] == 0xED
-                    && (0xA0..=0xBF).contains(&bytes[i + 1])
-                    && (0x80..=0xBF).contains(&bytes[i + 2])
-                {
-                    i += 3;
-                } else {
-                    return Err(InvalidText { valid_up_to: i });
-                }
-            }
-        }
+    match first_utf8_error(bytes, true) {
+        Some(e) => Err(InvalidText { valid_up_to: e.at }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
-/// Appends a code point as surrogatepass UTF-8.
-pub(crate) fn push_code_point(out: &mut Vec<u8>, cp: u32) {
+/// Where bytes stop being UTF-8, the way CPython's decoder reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Utf8Error {
+    /// Offset of the first bad byte.
+    pub(crate) at: usize,
+    /// How many bytes the error covers (CPython's maximal invalid subpart).
+    pub(crate) len: usize,
+    /// CPython's reason: `invalid start byte`, `invalid continuation byte`,
+    /// `unexpected end of data`.
+    pub(crate) reason: &'static str,
+}
+
+/// The first UTF-8 error in `data`, if any. With `surrogatepass`, encoded
+/// lone surrogates (`ED A0..BF 80..BF`) are accepted, as Python's error
+/// handler of that name accepts them.
+pub(crate) fn first_utf8_error(data: &[u8], surrogatepass: bool) -> Option<Utf8Error> {
+    let mut at = 0;
+    loop {
+        let err = std::str::from_utf8(&data[at..]).err()?;
+        let bad = at + err.valid_up_to();
+        if surrogatepass {
+            if let [0xED, 0xA0..=0xBF, 0x80..=0xBF, ..] = data[bad..] {
+                at = bad + 3;
+                continue;
+            }
+        }
+        let (len, reason) = match err.error_len() {
+            None => (data.len() - bad, "unexpected end of data"),
+            Some(1) if matches!(data[bad], 0x80..=0xC1 | 0xF5..=0xFF) => (1, "invalid start byte"),
+            Some(n) => (n, "invalid continuation byte"),
+        };
+        return Some(Utf8Error { at: bad, len, reason });
+    }
+}
+
+/// Python's `UnicodeDecodeError` text for `len` bytes at `at` of `data`.
+pub(crate) fn decode_error_text(codec: &str, data: &[u8], at: usize, len: usize, reason: &str) -> String {
+    if len == 1 {
+        format!("'{codec}' codec can't decode byte {:#04x} in position {at}: {reason}", data[at])
+    } else {
+        format!("'{codec}' codec can't decode bytes in position {at}-{}: {reason}", at + len - 1)
+    }
+}
+
+/// Python's message for `data.decode('utf-8')` (with `surrogatepass`:
+/// `data.decode('utf-8', 'surrogatepass')`), or `None` when it decodes.
+///
+/// ```
+/// use brinery::value::utf8_decode_error;
+/// assert_eq!(utf8_decode_error(b"a\xff", false).unwrap(),
+///            "'utf-8' codec can't decode byte 0xff in position 1: invalid start byte");
+/// assert_eq!(utf8_decode_error(b"\xed\xa0\x80", true), None);
+/// ```
+pub fn utf8_decode_error(data: &[u8], surrogatepass: bool) -> Option<String> {
+    let e = first_utf8_error(data, surrogatepass)?;
+    Some(decode_error_text("utf-8", data, e.at, e.len, e.reason))
+}
+
+/// Appends a code point as surrogatepass UTF-8 (a lone surrogate is three
+/// bytes, as Python's `surrogatepass` writes it).
+///
+/// ```
+/// let mut out = Vec::new();
+/// brinery::value::push_code_point(&mut out, 0xD800);
+/// assert_eq!(out, b"\xed\xa0\x80");
+/// ```
+pub fn push_code_point(out: &mut Vec<u8>, cp: u32) {
     match cp {
         0..=0x7f => out.push(cp as u8),
         0x80..=0x7ff => out.extend_from_slice(&[0xc0 | (cp >> 6) as u8, 0x80 | (cp & 0x3f) as u8]),
