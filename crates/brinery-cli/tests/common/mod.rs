@@ -2,6 +2,9 @@
 
 #![allow(dead_code)]
 
+#[path = "../../../brinery/tests/common/python.rs"]
+mod python;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -80,24 +83,7 @@ pub fn shared_data() -> PathBuf {
 /// Runs `python3 -c script args...` with `input` on stdin and returns its
 /// stdout; fails the test if the script fails.
 pub fn run_python(script: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut child = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 must be installed: CPython is the test oracle");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    // Feed stdin from another thread so a large output cannot deadlock the pipes.
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(out.status.success(), "python3 failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    out.stdout
+    python::run_python_with_args(script, args, input)
 }
 
 /// What a process did: its output, error output and exit status.

@@ -2,6 +2,9 @@
 
 #![allow(dead_code)]
 
+#[path = "python.rs"]
+mod python;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -96,23 +99,7 @@ pub fn corpus() -> &'static (PathBuf, Vec<Entry>) {
 /// Runs `python3 -c script` with `input` on stdin; returns its stdout.
 /// Panics (failing the test) if python3 is missing or the script fails.
 pub fn run_python(script: &str, input: &str) -> String {
-    use std::io::Write;
-    use std::process::Stdio;
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 must be installed: CPython is the test oracle");
-    // Feed stdin from another thread so a large output cannot deadlock the pipes.
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_string();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    // A script that died early closes its stdin: report the script, not the pipe.
-    assert!(out.status.success(), "python3 script failed:\n{script}");
-    writer.join().unwrap().unwrap();
-    String::from_utf8(out.stdout).unwrap()
+    String::from_utf8(python::run_python_with_args(script, &[], input.as_bytes())).unwrap()
 }
 
 /// Runs a Python script of the repository (path relative to the workspace
