@@ -80,6 +80,15 @@ fn int(v: impl Into<Int>) -> Result<Value<'static>> {
     Ok(Value::Int(v.into()))
 }
 
+/// Every integer type serializes the same way: an exact `int`.
+macro_rules! int_methods {
+    ($($method:ident: $ty:ty),*) => {$(
+        fn $method(self, v: $ty) -> Result<Value<'static>> {
+            int(v)
+        }
+    )*};
+}
+
 impl<'c> ser::Serializer for ValueSerializer<'c> {
     type Ok = Value<'static>;
     type Error = Error;
@@ -94,36 +103,18 @@ impl<'c> ser::Serializer for ValueSerializer<'c> {
     fn serialize_bool(self, v: bool) -> Result<Value<'static>> {
         Ok(Value::Bool(v))
     }
-    fn serialize_i8(self, v: i8) -> Result<Value<'static>> {
-        int(v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<Value<'static>> {
-        int(v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<Value<'static>> {
-        int(v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<Value<'static>> {
-        int(v)
-    }
-    fn serialize_i128(self, v: i128) -> Result<Value<'static>> {
-        int(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<Value<'static>> {
-        int(v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<Value<'static>> {
-        int(v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<Value<'static>> {
-        int(v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<Value<'static>> {
-        int(v)
-    }
-    fn serialize_u128(self, v: u128) -> Result<Value<'static>> {
-        int(v)
-    }
+    int_methods!(
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_i128: i128,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_u128: u128
+    );
     fn serialize_f32(self, v: f32) -> Result<Value<'static>> {
         Ok(Value::Float(v as f64))
     }
