@@ -1,7 +1,19 @@
 //! The one low-level pickle writer. It knows CPython's exact byte-level rules
 //! (opcode choice per protocol, int/str/bytes encodings, memo PUT/GET forms,
 //! protocol-4 framing, batching of 1000); the value pickler, the serde
-//! serializer and the Python pickler all drive it.
+//! serializer and the Python pickler (crate `brinery-python`) all drive it.
+//!
+//! It is public for picklers outside this crate: it writes opcodes, the
+//! caller decides which (CPython's `save()` dispatch is the caller's job).
+//!
+//! ```
+//! use brinery::pickle::encoder::{Encoder, MemoKey};
+//! let mut enc = Encoder::new(4).unwrap();
+//! enc.boundary();
+//! enc.op(brinery::Opcode::EmptyList);
+//! enc.put(MemoKey::Id(1));
+//! assert_eq!(enc.finish(), b"\x80\x04\x95\x03\x00\x00\x00\x00\x00\x00\x00]\x94.");
+//! ```
 
 use super::error::{Error, Result};
 use crate::opcodes::Opcode;
@@ -10,17 +22,17 @@ use rustc_hash::FxHashMap;
 use std::hash::Hash;
 
 /// Frames are committed once their payload reaches this size (CPython's `FRAME_SIZE_TARGET`).
-pub(crate) const FRAME_SIZE_TARGET: usize = 64 * 1024;
+pub const FRAME_SIZE_TARGET: usize = 64 * 1024;
 /// Frames with fewer payload bytes than this get no FRAME header (`FRAME_SIZE_MIN`).
 const FRAME_SIZE_MIN: usize = 4;
 /// FRAME opcode + 8-byte length.
 const FRAME_HEADER_SIZE: usize = 9;
 /// Items per APPENDS/SETITEMS/ADDITEMS batch (CPython's `BATCHSIZE`).
-pub(crate) const BATCH_SIZE: usize = 1000;
+pub const BATCH_SIZE: usize = 1000;
 
 /// What identifies a memoized object.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum MemoKey {
+pub enum MemoKey {
     /// An object with identity (its address).
     Id(usize),
     /// A str CPython shares by value (empty, or one latin-1 character): its
@@ -43,7 +55,7 @@ pub(crate) enum MemoKey {
 }
 
 /// Writes opcodes into a growing buffer, framing them for protocol ≥ 4.
-pub(crate) struct Encoder {
+pub struct Encoder {
     out: Vec<u8>,
     proto: u8,
     framing: bool,
@@ -71,7 +83,7 @@ impl Default for Encoder {
 
 impl Encoder {
     /// An encoder for `proto`; writes PROTO right away for protocol ≥ 2.
-    pub(crate) fn new(proto: u8) -> Result<Self> {
+    pub fn new(proto: u8) -> Result<Self> {
         super::options::check_protocol(proto)?;
         let mut e = Encoder {
             out: Vec::with_capacity(256),
@@ -89,16 +101,74 @@ impl Encoder {
         Ok(e)
     }
 
+    /// The protocol being written.
     #[inline]
-    pub(crate) fn proto(&self) -> u8 {
+    pub fn proto(&self) -> u8 {
         self.proto
     }
 
     /// Ends the pickle: STOP, then the last frame is committed.
-    pub(crate) fn finish(mut self) -> Vec<u8> {
+    pub fn finish(mut self) -> Vec<u8> {
         self.op(Opcode::Stop);
         self.commit_frame();
         self.out
+    }
+
+    /// Ends the pickle like [`finish`](Self::finish) and starts the next
+    /// one (PROTO again) with the same memo, as a Python `Pickler` does when
+    /// `dump` is called twice: the second pickle refers to the first's objects.
+    pub fn finish_and_restart(&mut self) -> Vec<u8> {
+        let memo = std::mem::take(&mut self.memo);
+        let next_index = self.next_index;
+        let done = std::mem::replace(self, Encoder::new(self.proto).expect("protocol was checked"));
+        self.memo = memo;
+        self.next_index = next_index;
+        done.finish()
+    }
+
+    /// The bytes written so far that can no longer change: everything before
+    /// the open frame (all of it when no frame is open). The caller takes
+    /// them, e.g. to stream a large pickle to a file as CPython does.
+    pub fn take_committed(&mut self) -> Vec<u8> {
+        match self.frame_start {
+            None => std::mem::take(&mut self.out),
+            Some(start) => {
+                let rest = self.out.split_off(start);
+                self.frame_start = Some(0);
+                std::mem::replace(&mut self.out, rest)
+            }
+        }
+    }
+
+    // ---- Memo bookkeeping for callers that expose the memo (Python's `Pickler.memo`).
+
+    /// Entries in the memo.
+    pub fn memo_len(&self) -> usize {
+        self.memo.len()
+    }
+
+    /// The memo index of `key`, if memoized.
+    pub fn memo_index(&self, key: &MemoKey) -> Option<u32> {
+        self.memo.get(key).copied()
+    }
+
+    /// Every memo entry with its index.
+    pub fn memo_entries(&self) -> impl Iterator<Item = (&MemoKey, u32)> {
+        self.memo.iter().map(|(k, &i)| (k, i))
+    }
+
+    /// Forgets every memoized object; indices start again at 0 (`Pickler.clear_memo()`).
+    pub fn clear_memo(&mut self) {
+        self.memo.clear();
+        self.next_index = 0;
+    }
+
+    /// Records `key` at `index` without writing anything (priming the memo,
+    /// as `pickler.memo = other.memo` does). New entries then continue from
+    /// the memo's size, like CPython's.
+    pub fn memo_insert(&mut self, key: MemoKey, index: u32) {
+        self.memo.insert(key, index);
+        self.next_index = self.memo.len() as u32;
     }
 
     // ---- Framing.
@@ -127,7 +197,7 @@ impl Encoder {
     /// Called at the start of saving every object: commits a frame that has
     /// reached the target size (CPython's `_Pickler_OpcodeBoundary`).
     #[inline]
-    pub(crate) fn boundary(&mut self) {
+    pub fn boundary(&mut self) {
         if let Some(start) = self.frame_start {
             if self.out.len() - start - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET {
                 self.commit_frame();
@@ -137,8 +207,9 @@ impl Encoder {
 
     // ---- Raw writes.
 
+    /// An opcode without argument (EMPTY_LIST, MARK, REDUCE, …).
     #[inline]
-    pub(crate) fn op(&mut self, op: Opcode) {
+    pub fn op(&mut self, op: Opcode) {
         self.reserve_frame();
         self.out.push(op as u8);
     }
@@ -176,7 +247,7 @@ impl Encoder {
 
     /// Writes a GET for `key` if it was memoized; says whether it did.
     #[inline]
-    pub(crate) fn get(&mut self, key: &MemoKey) -> bool {
+    pub fn get(&mut self, key: &MemoKey) -> bool {
         if *key == MemoKey::Unique {
             return false;
         }
@@ -189,12 +260,14 @@ impl Encoder {
         }
     }
 
+    /// Whether `key` was memoized.
     #[inline]
-    pub(crate) fn is_memoized(&self, key: &MemoKey) -> bool {
+    pub fn is_memoized(&self, key: &MemoKey) -> bool {
         *key != MemoKey::Unique && self.memo.contains_key(key)
     }
 
-    pub(crate) fn write_get(&mut self, index: u32) {
+    /// GET/BINGET/LONG_BINGET of memo `index`.
+    pub fn write_get(&mut self, index: u32) {
         if self.proto == 0 {
             self.op_line(Opcode::Get, index.to_string().as_bytes());
         } else if index < 256 {
@@ -205,7 +278,7 @@ impl Encoder {
     }
 
     /// Memoizes the object just written under `key`.
-    pub(crate) fn put(&mut self, key: MemoKey) {
+    pub fn put(&mut self, key: MemoKey) {
         let index = self.next_index;
         self.next_index += 1;
         if key != MemoKey::Unique {
@@ -226,11 +299,13 @@ impl Encoder {
 
     // ---- Atoms.
 
-    pub(crate) fn none(&mut self) {
+    /// NONE.
+    pub fn none(&mut self) {
         self.op(Opcode::None);
     }
 
-    pub(crate) fn bool(&mut self, v: bool) {
+    /// NEWTRUE/NEWFALSE, or `I01`/`I00` below protocol 2.
+    pub fn bool(&mut self, v: bool) {
         if self.proto >= 2 {
             self.op(if v { Opcode::NewTrue } else { Opcode::NewFalse });
         } else {
@@ -238,38 +313,64 @@ impl Encoder {
         }
     }
 
-    pub(crate) fn int(&mut self, v: &Int) {
-        let small = v.as_i64().filter(|&i| (i32::MIN as i64..=i32::MAX as i64).contains(&i));
-        match small {
-            Some(i) if self.proto >= 1 => {
-                if (0..=0xff).contains(&i) {
-                    self.op_with(Opcode::BinInt1, &[i as u8]);
-                } else if (0..=0xffff).contains(&i) {
-                    self.op_with(Opcode::BinInt2, &(i as u16).to_le_bytes());
-                } else {
-                    self.op_with(Opcode::BinInt, &(i as i32).to_le_bytes());
-                }
-            }
-            Some(i) => self.op_line(Opcode::Int, i.to_string().as_bytes()),
-            None if self.proto >= 2 => {
-                let bytes = v.to_signed_le();
-                if bytes.len() < 256 {
-                    self.reserve_frame();
-                    self.out.extend_from_slice(&[Opcode::Long1 as u8, bytes.len() as u8]);
-                    self.out.extend_from_slice(&bytes);
-                } else {
-                    let mut header = vec![Opcode::Long4 as u8];
-                    header.extend_from_slice(&(bytes.len() as i32).to_le_bytes());
-                    self.reserve_frame();
-                    self.out.extend_from_slice(&header);
-                    self.out.extend_from_slice(&bytes);
-                }
-            }
-            None => self.op_line(Opcode::Long, format!("{v}L").as_bytes()),
+    /// An int, in the smallest form the protocol has (BININT1/2, BININT, LONG1/4; INT/LONG text at protocol 0).
+    pub fn int(&mut self, v: &Int) {
+        match v.as_i64() {
+            Some(i) if i32::try_from(i).is_ok() => self.int_i64(i),
+            _ if self.proto >= 2 => self.long_bytes(&v.to_signed_le()),
+            _ => self.op_line(Opcode::Long, format!("{v}L").as_bytes()),
         }
     }
 
-    pub(crate) fn float(&mut self, v: f64) {
+    /// An int that fits in an `i64` (no [`Int`] needed).
+    ///
+    /// ```
+    /// use brinery::pickle::encoder::Encoder;
+    /// let mut enc = Encoder::new(2).unwrap();
+    /// enc.int_i64(300);
+    /// enc.int_i64(1 << 40);
+    /// assert_eq!(enc.finish(), b"\x80\x02M,\x01\x8a\x06\x00\x00\x00\x00\x00\x01.");
+    /// ```
+    pub fn int_i64(&mut self, i: i64) {
+        if i32::try_from(i).is_err() {
+            if self.proto >= 2 {
+                self.long_bytes(&Int::from(i).to_signed_le());
+            } else {
+                self.op_line(Opcode::Long, format!("{i}L").as_bytes());
+            }
+        } else if self.proto == 0 {
+            self.op_line(Opcode::Int, i.to_string().as_bytes());
+        } else if (0..=0xff).contains(&i) {
+            self.op_with(Opcode::BinInt1, &[i as u8]);
+        } else if (0..=0xffff).contains(&i) {
+            self.op_with(Opcode::BinInt2, &(i as u16).to_le_bytes());
+        } else {
+            self.op_with(Opcode::BinInt, &(i as i32).to_le_bytes());
+        }
+    }
+
+    /// LONG1/LONG4 with the little-endian two's-complement bytes (protocol ≥ 2).
+    pub fn long_bytes(&mut self, bytes: &[u8]) {
+        self.reserve_frame();
+        if bytes.len() < 256 {
+            self.out.extend_from_slice(&[Opcode::Long1 as u8, bytes.len() as u8]);
+        } else {
+            self.out.push(Opcode::Long4 as u8);
+            self.out.extend_from_slice(&(bytes.len() as i32).to_le_bytes());
+        }
+        self.out.extend_from_slice(bytes);
+    }
+
+    /// LONG's protocol-0/1 text form: the decimal digits, then `L`.
+    pub fn long_text(&mut self, digits: &str) {
+        self.reserve_frame();
+        self.out.push(Opcode::Long as u8);
+        self.out.extend_from_slice(digits.as_bytes());
+        self.out.extend_from_slice(b"L\n");
+    }
+
+    /// BINFLOAT, or FLOAT with Python's repr at protocol 0.
+    pub fn float(&mut self, v: f64) {
         if self.proto >= 1 {
             self.op_with(Opcode::BinFloat, &v.to_be_bytes());
         } else {
@@ -280,11 +381,16 @@ impl Encoder {
     }
 
     /// A str body (no memo handling): BINUNICODE family, or UNICODE at protocol 0.
-    pub(crate) fn str(&mut self, s: &Str<'_>) -> Result<()> {
-        let data = s.as_surrogatepass();
+    pub fn str(&mut self, s: &Str<'_>) -> Result<()> {
+        self.str_surrogatepass(s.as_surrogatepass())
+    }
+
+    /// A str body from its UTF-8 bytes, lone surrogates encoded as
+    /// surrogatepass does (what pickle stores); the caller vouches for the bytes.
+    pub fn str_surrogatepass(&mut self, data: &[u8]) -> Result<()> {
         if self.proto == 0 {
             let mut text = Vec::with_capacity(data.len());
-            raw_unicode_escape(s, &mut text);
+            raw_unicode_escape(data, &mut text);
             self.op_line(Opcode::Unicode, &text);
             return Ok(());
         }
@@ -308,7 +414,7 @@ impl Encoder {
     }
 
     /// A bytes body for protocol ≥ 3 (no memo handling).
-    pub(crate) fn bytes(&mut self, data: &[u8]) -> Result<()> {
+    pub fn bytes(&mut self, data: &[u8]) -> Result<()> {
         let len = data.len();
         if len < 256 {
             self.op_with_payload(&[Opcode::ShortBinBytes as u8, len as u8], data);
@@ -329,7 +435,7 @@ impl Encoder {
     }
 
     /// A bytearray body for protocol ≥ 5 (no memo handling).
-    pub(crate) fn bytearray(&mut self, data: &[u8]) {
+    pub fn bytearray(&mut self, data: &[u8]) {
         let mut header = [0u8; 9];
         header[0] = Opcode::ByteArray8 as u8;
         header[1..].copy_from_slice(&(data.len() as u64).to_le_bytes());
@@ -341,7 +447,7 @@ impl Encoder {
     /// Each name is a line, so one that is empty or holds a newline would
     /// make a pickle nobody can read (CPython's reader wants a non-empty
     /// line): that is an error, not bytes.
-    pub(crate) fn names_line(&mut self, op: Opcode, module: &[u8], name: &[u8]) -> Result<()> {
+    pub fn names_line(&mut self, op: Opcode, module: &[u8], name: &[u8]) -> Result<()> {
         for part in [module, name] {
             if part.is_empty() || part.contains(&b'\n') {
                 return Err(Error::unpicklable(format!(
@@ -362,12 +468,12 @@ impl Encoder {
     }
 
     /// PERSID's inline form: `P<pid>\n`.
-    pub(crate) fn persid_text(&mut self, pid: &[u8]) {
+    pub fn persid_text(&mut self, pid: &[u8]) {
         self.op_line(Opcode::PersId, pid);
     }
 
     /// EXT1/EXT2/EXT4 for a registered global.
-    pub(crate) fn ext(&mut self, code: i64) {
+    pub fn ext(&mut self, code: i64) {
         if code <= 0xff {
             self.op_with(Opcode::Ext1, &[code as u8]);
         } else if code <= 0xffff {
@@ -380,9 +486,9 @@ impl Encoder {
 
 /// Protocol 0's `raw-unicode-escape` as CPython's pickler applies it:
 /// latin-1 bytes, with `\`, NUL, `\n`, `\r`, `\x1a` and non-latin-1 escaped.
-fn raw_unicode_escape(s: &Str<'_>, out: &mut Vec<u8>) {
+fn raw_unicode_escape(data: &[u8], out: &mut Vec<u8>) {
     use std::io::Write;
-    for cp in s.code_points() {
+    for cp in crate::value::CodePoints::new(data) {
         if cp >= 0x10000 {
             write!(out, "\\U{cp:08x}").unwrap();
         } else if cp >= 0x100 || matches!(cp, 0x5c | 0 | 0x0a | 0x0d | 0x1a) {

@@ -107,10 +107,16 @@ pub enum ErrorKind {
     /// Reading or writing failed.
     #[error("I/O error: {0}")]
     Io(std::io::Error),
+    /// A failure from outside the engine: a sink's or a source's own error
+    /// (the Python module carries Python exceptions through the machine this way).
+    #[error("{0}")]
+    External(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl Error {
-    pub(crate) fn new(kind: ErrorKind) -> Error {
+    /// An error of `kind`, with no position yet (the machine adds the
+    /// offset and opcode of the step that failed).
+    pub fn new(kind: ErrorKind) -> Error {
         Error(Box::new(Inner { kind, offset: None, opcode: None }))
     }
 
@@ -131,6 +137,24 @@ impl Error {
 
     pub(crate) fn unpicklable(msg: impl Into<String>) -> Error {
         Error::new(ErrorKind::Unpicklable(msg.into()))
+    }
+
+    /// Wraps a sink's or source's own error ([`ErrorKind::External`]).
+    ///
+    /// ```
+    /// use brinery::pickle::{Error, ErrorKind};
+    /// let e = Error::external("refused by policy");
+    /// assert!(matches!(e.kind(), ErrorKind::External(_)));
+    /// assert_eq!(e.to_string(), "refused by policy");
+    /// ```
+    pub fn external(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
+        Error::new(ErrorKind::External(err.into()))
+    }
+
+    /// Takes the error apart: what went wrong, the byte offset, the opcode.
+    pub fn into_parts(self) -> (ErrorKind, Option<u64>, Option<Opcode>) {
+        let inner = *self.0;
+        (inner.kind, inner.offset, inner.opcode)
     }
 
     /// What went wrong.
@@ -170,6 +194,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.0.kind {
             ErrorKind::Io(e) => Some(e),
+            ErrorKind::External(e) => Some(e.as_ref()),
             _ => None,
         }
     }

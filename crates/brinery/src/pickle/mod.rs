@@ -19,7 +19,7 @@
 
 mod args;
 mod compat;
-mod encoder;
+pub mod encoder;
 mod error;
 pub mod escapes;
 mod input;
@@ -102,6 +102,13 @@ pub fn run_sink<'a, S: sink::Sink<'a>>(data: &'a [u8], sink: S, opts: &LoadOptio
     let mut input = SliceInput::new(data);
     let out = machine::run(sink, &mut input, opts)?;
     Ok((out, input.offset() as usize))
+}
+
+/// Runs the machine with any [`Sink`](sink::Sink) over a buffered reader,
+/// consuming exactly the pickle's bytes (as [`load`] does with the value sink).
+pub fn run_sink_reader<R: BufRead, S: sink::Sink<'static>>(reader: R, sink: S, opts: &LoadOptions) -> Result<S::Output> {
+    let mut input = ReaderInput::new(reader);
+    machine::run(sink, &mut input, opts)
 }
 
 /// Pickles a value, as `pickle.dumps(value, protocol)` would.

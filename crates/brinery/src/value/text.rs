@@ -290,6 +290,14 @@ pub struct CodePoints<'s> {
     pos: usize,
 }
 
+impl<'s> CodePoints<'s> {
+    /// The code points of UTF-8 bytes that may hold lone surrogates
+    /// (surrogatepass); the bytes must be well formed in that sense.
+    pub(crate) fn new(bytes: &'s [u8]) -> Self {
+        CodePoints { bytes, pos: 0 }
+    }
+}
+
 impl Iterator for CodePoints<'_> {
     type Item = u32;
 

@@ -1,0 +1,20 @@
+//! The native half of the Python package `brinery` (`brinery._brinery`):
+//! a `Pickler` that drives the engine's one encoder from Python objects, an
+//! `Unpickler` that runs the engine's one machine with a Python-object sink,
+//! and JSON encoding/decoding over the engine's JSON writer and parser.
+//!
+//! The Python-facing API (`brinery.pickle`, `brinery.json`, the safe
+//! top-level `brinery.loads`) lives in `python/brinery/`; this crate only
+//! provides the pieces that must be fast.
+
+use pyo3::prelude::*;
+
+mod json;
+
+/// The extension module `brinery._brinery`.
+#[pymodule]
+#[pyo3(name = "_brinery")]
+fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    json::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,1 @@
+"""Drop-in replacement for the standard library's ``json`` module."""
