@@ -19,3 +19,6 @@ echo "==> cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> cargo test"
 cargo test --workspace --locked
+echo "==> Python package (maturin develop --release into .venv) and pytest"
+bash scripts/python-build.sh test >/dev/null
+python3 -m pytest -q tests/python

@@ -1,0 +1,1 @@
+"""pytest configuration for the Python package's tests (run by `make test`)."""
