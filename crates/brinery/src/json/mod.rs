@@ -16,18 +16,23 @@
 //! assert_eq!(json::dumps(&v, &DumpOptions::default()).unwrap(), r#"{"n": 18446744073709551616, "x": 1e-07, "s": "\ud800"}"#);
 //! ```
 
+mod build;
 mod decode;
 mod dump;
 mod error;
 mod options;
 mod parse;
 mod scan;
+mod sink;
 mod sort;
 mod write;
 
 pub use crate::serde::json_facade::{from_reader, from_slice, from_str, to_string, to_vec, to_writer};
 pub use error::{Error, ErrorKind, Position, PyException, Result};
 pub use options::{DumpLimits, DumpOptions, Indent, LoadOptions};
+pub use parse::{parse_prefix_with, parse_with};
+pub use sink::{Constant, Sink, StrText};
+pub use write::Writer;
 
 use crate::value::{Str, Value};
 use std::borrow::Cow;
@@ -90,9 +95,14 @@ pub fn dump<W: Write>(value: &Value<'_>, mut writer: W, opts: &DumpOptions) -> R
 /// ```
 pub fn loads<'a, T: JsonInput + ?Sized>(input: &'a T, opts: &LoadOptions) -> Result<Value<'a>> {
     match input.text()? {
-        Text::Borrowed { utf8, all_valid } => parse::parse(utf8, all_valid, opts),
-        Text::Owned { utf8, all_valid } => Ok(parse::parse(&utf8, all_valid, opts)?.into_owned()),
+        Text::Borrowed { utf8, all_valid } => parse(utf8, all_valid, opts),
+        Text::Owned { utf8, all_valid } => Ok(parse(&utf8, all_valid, opts)?.into_owned()),
     }
+}
+
+/// Parses UTF-8 (surrogatepass) text into a [`Value`].
+fn parse<'a>(text: &'a [u8], all_valid: bool, opts: &LoadOptions) -> Result<Value<'a>> {
+    parse_with(text, all_valid, opts, &mut build::ValueSink::new(text, opts.max_int_digits))
 }
 
 /// Reads a whole JSON document from a reader (bytes, decoded as [`loads`]
@@ -102,8 +112,8 @@ pub fn load<R: Read>(mut reader: R, opts: &LoadOptions) -> Result<Value<'static>
     reader.read_to_end(&mut data)?;
     // One copy out of the buffer: UTF-16/32 input is already owned after decoding.
     match data.text()? {
-        Text::Borrowed { utf8, all_valid } => Ok(parse::parse(utf8, all_valid, opts)?.into_owned()),
-        Text::Owned { utf8, all_valid } => Ok(parse::parse(&utf8, all_valid, opts)?.into_owned()),
+        Text::Borrowed { utf8, all_valid } => Ok(parse(utf8, all_valid, opts)?.into_owned()),
+        Text::Owned { utf8, all_valid } => Ok(parse(&utf8, all_valid, opts)?.into_owned()),
     }
 }
 

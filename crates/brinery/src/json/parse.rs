@@ -2,56 +2,87 @@
 //!
 //! It follows CPython's C scanner decision for decision — which character is
 //! looked at, where an error is reported, how `\uXXXX` pairs combine — so
-//! verdicts, values and messages agree. Strings without escapes borrow from
-//! the input; equal object keys share one `Str`, as CPython's key memo makes
-//! them one object (which matters when the value is pickled).
+//! verdicts, values and messages agree. What it builds is up to a [`Sink`].
 
-use super::error::{Error, ErrorKind, Position, Result};
+use super::error::{Error, ErrorKind, Position};
 use super::options::LoadOptions;
 use super::scan::skip_plain;
-use crate::value::{Int, Shared, Str, Value};
-use rustc_hash::FxHashMap;
-use std::borrow::Cow;
+use super::sink::{Constant, Sink, StrText};
 
-/// Parses one JSON document that must fill `text` (surrounding whitespace aside).
-pub(super) fn parse<'a>(text: &'a [u8], all_valid: bool, opts: &LoadOptions) -> Result<Value<'a>> {
-    let mut p = Parser::new(text, all_valid, opts);
+/// Parses one JSON document that must fill `text` (surrounding whitespace
+/// aside) into whatever `sink` builds. `all_valid` says `text` holds no lone
+/// surrogate (plain UTF-8).
+///
+/// ```
+/// use brinery::json::{parse_with, Constant, LoadOptions, Sink, StrText};
+///
+/// /// Counts the values of a document instead of building them.
+/// struct Count;
+/// impl<'a> Sink<'a> for Count {
+///     type Value = usize;
+///     type Key = ();
+///     type Error = brinery::json::Error;
+///     fn null(&mut self) -> Result<usize, Self::Error> { Ok(1) }
+///     fn bool(&mut self, _: bool) -> Result<usize, Self::Error> { Ok(1) }
+///     fn int(&mut self, _: &'a [u8], _: Option<i64>, _: usize) -> Result<usize, Self::Error> { Ok(1) }
+///     fn float(&mut self, _: &'a [u8], _: f64) -> Result<usize, Self::Error> { Ok(1) }
+///     fn constant(&mut self, _: Constant) -> Result<usize, Self::Error> { Ok(1) }
+///     fn str(&mut self, _: StrText<'a, '_>, _: bool) -> Result<usize, Self::Error> { Ok(1) }
+///     fn key(&mut self, _: StrText<'a, '_>, _: bool) -> Result<(), Self::Error> { Ok(()) }
+///     fn array(&mut self, items: std::vec::Drain<'_, usize>) -> Result<usize, Self::Error> { Ok(1 + items.sum::<usize>()) }
+///     fn object(&mut self, entries: std::vec::Drain<'_, ((), usize)>) -> Result<usize, Self::Error> {
+///         Ok(1 + entries.map(|(_, n)| n).sum::<usize>())
+///     }
+/// }
+/// let n = parse_with(br#"{"a": [1, 2.5, null], "b": "x"}"#, true, &LoadOptions::default(), &mut Count).unwrap();
+/// assert_eq!(n, 6);
+/// ```
+pub fn parse_with<'a, S: Sink<'a>>(
+    text: &'a [u8],
+    all_valid: bool,
+    opts: &LoadOptions,
+    sink: &mut S,
+) -> Result<S::Value, S::Error> {
+    let mut p = Parser::new(text, all_valid, opts, sink);
     let start = p.skip_ws(0);
     let (value, end) = p.value(start)?;
     let end = p.skip_ws(end);
     if end != text.len() {
-        return Err(p.error("Extra data", end));
+        return Err(p.error("Extra data", end).into());
     }
     Ok(value)
 }
 
-struct Parser<'a, 'o> {
+/// Parses the one value that starts exactly at byte `start` of `text` and
+/// returns it with the byte offset just past it; what follows is not looked
+/// at (Python's `JSONDecoder.raw_decode`).
+pub fn parse_prefix_with<'a, S: Sink<'a>>(
+    text: &'a [u8],
+    start: usize,
+    all_valid: bool,
+    opts: &LoadOptions,
+    sink: &mut S,
+) -> Result<(S::Value, usize), S::Error> {
+    Parser::new(text, all_valid, opts, sink).value(start)
+}
+
+struct Parser<'a, 'o, 'k, S: Sink<'a>> {
     s: &'a [u8],
     /// The whole text is plain UTF-8 (no lone surrogates).
     all_valid: bool,
     opts: &'o LoadOptions,
+    sink: &'k mut S,
     depth: usize,
     /// Items of the arrays and objects being parsed, innermost last.
-    items: Vec<Value<'a>>,
-    pairs: Vec<(Value<'a>, Value<'a>)>,
-    /// Every distinct object key met so far (CPython's memo).
-    keys: FxHashMap<Cow<'a, [u8]>, Str<'a>>,
+    items: Vec<S::Value>,
+    entries: Vec<(S::Key, S::Value)>,
     /// Decoded text of the string being unescaped.
     scratch: Vec<u8>,
 }
 
-impl<'a, 'o> Parser<'a, 'o> {
-    fn new(s: &'a [u8], all_valid: bool, opts: &'o LoadOptions) -> Self {
-        Parser {
-            s,
-            all_valid,
-            opts,
-            depth: 0,
-            items: Vec::new(),
-            pairs: Vec::new(),
-            keys: FxHashMap::default(),
-            scratch: Vec::new(),
-        }
+impl<'a, 'o, 'k, S: Sink<'a>> Parser<'a, 'o, 'k, S> {
+    fn new(s: &'a [u8], all_valid: bool, opts: &'o LoadOptions, sink: &'k mut S) -> Self {
+        Parser { s, all_valid, opts, sink, depth: 0, items: Vec::new(), entries: Vec::new(), scratch: Vec::new() }
     }
 
     fn error(&self, msg: &'static str, at: usize) -> Error {
@@ -67,34 +98,39 @@ impl<'a, 'o> Parser<'a, 'o> {
     }
 
     /// CPython's `scan_once`: the value starting exactly at `i`.
-    fn value(&mut self, i: usize) -> Result<(Value<'a>, usize)> {
+    fn value(&mut self, i: usize) -> Result<(S::Value, usize), S::Error> {
         let s = self.s;
+        let sink = &mut *self.sink;
         match s.get(i) {
             Some(b'"') => {
-                let (text, end) = self.string(i + 1)?;
-                Ok((Value::Str(text), end))
+                let (text, utf8, end) = self.scan_string(i + 1)?;
+                let text = match text {
+                    Some(slice) => StrText::Input(slice),
+                    None => StrText::Scratch(&self.scratch),
+                };
+                Ok((self.sink.str(text, utf8)?, end))
             }
             Some(b'{') => self.nested(i, true),
             Some(b'[') => self.nested(i, false),
-            Some(b'n') if s[i..].starts_with(b"null") => Ok((Value::None, i + 4)),
-            Some(b't') if s[i..].starts_with(b"true") => Ok((Value::Bool(true), i + 4)),
-            Some(b'f') if s[i..].starts_with(b"false") => Ok((Value::Bool(false), i + 5)),
-            Some(b'N') if s[i..].starts_with(b"NaN") => Ok((Value::Float(f64::NAN), i + 3)),
-            Some(b'I') if s[i..].starts_with(b"Infinity") => Ok((Value::Float(f64::INFINITY), i + 8)),
-            Some(b'-') if s[i..].starts_with(b"-Infinity") => Ok((Value::Float(f64::NEG_INFINITY), i + 9)),
+            Some(b'n') if s[i..].starts_with(b"null") => Ok((sink.null()?, i + 4)),
+            Some(b't') if s[i..].starts_with(b"true") => Ok((sink.bool(true)?, i + 4)),
+            Some(b'f') if s[i..].starts_with(b"false") => Ok((sink.bool(false)?, i + 5)),
+            Some(b'N') if s[i..].starts_with(b"NaN") => Ok((sink.constant(Constant::NaN)?, i + 3)),
+            Some(b'I') if s[i..].starts_with(b"Infinity") => Ok((sink.constant(Constant::Infinity)?, i + 8)),
+            Some(b'-') if s[i..].starts_with(b"-Infinity") => Ok((sink.constant(Constant::NegInfinity)?, i + 9)),
             Some(b'-' | b'0'..=b'9') => self.number(i),
-            _ => Err(self.error("Expecting value", i)),
+            _ => Err(self.error("Expecting value", i).into()),
         }
     }
 
-    fn nested(&mut self, i: usize, object: bool) -> Result<(Value<'a>, usize)> {
+    fn nested(&mut self, i: usize, object: bool) -> Result<(S::Value, usize), S::Error> {
         if self.depth >= self.opts.max_depth {
             let what = if object {
                 "decoding a JSON object from a unicode string"
             } else {
                 "decoding a JSON array from a unicode string"
             };
-            return Err(Error::at(ErrorKind::TooDeep(what, self.opts.max_depth), position(self.s, i)));
+            return Err(Error::at(ErrorKind::TooDeep(what, self.opts.max_depth), position(self.s, i)).into());
         }
         self.depth += 1;
         let result = crate::stack::guard_at(self.depth, || if object { self.object(i + 1) } else { self.array(i + 1) });
@@ -103,7 +139,7 @@ impl<'a, 'o> Parser<'a, 'o> {
     }
 
     /// After `[`.
-    fn array(&mut self, i: usize) -> Result<(Value<'a>, usize)> {
+    fn array(&mut self, i: usize) -> Result<(S::Value, usize), S::Error> {
         let s = self.s;
         let base = self.items.len();
         let mut i = self.skip_ws(i);
@@ -115,86 +151,60 @@ impl<'a, 'o> Parser<'a, 'o> {
                 match s.get(i) {
                     Some(b']') => break,
                     Some(b',') => i = self.skip_ws(i + 1),
-                    _ => return Err(self.error("Expecting ',' delimiter", i)),
+                    _ => return Err(self.error("Expecting ',' delimiter", i).into()),
                 }
             }
             if s.get(i) != Some(&b']') {
-                return Err(self.error("Expecting value", i));
+                return Err(self.error("Expecting value", i).into());
             }
         }
-        let items: Vec<Value<'a>> = self.items.drain(base..).collect();
-        Ok((Value::List(Shared::new(items)), i + 1))
+        let array = self.sink.array(self.items.drain(base..))?;
+        Ok((array, i + 1))
     }
 
     /// After `{`.
-    fn object(&mut self, i: usize) -> Result<(Value<'a>, usize)> {
+    fn object(&mut self, i: usize) -> Result<(S::Value, usize), S::Error> {
         let s = self.s;
-        let base = self.pairs.len();
+        let base = self.entries.len();
         let mut i = self.skip_ws(i);
         if s.get(i) != Some(&b'}') {
             while i < s.len() {
                 if s[i] != b'"' {
-                    return Err(self.error("Expecting property name enclosed in double quotes", i));
+                    return Err(self.error("Expecting property name enclosed in double quotes", i).into());
                 }
-                let (key, next) = self.key(i + 1)?;
+                let (text, utf8, next) = self.scan_string(i + 1)?;
+                let text = match text {
+                    Some(slice) => StrText::Input(slice),
+                    None => StrText::Scratch(&self.scratch),
+                };
+                let key = self.sink.key(text, utf8)?;
                 i = self.skip_ws(next);
                 if s.get(i) != Some(&b':') {
-                    return Err(self.error("Expecting ':' delimiter", i));
+                    return Err(self.error("Expecting ':' delimiter", i).into());
                 }
                 i = self.skip_ws(i + 1);
                 let (value, next) = self.value(i)?;
-                self.pairs.push((Value::Str(key), value));
+                self.entries.push((key, value));
                 i = self.skip_ws(next);
                 match s.get(i) {
                     Some(b'}') => break,
                     Some(b',') => i = self.skip_ws(i + 1),
-                    _ => return Err(self.error("Expecting ',' delimiter", i)),
+                    _ => return Err(self.error("Expecting ',' delimiter", i).into()),
                 }
             }
             if s.get(i) != Some(&b'}') {
-                return Err(self.error("Expecting property name enclosed in double quotes", i));
+                return Err(self.error("Expecting property name enclosed in double quotes", i).into());
             }
         }
-        let pairs = dedup_keys(self.pairs.drain(base..));
-        Ok((Value::Dict(Shared::new(pairs)), i + 1))
-    }
-
-    /// An object key: a string, shared with every equal key before it.
-    fn key(&mut self, i: usize) -> Result<(Str<'a>, usize)> {
-        let (raw, end) = self.scan_string(i)?;
-        let text: &[u8] = raw.unwrap_or(&self.scratch);
-        if let Some(known) = self.keys.get(text) {
-            return Ok((known.clone(), end));
-        }
-        let content: Cow<'a, [u8]> = match raw {
-            Some(slice) => Cow::Borrowed(slice),
-            None => Cow::Owned(self.scratch.clone()),
-        };
-        let key = self.make_str(content.clone());
-        self.keys.insert(content, key.clone());
-        Ok((key, end))
-    }
-
-    /// A string value after its opening quote.
-    fn string(&mut self, i: usize) -> Result<(Str<'a>, usize)> {
-        let (raw, end) = self.scan_string(i)?;
-        let content = match raw {
-            Some(slice) => Cow::Borrowed(slice),
-            None => Cow::Owned(self.scratch.clone()),
-        };
-        Ok((self.make_str(content), end))
-    }
-
-    fn make_str(&self, content: Cow<'a, [u8]>) -> Str<'a> {
-        // Escapes can make lone surrogates even in valid input.
-        let utf8 = (self.all_valid && matches!(content, Cow::Borrowed(_))) || !has_surrogate(&content);
-        Str::from_validated(content, utf8)
+        let object = self.sink.object(self.entries.drain(base..))?;
+        Ok((object, i + 1))
     }
 
     /// Scans a string whose opening quote is just before `begin`. Returns
     /// the input slice when there was no escape (else the text is in
-    /// `scratch`) and the offset past the closing quote.
-    fn scan_string(&mut self, begin: usize) -> Result<(Option<&'a [u8]>, usize)> {
+    /// `scratch`), whether the text is plain UTF-8 (no lone surrogate), and
+    /// the offset past the closing quote.
+    fn scan_string(&mut self, begin: usize) -> Result<(Option<&'a [u8]>, bool, usize), Error> {
         let s = self.s;
         let strict = self.opts.strict;
         let mut i = begin;
@@ -202,7 +212,10 @@ impl<'a, 'o> Parser<'a, 'o> {
         loop {
             i = skip_plain(s, i);
             match s.get(i) {
-                Some(b'"') => return Ok((Some(&s[begin..i]), i + 1)),
+                Some(b'"') => {
+                    let slice = &s[begin..i];
+                    return Ok((Some(slice), self.all_valid || !has_surrogate(slice), i + 1));
+                }
                 Some(b'\\') => break,
                 Some(_) if strict => return Err(self.error("Invalid control character at", i)),
                 Some(_) => i += 1,
@@ -245,14 +258,15 @@ impl<'a, 'o> Parser<'a, 'o> {
             }
             self.scratch.extend_from_slice(&s[start..i]);
             if s[i] == b'"' {
-                return Ok((None, i + 1));
+                // Escapes can make lone surrogates even in valid input.
+                return Ok((None, !has_surrogate(&self.scratch), i + 1));
             }
         }
     }
 
     /// `\uXXXX` with `u` at `u_at`, plus a following low-surrogate escape
     /// when the first is a high surrogate; returns the offset after them.
-    fn unicode_escape(&mut self, u_at: usize) -> Result<usize> {
+    fn unicode_escape(&mut self, u_at: usize) -> Result<usize, Error> {
         let s = self.s;
         let end = u_at + 5;
         // CPython wants at least one character after the four digits.
@@ -277,7 +291,7 @@ impl<'a, 'o> Parser<'a, 'o> {
     }
 
     /// CPython's `_match_number_unicode` from `start` (a `-` or a digit).
-    fn number(&mut self, start: usize) -> Result<(Value<'a>, usize)> {
+    fn number(&mut self, start: usize) -> Result<(S::Value, usize), S::Error> {
         let s = self.s;
         let negative = s[start] == b'-';
         let mut i = start + usize::from(negative);
@@ -290,7 +304,7 @@ impl<'a, 'o> Parser<'a, 'o> {
                 digits = i - start_digits;
             }
             Some(b'0') => i += 1,
-            _ => return Err(self.error("Expecting value", start)),
+            _ => return Err(self.error("Expecting value", start).into()),
         }
         let int_digits = digits;
         let mut is_float = false;
@@ -332,12 +346,17 @@ impl<'a, 'o> Parser<'a, 'o> {
                 exponent = 0;
             }
         }
+        let text = &s[start..i];
         if !is_float {
-            if int_digits <= 18 {
+            let small = (int_digits <= 18).then(|| {
                 let v = mantissa as i64;
-                return Ok((Value::Int(Int::from(if negative { -v } else { v })), i));
-            }
-            return Ok((Value::Int(self.big_int(&s[start..i], start)?), i));
+                if negative {
+                    -v
+                } else {
+                    v
+                }
+            });
+            return Ok((self.sink.int(text, small, start)?, i));
         }
         // Exact when the digits and the power of ten are exact doubles
         // (Clinger's fast path); otherwise the standard library's correctly
@@ -349,23 +368,11 @@ impl<'a, 'o> Parser<'a, 'o> {
             Some(x) => x,
             None => {
                 // SAFETY: the scanned bytes are ASCII (sign, digits, '.', 'e').
-                let text = unsafe { std::str::from_utf8_unchecked(&s[start..i]) };
+                let text = unsafe { std::str::from_utf8_unchecked(text) };
                 text.parse().expect("a JSON number is a valid float literal")
             }
         };
-        Ok((Value::Float(x), i))
-    }
-
-    /// An int of 19 digits or more (`text` is the optional sign and the digits).
-    fn big_int(&self, text: &[u8], start: usize) -> Result<Int> {
-        let digits = text.len() - usize::from(text[0] == b'-');
-        let limit = self.opts.max_int_digits;
-        if limit != 0 && digits > limit {
-            let kind = ErrorKind::IntTooLong { limit, digits: Some(digits) };
-            return Err(Error::at(kind, position(self.s, start)));
-        }
-        let big = num_bigint::BigInt::parse_bytes(text, 10).expect("decimal digits");
-        Ok(Int::from(big))
+        Ok((self.sink.float(text, x)?, i))
     }
 }
 
@@ -474,40 +481,9 @@ fn has_surrogate(bytes: &[u8]) -> bool {
     memchr::memchr_iter(0xED, bytes).any(|i| bytes.get(i + 1).is_some_and(|&b| b >= 0xA0))
 }
 
-/// Python's dict building: a repeated key keeps its first position and takes
-/// the last value. Equal keys share one `Str` (the key memo), so identity
-/// finds repeats.
-fn dedup_keys<'a>(pairs: impl ExactSizeIterator<Item = (Value<'a>, Value<'a>)>) -> Vec<(Value<'a>, Value<'a>)> {
-    let mut out: Vec<(Value<'a>, Value<'a>)> = Vec::with_capacity(pairs.len());
-    let key_id = |v: &Value<'a>| match v {
-        Value::Str(s) => s.identity(),
-        _ => unreachable!("object keys are strings"),
-    };
-    if out.capacity() <= 16 {
-        for (k, v) in pairs {
-            match out.iter().position(|(seen, _)| key_id(seen) == key_id(&k)) {
-                Some(at) => out[at].1 = v,
-                None => out.push((k, v)),
-            }
-        }
-        return out;
-    }
-    let mut index: FxHashMap<usize, usize> = FxHashMap::default();
-    for (k, v) in pairs {
-        match index.entry(key_id(&k)) {
-            std::collections::hash_map::Entry::Occupied(e) => out[*e.get()].1 = v,
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(out.len());
-                out.push((k, v));
-            }
-        }
-    }
-    out
-}
-
 /// Python's error position for byte offset `at`: code points before it, and
 /// the line and column (only `\n` ends a line).
-pub(super) fn position(s: &[u8], at: usize) -> Position {
+pub(crate) fn position(s: &[u8], at: usize) -> Position {
     let at = at.min(s.len());
     let chars = |bytes: &[u8]| bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count();
     let before = &s[..at];
@@ -523,10 +499,12 @@ pub(super) fn position(s: &[u8], at: usize) -> Position {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Value;
     use proptest::prelude::*;
 
     fn parse_float(text: &str) -> f64 {
-        match parse(text.as_bytes(), true, &LoadOptions::default()).unwrap() {
+        let mut sink = super::super::build::ValueSink::new(text.as_bytes(), 4300);
+        match parse_with(text.as_bytes(), true, &LoadOptions::default(), &mut sink).unwrap() {
             Value::Float(x) => x,
             other => panic!("{text}: {other}"),
         }

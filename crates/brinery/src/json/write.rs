@@ -11,9 +11,21 @@ use crate::value::Int;
 ///
 /// The caller walks its data and calls the token methods in document order;
 /// the writer owns separators, indentation, escaping and number formats.
-/// Strings are given as UTF-8 that may hold lone surrogates (surrogatepass),
-/// and the output is the same kind of UTF-8.
-pub(crate) struct Writer {
+/// Strings are given as UTF-8 that may hold lone surrogates (surrogatepass)
+/// or as code units ([`Writer::str_units`]), and the output is surrogatepass
+/// UTF-8 (plain ASCII with `ensure_ascii`).
+///
+/// ```
+/// use brinery::json::{DumpOptions, Writer};
+/// let mut w = Writer::new(&DumpOptions::default().indent(1));
+/// w.open(b'{', true);
+/// w.str("é".as_bytes(), true);
+/// w.key_end();
+/// w.str_units(&[0x1F600u32]);
+/// w.close(b'}', true);
+/// assert_eq!(w.bytes(), b"{\n \"\\u00e9\": \"\\ud83d\\ude00\"\n}");
+/// ```
+pub struct Writer {
     pub(crate) out: Vec<u8>,
     ensure_ascii: bool,
     allow_nan: bool,
@@ -50,7 +62,7 @@ static ESCAPE: [u8; 128] = {
 
 impl Writer {
     /// A writer for these options.
-    pub(crate) fn new(opts: &DumpOptions) -> Writer {
+    pub fn new(opts: &DumpOptions) -> Writer {
         let (item, key) = opts.effective_separators();
         Writer {
             out: Vec::with_capacity(256),
@@ -65,26 +77,42 @@ impl Writer {
         }
     }
 
+    /// The text written so far.
+    pub fn bytes(&self) -> &[u8] {
+        &self.out
+    }
+
+    /// The text written, as surrogatepass UTF-8.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.out
+    }
+
+    /// Whether a lone surrogate was copied to the output (only possible
+    /// without `ensure_ascii`): then the output is not plain UTF-8.
+    pub fn wrote_surrogate(&self) -> bool {
+        self.wrote_surrogate
+    }
+
     /// `null`.
     #[inline]
-    pub(crate) fn null(&mut self) {
+    pub fn null(&mut self) {
         self.out.extend_from_slice(b"null");
     }
 
     /// `true` / `false`.
     #[inline]
-    pub(crate) fn bool(&mut self, b: bool) {
+    pub fn bool(&mut self, b: bool) {
         self.out.extend_from_slice(if b { b"true" } else { b"false" });
     }
 
     /// An int that fits in `i64`.
     #[inline]
-    pub(crate) fn i64(&mut self, v: i64) {
+    pub fn i64(&mut self, v: i64) {
         extend_short(&mut self.out, itoa::Buffer::new().format(v).as_bytes());
     }
 
     /// Any int, subject to the digit limit (`int.__repr__`).
-    pub(crate) fn int(&mut self, v: &Int) -> Result<()> {
+    pub fn int(&mut self, v: &Int) -> Result<()> {
         match v.as_i64() {
             Some(small) => self.i64(small),
             None => {
@@ -99,9 +127,15 @@ impl Writer {
         Ok(())
     }
 
+    /// An int already formatted by `int.__repr__` (ASCII digits and sign).
+    #[inline]
+    pub fn int_text(&mut self, digits: &[u8]) {
+        self.out.extend_from_slice(digits);
+    }
+
     /// A float: Python's repr, or `NaN`/`Infinity`/`-Infinity` when allowed.
     #[inline]
-    pub(crate) fn float(&mut self, x: f64) -> Result<()> {
+    pub fn float(&mut self, x: f64) -> Result<()> {
         if x.is_finite() {
             crate::float_repr::write_float_bytes(&mut self.out, x, true);
             return Ok(());
@@ -120,7 +154,7 @@ impl Writer {
 
     /// A string, quoted and escaped. `text` is surrogatepass UTF-8; `utf8`
     /// says it holds no lone surrogate.
-    pub(crate) fn str(&mut self, text: &[u8], utf8: bool) {
+    pub fn str(&mut self, text: &[u8], utf8: bool) {
         self.wrote_surrogate |= !utf8 && !self.ensure_ascii;
         self.out.reserve(text.len() + 2);
         self.out.push(b'"');
@@ -132,15 +166,38 @@ impl Writer {
         self.out.push(b'"');
     }
 
+    /// A string given as code units (a Python `str`'s UCS-1, UCS-2 or UCS-4
+    /// data), quoted and escaped like [`Writer::str`]; surrogate code units
+    /// are lone surrogates, as in Python.
+    pub fn str_units<U: Copy + Into<u32>>(&mut self, units: &[U]) {
+        self.out.reserve(units.len() + 2);
+        self.out.push(b'"');
+        for &unit in units {
+            let cp: u32 = unit.into();
+            if cp < 0x80 && (cp != 0x7f || !self.ensure_ascii) {
+                match ESCAPE[cp as usize] {
+                    0 => self.out.push(cp as u8),
+                    _ => self.escape_byte(cp as u8),
+                }
+            } else if self.ensure_ascii {
+                self.escape_code_point(cp);
+            } else {
+                self.wrote_surrogate |= (0xD800..0xE000).contains(&cp);
+                crate::value::push_code_point(&mut self.out, cp);
+            }
+        }
+        self.out.push(b'"');
+    }
+
     /// A dict key that is a constant (`true`, `null`, …) written as a string.
-    pub(crate) fn key_text(&mut self, ascii: &[u8]) {
+    pub fn key_text(&mut self, ascii: &[u8]) {
         self.out.push(b'"');
         self.out.extend_from_slice(ascii);
         self.out.push(b'"');
     }
 
     /// A number written as a string (an int or float dict key).
-    pub(crate) fn quoted(&mut self, number: impl FnOnce(&mut Writer) -> Result<()>) -> Result<()> {
+    pub fn quoted(&mut self, number: impl FnOnce(&mut Writer) -> Result<()>) -> Result<()> {
         self.out.push(b'"');
         number(self)?;
         self.out.push(b'"');
@@ -173,14 +230,20 @@ impl Writer {
                 continue;
             }
             let (cp, len) = if b == 0x7f { (0x7f, 1) } else { decode_code_point(&text[stop..]) };
-            if cp >= 0x10000 {
-                let v = cp - 0x10000;
-                self.unicode_escape(0xD800 | (v >> 10));
-                self.unicode_escape(0xDC00 | (v & 0x3ff));
-            } else {
-                self.unicode_escape(cp);
-            }
+            self.escape_code_point(cp);
             i = stop + len;
+        }
+    }
+
+    /// `\uXXXX`, or a surrogate pair of them beyond the BMP.
+    #[inline]
+    fn escape_code_point(&mut self, cp: u32) {
+        if cp >= 0x10000 {
+            let v = cp - 0x10000;
+            self.unicode_escape(0xD800 | (v >> 10));
+            self.unicode_escape(0xDC00 | (v & 0x3ff));
+        } else {
+            self.unicode_escape(cp);
         }
     }
 
@@ -208,7 +271,7 @@ impl Writer {
     /// is whether the container is non-empty (even if every entry is then
     /// skipped, Python's indented layout breaks the line).
     #[inline]
-    pub(crate) fn open(&mut self, bracket: u8, has_items: bool) {
+    pub fn open(&mut self, bracket: u8, has_items: bool) {
         self.out.push(bracket);
         self.level += 1;
         if has_items {
@@ -218,7 +281,7 @@ impl Writer {
 
     /// Before each item of an array or each key of an object after the first.
     #[inline]
-    pub(crate) fn separator(&mut self) {
+    pub fn separator(&mut self) {
         push_short(&mut self.out, &self.item_separator);
         self.newline();
     }
@@ -236,14 +299,14 @@ impl Writer {
 
     /// Between a key and its value.
     #[inline]
-    pub(crate) fn key_end(&mut self) {
+    pub fn key_end(&mut self) {
         push_short(&mut self.out, &self.key_separator);
     }
 
     /// Closes an array (`b']'`) or object (`b'}'`), with the same
     /// `has_items` as [`Writer::open`].
     #[inline]
-    pub(crate) fn close(&mut self, bracket: u8, has_items: bool) {
+    pub fn close(&mut self, bracket: u8, has_items: bool) {
         self.level -= 1;
         if has_items {
             self.newline();

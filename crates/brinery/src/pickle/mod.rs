@@ -106,7 +106,11 @@ pub fn run_sink<'a, S: sink::Sink<'a>>(data: &'a [u8], sink: S, opts: &LoadOptio
 
 /// Runs the machine with any [`Sink`](sink::Sink) over a buffered reader,
 /// consuming exactly the pickle's bytes (as [`load`] does with the value sink).
-pub fn run_sink_reader<R: BufRead, S: sink::Sink<'static>>(reader: R, sink: S, opts: &LoadOptions) -> Result<S::Output> {
+pub fn run_sink_reader<R: BufRead, S: sink::Sink<'static>>(
+    reader: R,
+    sink: S,
+    opts: &LoadOptions,
+) -> Result<S::Output> {
     let mut input = ReaderInput::new(reader);
     machine::run(sink, &mut input, opts)
 }
