@@ -1,9 +1,142 @@
 //! `brinery.json`'s native part: Python objects to JSON text through the
-//! engine's writer, and JSON text to Python objects through its parser.
+//! engine's writer ([`encode`]), and JSON text to Python objects through its
+//! parser with a Python-object sink ([`decode`]). The Python-facing API and
+//! its `json`-compatible argument handling live in `python/brinery/json.py`.
 
+mod decode;
+mod encode;
+mod text;
+
+use decode::{Hooks, ParseError};
 use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyString};
 
 /// Adds the JSON functions to the native module.
-pub(crate) fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(json_encode, m)?)?;
+    m.add_function(wrap_pyfunction!(json_loads, m)?)?;
+    m.add_function(wrap_pyfunction!(json_raw_decode, m)?)?;
     Ok(())
+}
+
+/// `json_encode(obj, default, skipkeys, ensure_ascii, check_circular,
+/// allow_nan, indent, item_separator, key_separator, sort_keys,
+/// python_messages)`: the JSON text of `obj` as a `str`. `indent` is `None`
+/// or the string written per level; `default` is called for objects JSON
+/// cannot hold; `python_messages` words errors as the pure-Python encoder.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (obj, default, skipkeys, ensure_ascii, check_circular, allow_nan, indent, item_separator, key_separator, sort_keys, python_messages))]
+fn json_encode<'py>(
+    obj: &Bound<'py, PyAny>,
+    default: Bound<'py, PyAny>,
+    skipkeys: bool,
+    ensure_ascii: bool,
+    check_circular: bool,
+    allow_nan: bool,
+    indent: Option<&str>,
+    item_separator: &str,
+    key_separator: &str,
+    sort_keys: bool,
+    python_messages: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let opts = encode::EncodeOptions { default, skipkeys, sort_keys, check_circular, allow_nan, python_messages };
+    encode::encode(obj, opts, ensure_ascii, indent, (item_separator, key_separator))
+}
+
+/// The hooks as `json.py` passes them: `None` for each default.
+fn hooks<'py>(
+    object_hook: Option<Bound<'py, PyAny>>,
+    object_pairs_hook: Option<Bound<'py, PyAny>>,
+    parse_float: Option<Bound<'py, PyAny>>,
+    parse_int: Option<Bound<'py, PyAny>>,
+    parse_constant: Option<Bound<'py, PyAny>>,
+) -> Hooks<'py> {
+    Hooks { object_hook, object_pairs_hook, parse_float, parse_int, parse_constant }
+}
+
+/// `json_loads(s, strict, object_hook, object_pairs_hook, parse_float,
+/// parse_int, parse_constant)`: the document in `s`, a `str` or UTF-8
+/// `bytes`/`bytearray`. Bytes that need `json.detect_encoding` (a BOM, NUL
+/// bytes, invalid UTF-8, surrogates) return `NotImplemented`: the caller
+/// decodes them as `json.loads` does and passes the `str`.
+#[pyfunction]
+#[pyo3(signature = (s, strict, object_hook, object_pairs_hook, parse_float, parse_int, parse_constant))]
+fn json_loads<'py>(
+    s: &Bound<'py, PyAny>,
+    strict: bool,
+    object_hook: Option<Bound<'py, PyAny>>,
+    object_pairs_hook: Option<Bound<'py, PyAny>>,
+    parse_float: Option<Bound<'py, PyAny>>,
+    parse_int: Option<Bound<'py, PyAny>>,
+    parse_constant: Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = s.py();
+    let hooks = hooks(object_hook, object_pairs_hook, parse_float, parse_int, parse_constant);
+    if s.cast::<PyString>().is_ok() {
+        let utf8 = text::str_utf8(s)?;
+        let parsed = decode::parse(py, utf8.bytes(), utf8.valid(), strict, &hooks, None);
+        return parsed.map(|(v, _)| v).map_err(|e| e.into_pyerr(py, || Ok(s.clone().unbind())));
+    }
+    // Hooks may change a bytearray while it is parsed: parse a copy.
+    let owned;
+    let data: &[u8] = if let Ok(b) = s.cast::<PyBytes>() {
+        b.as_bytes()
+    } else if let Ok(b) = s.cast::<PyByteArray>() {
+        owned = b.to_vec();
+        &owned
+    } else {
+        return Ok(py.NotImplemented().into_bound(py));
+    };
+    if needs_detection(data) || std::str::from_utf8(data).is_err() {
+        return Ok(py.NotImplemented().into_bound(py));
+    }
+    let parsed = decode::parse(py, data, true, strict, &hooks, None);
+    parsed
+        .map(|(v, _)| v)
+        .map_err(|e: ParseError| e.into_pyerr(py, || Ok(PyString::from_bytes(py, data)?.into_any().unbind())))
+}
+
+/// Whether `json.detect_encoding` might not say plain `utf-8` for `b`.
+fn needs_detection(b: &[u8]) -> bool {
+    let bom = b.starts_with(&[0xEF, 0xBB, 0xBF]) || b.starts_with(&[0xFE, 0xFF]) || b.starts_with(&[0xFF, 0xFE]);
+    bom || b.first() == Some(&0) || b.get(1) == Some(&0)
+}
+
+/// `json_raw_decode(s, idx, strict, hooks...)`: `JSONDecoder.raw_decode`,
+/// the value starting exactly at code point `idx` of the `str` `s` and the
+/// index after it.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (s, idx, strict, object_hook, object_pairs_hook, parse_float, parse_int, parse_constant))]
+fn json_raw_decode<'py>(
+    s: &Bound<'py, PyString>,
+    idx: usize,
+    strict: bool,
+    object_hook: Option<Bound<'py, PyAny>>,
+    object_pairs_hook: Option<Bound<'py, PyAny>>,
+    parse_float: Option<Bound<'py, PyAny>>,
+    parse_int: Option<Bound<'py, PyAny>>,
+    parse_constant: Option<Bound<'py, PyAny>>,
+) -> PyResult<(Bound<'py, PyAny>, usize)> {
+    let py = s.py();
+    let hooks = hooks(object_hook, object_pairs_hook, parse_float, parse_int, parse_constant);
+    let any = s.as_any();
+    let utf8 = text::str_utf8(any)?;
+    let bytes = utf8.bytes();
+    let ascii = bytes.len() == s.len()?;
+    let start = if ascii { idx } else { byte_offset(bytes, idx) };
+    let (value, end) = decode::parse(py, bytes, utf8.valid(), strict, &hooks, Some(start))
+        .map_err(|e| e.into_pyerr(py, || Ok(any.clone().unbind())))?;
+    Ok((value, if ascii { end } else { code_points(&bytes[..end]) }))
+}
+
+/// The byte offset of code point `index` in UTF-8 (surrogatepass) text.
+fn byte_offset(text: &[u8], index: usize) -> usize {
+    text.iter().enumerate().filter(|(_, &b)| b & 0xC0 != 0x80).nth(index).map_or(text.len(), |(at, _)| at)
+}
+
+/// The number of code points in UTF-8 (surrogatepass) text.
+fn code_points(text: &[u8]) -> usize {
+    text.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }

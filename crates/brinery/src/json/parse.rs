@@ -132,9 +132,11 @@ impl<'a, 'o, 'k, S: Sink<'a>> Parser<'a, 'o, 'k, S> {
             };
             return Err(Error::at(ErrorKind::TooDeep(what, self.opts.max_depth), position(self.s, i)).into());
         }
+        self.sink.enter(object)?;
         self.depth += 1;
         let result = crate::stack::guard_at(self.depth, || if object { self.object(i + 1) } else { self.array(i + 1) });
         self.depth -= 1;
+        self.sink.leave();
         result
     }
 

@@ -89,6 +89,17 @@ pub trait Sink<'a> {
     fn str(&mut self, text: StrText<'a, '_>, utf8: bool) -> Result<Self::Value, Self::Error>;
     /// An object key; `utf8` as for [`Sink::str`].
     fn key(&mut self, text: StrText<'a, '_>, utf8: bool) -> Result<Self::Key, Self::Error>;
+    /// Called before the parser descends into an array or an object
+    /// (`object` says which); a sink may refuse, as Python's recursion limit
+    /// does. The parser's own depth limit ([`LoadOptions::max_depth`](super::LoadOptions))
+    /// is checked first.
+    fn enter(&mut self, object: bool) -> Result<(), Self::Error> {
+        let _ = object;
+        Ok(())
+    }
+    /// Called when the parser leaves an array or object it entered, whether
+    /// or not it was parsed successfully.
+    fn leave(&mut self) {}
     /// An array, from its items in order.
     fn array(&mut self, items: std::vec::Drain<'_, Self::Value>) -> Result<Self::Value, Self::Error>;
     /// An object, from its entries in order (repeated keys included).

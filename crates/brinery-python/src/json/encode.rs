@@ -1,0 +1,323 @@
+//! Python objects to JSON text: a walker over CPython objects that drives the
+//! engine's one JSON [`Writer`], deciding types exactly as CPython's C
+//! encoder (`Modules/_json.c`, `encoder_listencode_obj`) does: exact-type
+//! checks first, then subclasses the way C sees them (int subclasses through
+//! `int.__repr__`, str subclasses by their data, list/tuple subclasses
+//! iterated, dict subclasses through `items()`), `default` for the rest.
+
+use super::text::{str_from_output, with_str_units, StrUnits};
+use brinery::json::{DumpOptions, ErrorKind, Indent, Writer};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use rustc_hash::FxHashSet;
+use std::ptr::addr_of_mut;
+
+/// What `json.dumps`' keyword arguments ask of the walk (the layout ones
+/// go to the [`Writer`]).
+pub(crate) struct EncodeOptions<'py> {
+    pub(crate) default: Bound<'py, PyAny>,
+    pub(crate) skipkeys: bool,
+    pub(crate) sort_keys: bool,
+    pub(crate) check_circular: bool,
+    pub(crate) allow_nan: bool,
+    /// Word errors as the pure-Python encoder does (CPython takes it when
+    /// `indent` is set or when not encoding in one shot, as `json.dump`).
+    pub(crate) python_messages: bool,
+}
+
+/// Encodes `obj` to a Python `str`.
+pub(crate) fn encode<'py>(
+    obj: &Bound<'py, PyAny>,
+    opts: EncodeOptions<'py>,
+    ensure_ascii: bool,
+    indent: Option<&str>,
+    separators: (&str, &str),
+) -> PyResult<Bound<'py, PyAny>> {
+    let dump_opts = DumpOptions {
+        indent: indent.map(Indent::from),
+        separators: Some((separators.0.to_owned(), separators.1.to_owned())),
+        ensure_ascii,
+        allow_nan: opts.allow_nan,
+        ..DumpOptions::default()
+    };
+    let mut encoder = Encoder { w: Writer::new(&dump_opts), opts, markers: FxHashSet::default(), depth: 0 };
+    // SAFETY: `obj` is a live object; the walk holds the GIL throughout.
+    unsafe { encoder.value(obj.as_ptr())? };
+    let wrote_surrogate = encoder.w.wrote_surrogate();
+    str_from_output(obj.py(), &encoder.w.into_bytes(), ensure_ascii, wrote_surrogate)
+}
+
+struct Encoder<'py> {
+    w: Writer,
+    opts: EncodeOptions<'py>,
+    /// Identities of the containers being written (`check_circular`).
+    markers: FxHashSet<usize>,
+    depth: usize,
+}
+
+/// Takes ownership of a new reference returned by the C API (or the error).
+///
+/// # Safety
+/// `ptr` is a new reference or null with an exception set.
+unsafe fn owned<'py>(py: Python<'py>, ptr: *mut ffi::PyObject) -> PyResult<Bound<'py, PyAny>> {
+    Bound::from_owned_ptr_or_err(py, ptr)
+}
+
+/// The exact type check `Py_IS_TYPE(obj, &T)`.
+macro_rules! is_type {
+    ($obj:expr, $ty:ident) => {
+        ffi::Py_TYPE($obj) == addr_of_mut!(ffi::$ty)
+    };
+}
+
+impl<'py> Encoder<'py> {
+    fn py(&self) -> Python<'py> {
+        self.opts.default.py()
+    }
+
+    /// Writes any object (`encoder_listencode_obj`).
+    ///
+    /// # Safety
+    /// `obj` is a live object borrowed for the duration of the call.
+    unsafe fn value(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
+        if obj == ffi::Py_None() {
+            self.w.null();
+        } else if obj == ffi::Py_True() {
+            self.w.bool(true);
+        } else if obj == ffi::Py_False() {
+            self.w.bool(false);
+        } else if is_type!(obj, PyUnicode_Type) || ffi::PyUnicode_Check(obj) != 0 {
+            self.str(obj);
+        } else if is_type!(obj, PyLong_Type) || ffi::PyLong_Check(obj) != 0 {
+            self.int(obj)?;
+        } else if is_type!(obj, PyFloat_Type) || ffi::PyFloat_Check(obj) != 0 {
+            self.float(ffi::PyFloat_AS_DOUBLE(obj))?;
+        } else if is_type!(obj, PyList_Type) || is_type!(obj, PyTuple_Type) {
+            self.nested(|e| e.sequence(obj))?;
+        } else if ffi::PyList_Check(obj) != 0 || ffi::PyTuple_Check(obj) != 0 {
+            // Subclasses are iterated (`PySequence_Fast`), honouring `__iter__`.
+            let items = owned(self.py(), ffi::PySequence_List(obj))?;
+            self.nested(|e| e.sequence(items.as_ptr()))?;
+        } else if ffi::PyDict_Check(obj) != 0 {
+            self.nested(|e| e.dict(obj))?;
+        } else {
+            self.default(obj)?;
+        }
+        Ok(())
+    }
+
+    /// A str or str subclass, from its code units (never its `__str__`).
+    unsafe fn str(&mut self, obj: *mut ffi::PyObject) {
+        with_str_units(obj, |units| match units {
+            StrUnits::Ascii(bytes) => self.w.str(bytes, true),
+            StrUnits::Ucs1(units) => self.w.str_units(units),
+            StrUnits::Ucs2(units) => self.w.str_units(units),
+            StrUnits::Ucs4(units) => self.w.str_units(units),
+        })
+    }
+
+    /// An int or int subclass.
+    unsafe fn int(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
+        let w = &mut self.w;
+        with_int_digits(self.opts.default.py(), obj, |digits| w.int_text(digits))
+    }
+
+    fn float(&mut self, x: f64) -> PyResult<()> {
+        self.w.float(x).map_err(|e| match e.kind() {
+            ErrorKind::OutOfRangeFloat(_) => out_of_range(x, self.opts.python_messages),
+            _ => PyValueError::new_err(e.to_string()),
+        })
+    }
+
+    /// A container one level deeper: the circular check and the recursion
+    /// limit, as C wraps `encoder_listencode_list`/`_dict`.
+    unsafe fn nested(&mut self, write: impl FnOnce(&mut Self) -> PyResult<()>) -> PyResult<()> {
+        if ffi::Py_EnterRecursiveCall(c" while encoding a JSON object".as_ptr()) != 0 {
+            return Err(PyErr::fetch(self.py()));
+        }
+        self.depth += 1;
+        let result =
+            if self.depth % 16 == 0 { stacker::maybe_grow(256 * 1024, 4 << 20, || write(self)) } else { write(self) };
+        self.depth -= 1;
+        ffi::Py_LeaveRecursiveCall();
+        result
+    }
+
+    /// Marks `obj` as being written; `Circular reference detected` if it is.
+    fn enter_marker(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
+        if self.opts.check_circular && !self.markers.insert(obj as usize) {
+            return Err(PyValueError::new_err("Circular reference detected"));
+        }
+        Ok(())
+    }
+
+    fn leave_marker(&mut self, obj: *mut ffi::PyObject) {
+        if self.opts.check_circular {
+            self.markers.remove(&(obj as usize));
+        }
+    }
+
+    /// The items of an exact list or tuple (`items`), written as an array.
+    unsafe fn sequence(&mut self, items: *mut ffi::PyObject) -> PyResult<()> {
+        let len = ffi::PySequence_Fast_GET_SIZE(items);
+        if len == 0 {
+            self.w.int_text(b"[]");
+            return Ok(());
+        }
+        self.enter_marker(items)?;
+        self.w.open(b'[', true);
+        let mut i = 0;
+        // The length is read again each time: `default` may change the list.
+        while i < ffi::PySequence_Fast_GET_SIZE(items) {
+            if i > 0 {
+                self.w.separator();
+            }
+            // Held for the call: `default` may drop it from the list.
+            let item = Bound::from_borrowed_ptr(self.py(), *ffi::PySequence_Fast_ITEMS(items).offset(i));
+            self.value(item.as_ptr())?;
+            i += 1;
+        }
+        self.w.close(b']', true);
+        self.leave_marker(items);
+        Ok(())
+    }
+
+    /// A dict or dict subclass, written as an object.
+    unsafe fn dict(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
+        if ffi::PyDict_Size(obj) == 0 {
+            self.w.int_text(b"{}");
+            return Ok(());
+        }
+        self.enter_marker(obj)?;
+        self.w.open(b'{', true);
+        let mut first = true;
+        if is_type!(obj, PyDict_Type) && !self.opts.sort_keys {
+            let (mut pos, mut key, mut value) = (0, std::ptr::null_mut(), std::ptr::null_mut());
+            while ffi::PyDict_Next(obj, &mut pos, &mut key, &mut value) != 0 {
+                // Held for the calls below: `default` may change the dict.
+                let (key, value) =
+                    (Bound::from_borrowed_ptr(self.py(), key), Bound::from_borrowed_ptr(self.py(), value));
+                self.entry(key.as_ptr(), value.as_ptr(), &mut first)?;
+            }
+        } else {
+            // `PyMapping_Items`: `dict.items()` for subclasses, honouring overrides.
+            let items = owned(self.py(), ffi::PyMapping_Items(obj))?;
+            if self.opts.sort_keys && ffi::PyList_Sort(items.as_ptr()) != 0 {
+                return Err(PyErr::fetch(self.py()));
+            }
+            for item in items.try_iter()? {
+                let item = item?;
+                let pair = item.as_ptr();
+                if ffi::PyTuple_Check(pair) == 0 || ffi::PyTuple_GET_SIZE(pair) != 2 {
+                    return Err(PyValueError::new_err("items must return 2-tuples"));
+                }
+                self.entry(ffi::PyTuple_GET_ITEM(pair, 0), ffi::PyTuple_GET_ITEM(pair, 1), &mut first)?;
+            }
+        }
+        self.w.close(b'}', true);
+        self.leave_marker(obj);
+        Ok(())
+    }
+
+    /// One `key: value` entry; keys are coerced as C does, or skipped.
+    unsafe fn entry(&mut self, key: *mut ffi::PyObject, value: *mut ffi::PyObject, first: &mut bool) -> PyResult<()> {
+        let is_str = ffi::PyUnicode_Check(key) != 0;
+        let is_const = key == ffi::Py_True() || key == ffi::Py_False() || key == ffi::Py_None();
+        let is_number = ffi::PyFloat_Check(key) != 0 || ffi::PyLong_Check(key) != 0;
+        if !(is_str || is_const || is_number) {
+            if self.opts.skipkeys {
+                return Ok(());
+            }
+            return Err(PyTypeError::new_err(format!(
+                "keys must be str, int, float, bool or None, not {}",
+                self.key_type_name(key)
+            )));
+        }
+        if !*first {
+            self.w.separator();
+        }
+        *first = false;
+        if is_str {
+            self.str(key);
+        } else if ffi::PyFloat_Check(key) != 0 {
+            let x = ffi::PyFloat_AS_DOUBLE(key);
+            let python_messages = self.opts.python_messages;
+            self.w.quoted(|w| w.float(x)).map_err(|_| out_of_range(x, python_messages))?;
+        } else if key == ffi::Py_True() {
+            self.w.key_text(b"true");
+        } else if key == ffi::Py_False() {
+            self.w.key_text(b"false");
+        } else if key == ffi::Py_None() {
+            self.w.key_text(b"null");
+        } else {
+            let w = &mut self.w;
+            with_int_digits(self.opts.default.py(), key, |digits| w.key_text(digits))?;
+        }
+        self.w.key_end();
+        self.value(value)
+    }
+
+    /// The type's name in the bad-key message: C prints `tp_name` (qualified
+    /// for C types: `decimal.Decimal`), Python `__class__.__name__`.
+    unsafe fn key_type_name(&self, key: *mut ffi::PyObject) -> String {
+        let key = Bound::from_borrowed_ptr(self.py(), key);
+        if self.opts.python_messages {
+            return key
+                .getattr("__class__")
+                .and_then(|c| c.getattr("__name__"))
+                .map(|n| n.to_string())
+                .unwrap_or_default();
+        }
+        let name = std::ffi::CStr::from_ptr((*ffi::Py_TYPE(key.as_ptr())).tp_name);
+        name.to_string_lossy().into_owned()
+    }
+
+    /// Anything else: `default(obj)` is written in its place, with `obj`
+    /// marked so a `default` that returns it again is a circular reference.
+    unsafe fn default(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
+        self.enter_marker(obj)?;
+        let replacement = owned(self.py(), ffi::PyObject_CallOneArg(self.opts.default.as_ptr(), obj))?;
+        self.nested(|e| e.value(replacement.as_ptr()))?;
+        self.leave_marker(obj);
+        Ok(())
+    }
+}
+
+/// Calls `f` with the decimal text of an int or int subclass: `int.__repr__`,
+/// as C uses for keys and values (so digit limits and their errors are
+/// CPython's own), with a shortcut for ints that fit 64 bits.
+///
+/// # Safety
+/// `obj` is a live `int` (or subclass).
+unsafe fn with_int_digits<R>(py: Python<'_>, obj: *mut ffi::PyObject, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+    let mut overflow = 0;
+    let v = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
+    if overflow == 0 && !(v == -1 && !ffi::PyErr_Occurred().is_null()) {
+        return Ok(f(itoa::Buffer::new().format(v).as_bytes()));
+    }
+    ffi::PyErr_Clear();
+    let repr = (*addr_of_mut!(ffi::PyLong_Type)).tp_repr.expect("int has a repr");
+    let text = owned(py, repr(obj))?;
+    Ok(with_str_units(text.as_ptr(), |units| match units {
+        StrUnits::Ascii(digits) => f(digits),
+        _ => unreachable!("int.__repr__ is ASCII"),
+    }))
+}
+
+/// `allow_nan=False` met NaN or an infinity; Python 3.11's pure-Python
+/// encoder names the value, its C encoder does not.
+fn out_of_range(x: f64, python_messages: bool) -> PyErr {
+    let base = "Out of range float values are not JSON compliant";
+    if !python_messages {
+        return PyValueError::new_err(base);
+    }
+    let shown = if x.is_nan() {
+        "nan"
+    } else if x > 0.0 {
+        "inf"
+    } else {
+        "-inf"
+    };
+    PyValueError::new_err(format!("{base}: {shown}"))
+}
