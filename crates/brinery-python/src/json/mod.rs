@@ -30,18 +30,26 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 fn json_encode<'py>(
     obj: &Bound<'py, PyAny>,
     default: Bound<'py, PyAny>,
-    skipkeys: bool,
-    ensure_ascii: bool,
-    check_circular: bool,
-    allow_nan: bool,
+    skipkeys: &Bound<'py, PyAny>,
+    ensure_ascii: &Bound<'py, PyAny>,
+    check_circular: &Bound<'py, PyAny>,
+    allow_nan: &Bound<'py, PyAny>,
     indent: Option<&str>,
     item_separator: &str,
     key_separator: &str,
-    sort_keys: bool,
+    sort_keys: &Bound<'py, PyAny>,
     python_messages: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let opts = encode::EncodeOptions { default, skipkeys, sort_keys, check_circular, allow_nan, python_messages };
-    encode::encode(obj, opts, ensure_ascii, indent, (item_separator, key_separator))
+    // Flags are truth-tested, as the C encoder does (any object will do).
+    let opts = encode::EncodeOptions {
+        default,
+        skipkeys: skipkeys.is_truthy()?,
+        sort_keys: sort_keys.is_truthy()?,
+        check_circular: check_circular.is_truthy()?,
+        allow_nan: allow_nan.is_truthy()?,
+        python_messages,
+    };
+    encode::encode(obj, opts, ensure_ascii.is_truthy()?, indent, (item_separator, key_separator))
 }
 
 /// The hooks as `json.py` passes them: `None` for each default.
@@ -64,7 +72,7 @@ fn hooks<'py>(
 #[pyo3(signature = (s, strict, object_hook, object_pairs_hook, parse_float, parse_int, parse_constant))]
 fn json_loads<'py>(
     s: &Bound<'py, PyAny>,
-    strict: bool,
+    strict: &Bound<'py, PyAny>,
     object_hook: Option<Bound<'py, PyAny>>,
     object_pairs_hook: Option<Bound<'py, PyAny>>,
     parse_float: Option<Bound<'py, PyAny>>,
@@ -72,6 +80,7 @@ fn json_loads<'py>(
     parse_constant: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = s.py();
+    let strict = strict.is_truthy()?;
     let hooks = hooks(object_hook, object_pairs_hook, parse_float, parse_int, parse_constant);
     if s.cast::<PyString>().is_ok() {
         let utf8 = text::str_utf8(s)?;
@@ -112,7 +121,7 @@ fn needs_detection(b: &[u8]) -> bool {
 fn json_raw_decode<'py>(
     s: &Bound<'py, PyString>,
     idx: usize,
-    strict: bool,
+    strict: &Bound<'py, PyAny>,
     object_hook: Option<Bound<'py, PyAny>>,
     object_pairs_hook: Option<Bound<'py, PyAny>>,
     parse_float: Option<Bound<'py, PyAny>>,
@@ -120,6 +129,7 @@ fn json_raw_decode<'py>(
     parse_constant: Option<Bound<'py, PyAny>>,
 ) -> PyResult<(Bound<'py, PyAny>, usize)> {
     let py = s.py();
+    let strict = strict.is_truthy()?;
     let hooks = hooks(object_hook, object_pairs_hook, parse_float, parse_int, parse_constant);
     let any = s.as_any();
     let utf8 = text::str_utf8(any)?;
