@@ -41,7 +41,8 @@ pub(crate) fn encode<'py>(
         allow_nan: opts.allow_nan,
         ..DumpOptions::default()
     };
-    let mut encoder = Encoder { w: Writer::new(&dump_opts), opts, markers: FxHashSet::default(), depth: 0 };
+    let mut encoder =
+        Encoder { w: Writer::new(&dump_opts), opts, markers: FxHashSet::default(), entries: Vec::new(), depth: 0 };
     // SAFETY: `obj` is a live object; the walk holds the GIL throughout.
     unsafe { encoder.value(obj.as_ptr())? };
     let wrote_surrogate = encoder.w.wrote_surrogate();
@@ -53,6 +54,8 @@ struct Encoder<'py> {
     opts: EncodeOptions<'py>,
     /// Identities of the containers being written (`check_circular`).
     markers: FxHashSet<usize>,
+    /// The entries of the dicts being written, innermost last.
+    entries: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>,
     depth: usize,
 }
 
@@ -96,8 +99,13 @@ impl<'py> Encoder<'py> {
         } else if is_type!(obj, PyList_Type) || is_type!(obj, PyTuple_Type) {
             self.nested(|e| e.sequence(obj))?;
         } else if ffi::PyList_Check(obj) != 0 || ffi::PyTuple_Check(obj) != 0 {
-            // Subclasses are iterated (`PySequence_Fast`), honouring `__iter__`.
-            let items = owned(self.py(), ffi::PySequence_List(obj))?;
+            // Subclasses are iterated, honouring `__iter__`: C's
+            // `PySequence_Fast` words a failure its own way, Python does not.
+            let items = if self.opts.python_messages {
+                owned(self.py(), ffi::PySequence_List(obj))?
+            } else {
+                owned(self.py(), ffi::PySequence_Fast(obj, c"_iterencode_list needs a sequence".as_ptr()))?
+            };
             self.nested(|e| e.sequence(items.as_ptr()))?;
         } else if ffi::PyDict_Check(obj) != 0 {
             self.nested(|e| e.dict(obj))?;
@@ -193,13 +201,20 @@ impl<'py> Encoder<'py> {
         self.w.open(b'{', true);
         let mut first = true;
         if is_type!(obj, PyDict_Type) && !self.opts.sort_keys {
+            // The entries as they are now, held (C snapshots them with
+            // `PyDict_Items`): `default` may change the dict while it is written.
+            let base = self.entries.len();
             let (mut pos, mut key, mut value) = (0, std::ptr::null_mut(), std::ptr::null_mut());
             while ffi::PyDict_Next(obj, &mut pos, &mut key, &mut value) != 0 {
-                // Held for the calls below: `default` may change the dict.
-                let (key, value) =
-                    (Bound::from_borrowed_ptr(self.py(), key), Bound::from_borrowed_ptr(self.py(), value));
-                self.entry(key.as_ptr(), value.as_ptr(), &mut first)?;
+                self.entries
+                    .push((Bound::from_borrowed_ptr(self.py(), key), Bound::from_borrowed_ptr(self.py(), value)));
             }
+            for i in base..self.entries.len() {
+                // Nested dicts push and pop above `base`: entry `i` stays held.
+                let (key, value) = (self.entries[i].0.as_ptr(), self.entries[i].1.as_ptr());
+                self.entry(key, value, &mut first)?;
+            }
+            self.entries.truncate(base);
         } else {
             // `PyMapping_Items`: `dict.items()` for subclasses, honouring overrides.
             let items = owned(self.py(), ffi::PyMapping_Items(obj))?;
