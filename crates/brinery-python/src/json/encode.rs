@@ -42,7 +42,7 @@ pub(crate) fn encode<'py>(
         ..DumpOptions::default()
     };
     let mut encoder =
-        Encoder { w: Writer::new(&dump_opts), opts, markers: FxHashSet::default(), entries: Vec::new(), depth: 0 };
+        Encoder { w: Writer::new(&dump_opts), opts, markers: Path::default(), entries: Vec::new(), depth: 0 };
     // SAFETY: `obj` is a live object; the walk holds the GIL throughout.
     unsafe { encoder.value(obj.as_ptr())? };
     let wrote_surrogate = encoder.w.wrote_surrogate();
@@ -52,8 +52,8 @@ pub(crate) fn encode<'py>(
 struct Encoder<'py> {
     w: Writer,
     opts: EncodeOptions<'py>,
-    /// Identities of the containers being written (`check_circular`).
-    markers: FxHashSet<usize>,
+    /// The containers being written (`check_circular`).
+    markers: Path,
     /// The entries of the dicts being written, innermost last.
     entries: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>,
     depth: usize,
@@ -84,20 +84,31 @@ impl<'py> Encoder<'py> {
     /// # Safety
     /// `obj` is a live object borrowed for the duration of the call.
     unsafe fn value(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
-        if obj == ffi::Py_None() {
+        // Exact types first (a pointer compare each), then what C accepts
+        // of their subclasses, in C's order.
+        let ty = ffi::Py_TYPE(obj);
+        if ty == addr_of_mut!(ffi::PyUnicode_Type) {
+            self.str(obj);
+        } else if ty == addr_of_mut!(ffi::PyLong_Type) {
+            self.int(obj)?;
+        } else if ty == addr_of_mut!(ffi::PyFloat_Type) {
+            self.float(ffi::PyFloat_AS_DOUBLE(obj))?;
+        } else if ty == addr_of_mut!(ffi::PyDict_Type) {
+            self.nested(|e| e.dict(obj))?;
+        } else if ty == addr_of_mut!(ffi::PyList_Type) || ty == addr_of_mut!(ffi::PyTuple_Type) {
+            self.nested(|e| e.sequence(obj))?;
+        } else if obj == ffi::Py_None() {
             self.w.null();
         } else if obj == ffi::Py_True() {
             self.w.bool(true);
         } else if obj == ffi::Py_False() {
             self.w.bool(false);
-        } else if is_type!(obj, PyUnicode_Type) || ffi::PyUnicode_Check(obj) != 0 {
+        } else if ffi::PyUnicode_Check(obj) != 0 {
             self.str(obj);
-        } else if is_type!(obj, PyLong_Type) || ffi::PyLong_Check(obj) != 0 {
+        } else if ffi::PyLong_Check(obj) != 0 {
             self.int(obj)?;
-        } else if is_type!(obj, PyFloat_Type) || ffi::PyFloat_Check(obj) != 0 {
+        } else if ffi::PyFloat_Check(obj) != 0 {
             self.float(ffi::PyFloat_AS_DOUBLE(obj))?;
-        } else if is_type!(obj, PyList_Type) || is_type!(obj, PyTuple_Type) {
-            self.nested(|e| e.sequence(obj))?;
         } else if ffi::PyList_Check(obj) != 0 || ffi::PyTuple_Check(obj) != 0 {
             // Subclasses are iterated, honouring `__iter__`: C's
             // `PySequence_Fast` words a failure its own way, Python does not.
@@ -154,15 +165,18 @@ impl<'py> Encoder<'py> {
 
     /// Marks `obj` as being written; `Circular reference detected` if it is.
     fn enter_marker(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
-        if self.opts.check_circular && !self.markers.insert(obj as usize) {
-            return Err(PyValueError::new_err("Circular reference detected"));
+        if self.opts.check_circular {
+            if self.markers.contains(obj) {
+                return Err(PyValueError::new_err("Circular reference detected"));
+            }
+            self.markers.push(obj);
         }
         Ok(())
     }
 
-    fn leave_marker(&mut self, obj: *mut ffi::PyObject) {
+    fn leave_marker(&mut self) {
         if self.opts.check_circular {
-            self.markers.remove(&(obj as usize));
+            self.markers.pop();
         }
     }
 
@@ -187,7 +201,7 @@ impl<'py> Encoder<'py> {
             i += 1;
         }
         self.w.close(b']', true);
-        self.leave_marker(items);
+        self.leave_marker();
         Ok(())
     }
 
@@ -231,16 +245,20 @@ impl<'py> Encoder<'py> {
             }
         }
         self.w.close(b'}', true);
-        self.leave_marker(obj);
+        self.leave_marker();
         Ok(())
     }
 
     /// One `key: value` entry; keys are coerced as C does, or skipped.
     unsafe fn entry(&mut self, key: *mut ffi::PyObject, value: *mut ffi::PyObject, first: &mut bool) -> PyResult<()> {
         let is_str = ffi::PyUnicode_Check(key) != 0;
-        let is_const = key == ffi::Py_True() || key == ffi::Py_False() || key == ffi::Py_None();
-        let is_number = ffi::PyFloat_Check(key) != 0 || ffi::PyLong_Check(key) != 0;
-        if !(is_str || is_const || is_number) {
+        let is_known = is_str
+            || ffi::PyFloat_Check(key) != 0
+            || key == ffi::Py_True()
+            || key == ffi::Py_False()
+            || key == ffi::Py_None()
+            || ffi::PyLong_Check(key) != 0;
+        if !is_known {
             if self.opts.skipkeys {
                 return Ok(());
             }
@@ -294,8 +312,42 @@ impl<'py> Encoder<'py> {
         self.enter_marker(obj)?;
         let replacement = owned(self.py(), ffi::PyObject_CallOneArg(self.opts.default.as_ptr(), obj))?;
         self.nested(|e| e.value(replacement.as_ptr()))?;
-        self.leave_marker(obj);
+        self.leave_marker();
         Ok(())
+    }
+}
+
+/// The containers on the path from the root to the value being written:
+/// C's `markers` dict holds exactly these. Paths are short, so the first
+/// levels are searched in a stack (cheaper than hashing); levels beyond
+/// [`Path::SCANNED`] are also kept in a set, so deep nesting stays linear.
+#[derive(Default)]
+struct Path {
+    stack: Vec<*mut ffi::PyObject>,
+    deep: FxHashSet<usize>,
+}
+
+impl Path {
+    const SCANNED: usize = 64;
+
+    fn contains(&self, obj: *mut ffi::PyObject) -> bool {
+        let scanned = &self.stack[..self.stack.len().min(Self::SCANNED)];
+        scanned.contains(&obj) || (!self.deep.is_empty() && self.deep.contains(&(obj as usize)))
+    }
+
+    fn push(&mut self, obj: *mut ffi::PyObject) {
+        if self.stack.len() >= Self::SCANNED {
+            self.deep.insert(obj as usize);
+        }
+        self.stack.push(obj);
+    }
+
+    fn pop(&mut self) {
+        if let Some(obj) = self.stack.pop() {
+            if self.stack.len() >= Self::SCANNED {
+                self.deep.remove(&(obj as usize));
+            }
+        }
     }
 }
 
@@ -308,7 +360,7 @@ impl<'py> Encoder<'py> {
 unsafe fn with_int_digits<R>(py: Python<'_>, obj: *mut ffi::PyObject, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
     let mut overflow = 0;
     let v = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
-    if overflow == 0 && !(v == -1 && !ffi::PyErr_Occurred().is_null()) {
+    if overflow == 0 && (v != -1 || ffi::PyErr_Occurred().is_null()) {
         return Ok(f(itoa::Buffer::new().format(v).as_bytes()));
     }
     ffi::PyErr_Clear();
