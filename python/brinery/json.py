@@ -66,7 +66,7 @@ class JSONEncoder(_std.JSONEncoder):
     behaviour for them.
     """
 
-    def _native(self, o, python_messages):
+    def _native(self, o, python_messages, frames):
         indent = _indent_unit(self.indent)
         return _encode(
             o,
@@ -80,13 +80,15 @@ class JSONEncoder(_std.JSONEncoder):
             self.key_separator,
             self.sort_keys,
             python_messages or indent is not None,
+            frames,
         )
 
     def encode(self, o):
         """Return the JSON text of ``o`` as a ``str``."""
         if type(self).iterencode is not JSONEncoder.iterencode:
             return super().encode(o)
-        return self._native(o, False)
+        # encode -> iterencode -> (tp_call) C: one level more than here.
+        return self._native(o, False, 1)
 
     def iterencode(self, o, _one_shot=False):
         """Encode ``o``, yielding the text (as one chunk).
@@ -95,11 +97,11 @@ class JSONEncoder(_std.JSONEncoder):
         happens now; otherwise, when the result is iterated.
         """
         if _one_shot:
-            return [self._native(o, False)]
+            return [self._native(o, False, 0)]
         return self._lazy(o)
 
     def _lazy(self, o):
-        yield self._native(o, True)
+        yield self._native(o, True, 0)
 
 
 class JSONDecoder(_std.JSONDecoder):
@@ -121,7 +123,8 @@ class JSONDecoder(_std.JSONDecoder):
         """Return the Python object for the JSON document ``s`` (a ``str``)."""
         if type(self).raw_decode is not JSONDecoder.raw_decode or not isinstance(s, str):
             return super().decode(s, _w)
-        return _loads(s, self.strict, *self._hooks())
+        # decode -> raw_decode -> (tp_call) scanner: two levels more than here.
+        return _loads(s, self.strict, self._hooks(), 2)
 
     def raw_decode(self, s, idx=0):
         """Decode the JSON value that starts at ``s[idx]``; return it and the
@@ -132,11 +135,29 @@ class JSONDecoder(_std.JSONDecoder):
             raise ValueError("idx cannot be negative")
         if idx >= len(s):
             raise JSONDecodeError("Expecting value", s, idx)
-        return _raw_decode(s, idx, self.strict, *self._hooks())
+        # raw_decode -> (tp_call) scanner: one level more than here.
+        return _raw_decode(s, idx, self.strict, self._hooks(), 1)
 
 
 _default_encoder = JSONEncoder()
 _default_decoder = JSONDecoder()
+
+
+_ENCODER_OPTIONS = (
+    "skipkeys",
+    "ensure_ascii",
+    "check_circular",
+    "allow_nan",
+    "indent",
+    "separators",
+    "default",
+    "sort_keys",
+)
+
+
+def _encoder_options(args, kw):
+    """The encoder class's keyword arguments from ``dump``/``dumps``' own."""
+    return dict({name: args[name] for name in _ENCODER_OPTIONS}, **kw)
 
 
 def _separators(separators, indent):
@@ -176,20 +197,11 @@ def dumps(
             key,
             sort_keys,
             unit is not None,
+            # json.dumps -> encode -> iterencode -> (tp_call) C: three levels
+            # of the recursion budget more than here.
+            3,
         )
-    if cls is None:
-        cls = JSONEncoder
-    return cls(
-        skipkeys=skipkeys,
-        ensure_ascii=ensure_ascii,
-        check_circular=check_circular,
-        allow_nan=allow_nan,
-        indent=indent,
-        separators=separators,
-        default=default,
-        sort_keys=sort_keys,
-        **kw,
-    ).encode(obj)
+    return (JSONEncoder if cls is None else cls)(**_encoder_options(locals(), kw)).encode(obj)
 
 
 def dump(
@@ -209,19 +221,7 @@ def dump(
 ):
     """Serialize ``obj`` as a JSON formatted stream to ``fp`` (a
     ``.write()``-supporting file-like object), as ``json.dump``."""
-    if cls is None:
-        cls = JSONEncoder
-    iterable = cls(
-        skipkeys=skipkeys,
-        ensure_ascii=ensure_ascii,
-        check_circular=check_circular,
-        allow_nan=allow_nan,
-        indent=indent,
-        separators=separators,
-        default=default,
-        sort_keys=sort_keys,
-        **kw,
-    ).iterencode(obj)
+    iterable = (JSONEncoder if cls is None else cls)(**_encoder_options(locals(), kw)).iterencode(obj)
     for chunk in iterable:
         fp.write(chunk)
 
@@ -258,9 +258,11 @@ def loads(
             parse_constant,
         )
         strict = kw.get("strict", True)
-        result = _loads(s, strict, *hooks)
+        # json.loads -> decode -> raw_decode -> (tp_call) scanner: three
+        # levels of the recursion budget more than here.
+        result = _loads(s, strict, hooks, 3)
         if result is NotImplemented:
-            result = _loads(_decode_bytes(s), strict, *hooks)
+            result = _loads(_decode_bytes(s), strict, hooks, 3)
         return result
     if not isinstance(s, str):
         s = _decode_bytes(s)

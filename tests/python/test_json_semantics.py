@@ -295,3 +295,30 @@ def test_module_surface():
     assert bjson.decoder.JSONDecoder is bjson.JSONDecoder
     assert bjson.encoder.JSONEncoder is bjson.JSONEncoder
     assert bjson.scanner.make_scanner is json.scanner.make_scanner
+
+
+def _nested_list(depth):
+    value = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+ENTRY_POINTS = {
+    "loads": lambda m, n: m.loads("[" * n + "]" * n),
+    "decode": lambda m, n: m.JSONDecoder().decode("[" * n + "]" * n),
+    "raw_decode": lambda m, n: m.JSONDecoder().raw_decode("[" * n + "]" * n),
+    "dumps": lambda m, n: m.dumps(_nested_list(n)),
+    "encode": lambda m, n: m.JSONEncoder().encode(_nested_list(n)),
+}
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_recursion_limit_is_hit_at_the_same_depth(entry):
+    call = ENTRY_POINTS[entry]
+
+    def deepest(module):
+        # Called at the same stack depth for both modules.
+        return [n for n in range(900, 1100, 1) if outcome(call, module, n)[0] == "ok"][-1:]
+
+    assert deepest(bjson) == deepest(json)

@@ -5,6 +5,7 @@
 
 mod decode;
 mod encode;
+mod frames;
 mod text;
 
 use decode::{Hooks, ParseError};
@@ -21,12 +22,14 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 /// `json_encode(obj, default, skipkeys, ensure_ascii, check_circular,
 /// allow_nan, indent, item_separator, key_separator, sort_keys,
-/// python_messages)`: the JSON text of `obj` as a `str`. `indent` is `None`
+/// python_messages, frames)`: the JSON text of `obj` as a `str`. `indent` is `None`
 /// or the string written per level; `default` is called for objects JSON
-/// cannot hold; `python_messages` words errors as the pure-Python encoder.
+/// cannot hold; `python_messages` words errors as the pure-Python encoder;
+/// `frames` is how many more Python frames the standard library would
+/// have used to get here (see [`frames`]).
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-#[pyo3(signature = (obj, default, skipkeys, ensure_ascii, check_circular, allow_nan, indent, item_separator, key_separator, sort_keys, python_messages))]
+#[pyo3(signature = (obj, default, skipkeys, ensure_ascii, check_circular, allow_nan, indent, item_separator, key_separator, sort_keys, python_messages, frames))]
 fn json_encode<'py>(
     obj: &Bound<'py, PyAny>,
     default: Bound<'py, PyAny>,
@@ -39,7 +42,9 @@ fn json_encode<'py>(
     key_separator: &str,
     sort_keys: &Bound<'py, PyAny>,
     python_messages: bool,
+    frames: u32,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let _charged = frames::Charged::take(obj.py(), frames)?;
     // Flags are truth-tested, as the C encoder does (any object will do).
     let opts = encode::EncodeOptions {
         default,
@@ -52,36 +57,38 @@ fn json_encode<'py>(
     encode::encode(obj, opts, ensure_ascii.is_truthy()?, indent, (item_separator, key_separator))
 }
 
-/// The hooks as `json.py` passes them: `None` for each default.
-fn hooks<'py>(
-    object_hook: Option<Bound<'py, PyAny>>,
-    object_pairs_hook: Option<Bound<'py, PyAny>>,
-    parse_float: Option<Bound<'py, PyAny>>,
-    parse_int: Option<Bound<'py, PyAny>>,
-    parse_constant: Option<Bound<'py, PyAny>>,
-) -> Hooks<'py> {
+/// The hooks as `json.py` passes them, in one tuple: `(object_hook,
+/// object_pairs_hook, parse_float, parse_int, parse_constant)`, `None` for
+/// each default.
+type HookArgs<'py> = (
+    Option<Bound<'py, PyAny>>,
+    Option<Bound<'py, PyAny>>,
+    Option<Bound<'py, PyAny>>,
+    Option<Bound<'py, PyAny>>,
+    Option<Bound<'py, PyAny>>,
+);
+
+fn hooks(args: HookArgs<'_>) -> Hooks<'_> {
+    let (object_hook, object_pairs_hook, parse_float, parse_int, parse_constant) = args;
     Hooks { object_hook, object_pairs_hook, parse_float, parse_int, parse_constant }
 }
 
-/// `json_loads(s, strict, object_hook, object_pairs_hook, parse_float,
-/// parse_int, parse_constant)`: the document in `s`, a `str` or UTF-8
+/// `json_loads(s, strict, hooks, frames)`: the document in `s`, a `str` or UTF-8
 /// `bytes`/`bytearray`. Bytes that need `json.detect_encoding` (a BOM, NUL
 /// bytes, invalid UTF-8, surrogates) return `NotImplemented`: the caller
-/// decodes them as `json.loads` does and passes the `str`.
+/// decodes them as `json.loads` does and passes the `str`. `frames` as for
+/// [`json_encode`].
 #[pyfunction]
-#[pyo3(signature = (s, strict, object_hook, object_pairs_hook, parse_float, parse_int, parse_constant))]
 fn json_loads<'py>(
     s: &Bound<'py, PyAny>,
     strict: &Bound<'py, PyAny>,
-    object_hook: Option<Bound<'py, PyAny>>,
-    object_pairs_hook: Option<Bound<'py, PyAny>>,
-    parse_float: Option<Bound<'py, PyAny>>,
-    parse_int: Option<Bound<'py, PyAny>>,
-    parse_constant: Option<Bound<'py, PyAny>>,
+    hook_args: HookArgs<'py>,
+    frames: u32,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = s.py();
+    let _charged = frames::Charged::take(py, frames)?;
     let strict = strict.is_truthy()?;
-    let hooks = hooks(object_hook, object_pairs_hook, parse_float, parse_int, parse_constant);
+    let hooks = hooks(hook_args);
     if s.cast::<PyString>().is_ok() {
         let utf8 = text::str_utf8(s)?;
         let parsed = decode::parse(py, utf8.bytes(), utf8.valid(), strict, &hooks, None);
@@ -112,25 +119,21 @@ fn needs_detection(b: &[u8]) -> bool {
     bom || b.first() == Some(&0) || b.get(1) == Some(&0)
 }
 
-/// `json_raw_decode(s, idx, strict, hooks...)`: `JSONDecoder.raw_decode`,
+/// `json_raw_decode(s, idx, strict, hooks, frames)`: `JSONDecoder.raw_decode`,
 /// the value starting exactly at code point `idx` of the `str` `s` and the
 /// index after it.
 #[pyfunction]
-#[allow(clippy::too_many_arguments)]
-#[pyo3(signature = (s, idx, strict, object_hook, object_pairs_hook, parse_float, parse_int, parse_constant))]
 fn json_raw_decode<'py>(
     s: &Bound<'py, PyString>,
     idx: usize,
     strict: &Bound<'py, PyAny>,
-    object_hook: Option<Bound<'py, PyAny>>,
-    object_pairs_hook: Option<Bound<'py, PyAny>>,
-    parse_float: Option<Bound<'py, PyAny>>,
-    parse_int: Option<Bound<'py, PyAny>>,
-    parse_constant: Option<Bound<'py, PyAny>>,
+    hook_args: HookArgs<'py>,
+    frames: u32,
 ) -> PyResult<(Bound<'py, PyAny>, usize)> {
     let py = s.py();
+    let _charged = frames::Charged::take(py, frames)?;
     let strict = strict.is_truthy()?;
-    let hooks = hooks(object_hook, object_pairs_hook, parse_float, parse_int, parse_constant);
+    let hooks = hooks(hook_args);
     let any = s.as_any();
     let utf8 = text::str_utf8(any)?;
     let bytes = utf8.bytes();
