@@ -22,21 +22,24 @@ pub(crate) struct Hooks<'py> {
     pub(crate) parse_constant: Option<Bound<'py, PyAny>>,
 }
 
-/// Why a parse stopped: the text is not JSON, or Python raised.
-pub(crate) enum ParseError {
+/// Why a parse stopped: the text is not JSON, or Python raised. Boxed, so
+/// the parser's results stay two words wide on the success path.
+pub(crate) struct ParseError(Box<Failure>);
+
+enum Failure {
     Json(json::Error),
     Python(PyErr),
 }
 
 impl From<json::Error> for ParseError {
     fn from(e: json::Error) -> Self {
-        ParseError::Json(e)
+        ParseError(Box::new(Failure::Json(e)))
     }
 }
 
 impl From<PyErr> for ParseError {
     fn from(e: PyErr) -> Self {
-        ParseError::Python(e)
+        ParseError(Box::new(Failure::Python(e)))
     }
 }
 
@@ -44,9 +47,9 @@ impl ParseError {
     /// The Python exception: `JSONDecodeError(msg, doc, pos)` for syntax
     /// errors, where `doc()` makes the document they point into.
     pub(crate) fn into_pyerr(self, py: Python<'_>, doc: impl FnOnce() -> PyResult<Py<PyAny>>) -> PyErr {
-        let e = match self {
-            ParseError::Python(e) => return e,
-            ParseError::Json(e) => e,
+        let e = match *self.0 {
+            Failure::Python(e) => return e,
+            Failure::Json(e) => e,
         };
         match (e.kind(), e.position()) {
             (ErrorKind::Syntax(msg), Some(at)) => {

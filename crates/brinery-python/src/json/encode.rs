@@ -12,6 +12,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use rustc_hash::FxHashSet;
 use std::ptr::addr_of_mut;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What `json.dumps`' keyword arguments ask of the walk (the layout ones
 /// go to the [`Writer`]).
@@ -41,13 +42,21 @@ pub(crate) fn encode<'py>(
         allow_nan: opts.allow_nan,
         ..DumpOptions::default()
     };
-    let mut encoder =
-        Encoder { w: Writer::new(&dump_opts), opts, markers: Path::default(), entries: Vec::new(), depth: 0 };
+    let mut writer = Writer::new(&dump_opts);
+    // Documents tend to be like the last one: start with its size.
+    writer.reserve(LAST_SIZE.load(Ordering::Relaxed));
+    let mut encoder = Encoder { w: writer, opts, markers: Path::default(), entries: Vec::new(), depth: 0 };
     // SAFETY: `obj` is a live object; the walk holds the GIL throughout.
     unsafe { encoder.value(obj.as_ptr())? };
     let wrote_surrogate = encoder.w.wrote_surrogate();
+    LAST_SIZE.store(encoder.w.bytes().len().min(MAX_SIZE_HINT), Ordering::Relaxed);
     str_from_output(obj.py(), &encoder.w.into_bytes(), ensure_ascii, wrote_surrogate)
 }
+
+/// The size of the last document written, as a first capacity for the next.
+static LAST_SIZE: AtomicUsize = AtomicUsize::new(0);
+/// Hints above this are not followed (one huge document says little).
+const MAX_SIZE_HINT: usize = 16 << 20;
 
 struct Encoder<'py> {
     w: Writer,
@@ -184,7 +193,8 @@ impl<'py> Encoder<'py> {
     unsafe fn sequence(&mut self, items: *mut ffi::PyObject) -> PyResult<()> {
         let len = ffi::PySequence_Fast_GET_SIZE(items);
         if len == 0 {
-            self.w.int_text(b"[]");
+            self.w.open(b'[', false);
+            self.w.close(b']', false);
             return Ok(());
         }
         self.enter_marker(items)?;
@@ -208,7 +218,8 @@ impl<'py> Encoder<'py> {
     /// A dict or dict subclass, written as an object.
     unsafe fn dict(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
         if ffi::PyDict_Size(obj) == 0 {
-            self.w.int_text(b"{}");
+            self.w.open(b'{', false);
+            self.w.close(b'}', false);
             return Ok(());
         }
         self.enter_marker(obj)?;

@@ -91,10 +91,24 @@ impl<'a, 'o, 'k, S: Sink<'a>> Parser<'a, 'o, 'k, S> {
 
     #[inline]
     fn skip_ws(&self, mut i: usize) -> usize {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(i) {
-            i += 1;
+        let s = self.s;
+        loop {
+            match s.get(i) {
+                Some(b' ' | b'\t' | b'\r') => i += 1,
+                Some(b'\n') => {
+                    // Indentation follows a line break in pretty-printed
+                    // documents: skip its spaces eight at a time.
+                    i += 1;
+                    while let Some(chunk) = s.get(i..i + 8) {
+                        if chunk != b"        " {
+                            break;
+                        }
+                        i += 8;
+                    }
+                }
+                _ => return i,
+            }
         }
-        i
     }
 
     /// CPython's `scan_once`: the value starting exactly at `i`.

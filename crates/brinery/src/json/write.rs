@@ -130,7 +130,12 @@ impl Writer {
     /// An int already formatted by `int.__repr__` (ASCII digits and sign).
     #[inline]
     pub fn int_text(&mut self, digits: &[u8]) {
-        self.out.extend_from_slice(digits);
+        extend_short(&mut self.out, digits);
+    }
+
+    /// Makes room for at least `additional` more bytes of output.
+    pub fn reserve(&mut self, additional: usize) {
+        self.out.reserve(additional);
     }
 
     /// A float: Python's repr, or `NaN`/`Infinity`/`-Infinity` when allowed.
@@ -192,7 +197,7 @@ impl Writer {
     /// A dict key that is a constant (`true`, `null`, …) written as a string.
     pub fn key_text(&mut self, ascii: &[u8]) {
         self.out.push(b'"');
-        self.out.extend_from_slice(ascii);
+        extend_short(&mut self.out, ascii);
         self.out.push(b'"');
     }
 
