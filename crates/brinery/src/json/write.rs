@@ -175,23 +175,54 @@ impl Writer {
     /// data), quoted and escaped like [`Writer::str`]; surrogate code units
     /// are lone surrogates, as in Python.
     pub fn str_units<U: Copy + Into<u32>>(&mut self, units: &[U]) {
-        self.out.reserve(units.len() + 2);
         self.out.push(b'"');
+        // Chunks bound the room reserved for the worst case.
+        for chunk in units.chunks(1 << 14) {
+            self.units(chunk);
+        }
+        self.out.push(b'"');
+    }
+
+    /// Escapes `units` into spare capacity reserved for the worst case (12
+    /// bytes a unit: a surrogate pair of `\uXXXX`), then commits them.
+    fn units<U: Copy + Into<u32>>(&mut self, units: &[U]) {
+        self.out.reserve(units.len() * 12);
+        let spare = &mut self.out.spare_capacity_mut()[..units.len() * 12];
+        let mut n = 0;
+        let mut put = |b: u8| {
+            spare[n].write(b);
+            n += 1;
+        };
+        let mut wrote_surrogate = false;
         for &unit in units {
             let cp: u32 = unit.into();
             if cp < 0x80 && (cp != 0x7f || !self.ensure_ascii) {
                 match ESCAPE[cp as usize] {
-                    0 => self.out.push(cp as u8),
-                    _ => self.escape_byte(cp as u8),
+                    0 => put(cp as u8),
+                    b'u' => escape_unit(&mut put, cp),
+                    letter => {
+                        put(b'\\');
+                        put(letter);
+                    }
                 }
             } else if self.ensure_ascii {
-                self.escape_code_point(cp);
+                if cp >= 0x10000 {
+                    let v = cp - 0x10000;
+                    escape_unit(&mut put, 0xD800 | (v >> 10));
+                    escape_unit(&mut put, 0xDC00 | (v & 0x3ff));
+                } else {
+                    escape_unit(&mut put, cp);
+                }
             } else {
-                self.wrote_surrogate |= (0xD800..0xE000).contains(&cp);
-                crate::value::push_code_point(&mut self.out, cp);
+                wrote_surrogate |= (0xD800..0xE000).contains(&cp);
+                let mut utf8 = [0u8; 4];
+                let len = crate::value::encode_code_point(&mut utf8, cp);
+                utf8[..len].iter().for_each(|&b| put(b));
             }
         }
-        self.out.push(b'"');
+        self.wrote_surrogate |= wrote_surrogate;
+        // SAFETY: the first `n` bytes of the spare capacity were written above.
+        unsafe { self.out.set_len(self.out.len() + n) };
     }
 
     /// A dict key that is a constant (`true`, `null`, …) written as a string.
@@ -329,6 +360,17 @@ fn push_short(out: &mut Vec<u8>, bytes: &[u8]) {
         [a, b] => out.extend_from_slice(&[a, b]),
         _ => out.extend_from_slice(bytes),
     }
+}
+
+/// Writes `\uXXXX` for a UTF-16 code unit through `put`.
+#[inline]
+fn escape_unit(put: &mut impl FnMut(u8), unit: u32) {
+    put(b'\\');
+    put(b'u');
+    put(HEX[(unit >> 12) as usize & 15]);
+    put(HEX[(unit >> 8) as usize & 15]);
+    put(HEX[(unit >> 4) as usize & 15]);
+    put(HEX[unit as usize & 15]);
 }
 
 /// Decodes one code point from surrogatepass UTF-8 (lone surrogates are

@@ -28,6 +28,7 @@ mod text;
 pub(crate) use eq::{dedup_items, dedup_pairs};
 pub use int::Int;
 pub use object::{Buffer, BufferData, Constructor, Global, Object, ObjectData, Update};
+pub(crate) use text::encode_code_point;
 pub(crate) use text::{decode_error_text, first_utf8_error};
 pub use text::{push_code_point, utf8_decode_error, Bytes, CodePoints, InvalidText, Str};
 

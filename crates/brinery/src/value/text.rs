@@ -268,18 +268,37 @@ pub fn utf8_decode_error(data: &[u8], surrogatepass: bool) -> Option<String> {
 /// assert_eq!(out, b"\xed\xa0\x80");
 /// ```
 pub fn push_code_point(out: &mut Vec<u8>, cp: u32) {
+    let mut buf = [0u8; 4];
+    let len = encode_code_point(&mut buf, cp);
+    out.extend_from_slice(&buf[..len]);
+}
+
+/// Encodes a code point (a surrogate too) as UTF-8 into `buf`; returns the
+/// number of bytes written.
+#[inline]
+pub(crate) fn encode_code_point(buf: &mut [u8; 4], cp: u32) -> usize {
     match cp {
-        0..=0x7f => out.push(cp as u8),
-        0x80..=0x7ff => out.extend_from_slice(&[0xc0 | (cp >> 6) as u8, 0x80 | (cp & 0x3f) as u8]),
-        0x800..=0xffff => {
-            out.extend_from_slice(&[0xe0 | (cp >> 12) as u8, 0x80 | ((cp >> 6) & 0x3f) as u8, 0x80 | (cp & 0x3f) as u8])
+        0..=0x7f => {
+            buf[0] = cp as u8;
+            1
         }
-        _ => out.extend_from_slice(&[
-            0xf0 | (cp >> 18) as u8,
-            0x80 | ((cp >> 12) & 0x3f) as u8,
-            0x80 | ((cp >> 6) & 0x3f) as u8,
-            0x80 | (cp & 0x3f) as u8,
-        ]),
+        0x80..=0x7ff => {
+            *buf = [0xc0 | (cp >> 6) as u8, 0x80 | (cp & 0x3f) as u8, 0, 0];
+            2
+        }
+        0x800..=0xffff => {
+            *buf = [0xe0 | (cp >> 12) as u8, 0x80 | ((cp >> 6) & 0x3f) as u8, 0x80 | (cp & 0x3f) as u8, 0];
+            3
+        }
+        _ => {
+            *buf = [
+                0xf0 | (cp >> 18) as u8,
+                0x80 | ((cp >> 12) & 0x3f) as u8,
+                0x80 | ((cp >> 6) & 0x3f) as u8,
+                0x80 | (cp & 0x3f) as u8,
+            ];
+            4
+        }
     }
 }
 
