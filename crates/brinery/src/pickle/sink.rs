@@ -17,6 +17,10 @@ pub trait Sink<'a> {
     /// The final result.
     type Output;
 
+    /// PROTO: the stream declared protocol `proto` (a Python unpickler's
+    /// `find_class` maps Python 2 names below protocol 3). Most sinks ignore it.
+    fn protocol(&mut self, _proto: u8) {}
+
     /// NONE.
     fn none(&mut self) -> Self::Item;
     /// NEWTRUE / NEWFALSE / `I01` / `I00`.
@@ -29,6 +33,12 @@ pub trait Sink<'a> {
     fn str(&mut self, value: Str<'a>) -> Result<Self::Item>;
     /// Any bytes opcode.
     fn bytes(&mut self, data: Cow<'a, [u8]>) -> Result<Self::Item>;
+    /// A Python 2 string (STRING, BINSTRING, SHORT_BINSTRING) when the load
+    /// options say [`StringEncoding::BySink`](super::StringEncoding::BySink);
+    /// by default it is kept as bytes.
+    fn py2_string(&mut self, raw: Cow<'a, [u8]>) -> Result<Self::Item> {
+        self.bytes(raw)
+    }
     /// BYTEARRAY8.
     fn bytearray(&mut self, data: Cow<'a, [u8]>) -> Result<Self::Item>;
 
