@@ -12,7 +12,7 @@ fn stdlib_exception<'py>(py: Python<'py>, name: &'static str) -> PyResult<Bound<
     static PICKLING: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     static UNPICKLING: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     let cell = if name == "PicklingError" { &PICKLING } else { &UNPICKLING };
-    cell.import(py, "_pickle", name).map(|t| t.clone())
+    cell.import(py, "_pickle", name).cloned()
 }
 
 /// A `pickle.PicklingError(msg)`.
@@ -59,6 +59,8 @@ pub(crate) fn to_python(py: Python<'_>, err: Error) -> PyErr {
             Err(other) => unpickling_error(py, other.to_string()),
         },
         ErrorKind::Empty => PyEOFError::new_err("Ran out of input"),
+        // No STOP before the data ends, at an opcode boundary: CPython's EOFError.
+        ErrorKind::Truncated { what: "STOP", .. } => PyEOFError::new_err("Ran out of input"),
         ErrorKind::Truncated { .. } => unpickling_error(py, "pickle data was truncated"),
         ErrorKind::UnknownOpcode(_) => unpickling_error(py, format!("{message}.")),
         ErrorKind::UnsupportedProtocol(p) => PyValueError::new_err(format!("unsupported pickle protocol: {p}")),
@@ -80,7 +82,11 @@ pub(crate) fn to_python(py: Python<'_>, err: Error) -> PyErr {
 /// Bad inline arguments: CPython raises `ValueError` for unparsable text
 /// numbers and `UnpicklingError` for the rest.
 fn bad_argument(py: Python<'_>, msg: String) -> PyErr {
-    if msg.starts_with("could not convert") || msg.starts_with("invalid literal") {
+    if msg.starts_with("could not convert")
+        || msg.starts_with("invalid literal")
+        || msg.starts_with("negative")
+        || msg.starts_with("Trailing")
+    {
         PyValueError::new_err(msg)
     } else if msg.contains("exceeds") || msg.contains("overflow") {
         PyOverflowError::new_err(msg)

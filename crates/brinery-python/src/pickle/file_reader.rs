@@ -43,12 +43,6 @@ impl<'py> FileReader<'py> {
         Ok(())
     }
 
-    fn call_bytes(&mut self, f: &Bound<'py, PyAny>, n: usize) -> io::Result<Vec<u8>> {
-        let data = f.call1((n,)).map_err(|e| self.fail(e))?;
-        let bytes = data.cast::<PyBytes>().map_err(|e| self.fail(PyErr::from(e)))?;
-        Ok(bytes.as_bytes().to_vec())
-    }
-
     fn fail(&mut self, err: PyErr) -> io::Error {
         let msg = err.to_string();
         self.error = Some(err);
@@ -70,13 +64,23 @@ impl BufRead for FileReader<'_> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.pos >= self.buf.len() {
             self.settle().map_err(|e| self.fail(e))?;
-            let data = match self.peek.clone() {
-                Some(peek) => self.call_bytes(&peek, PREFETCH)?,
-                None => {
-                    let read = self.read.clone();
-                    self.call_bytes(&read, 1)?
-                }
+            let peeked = match self.peek.clone() {
+                Some(peek) => match peek.call1((PREFETCH,)) {
+                    Ok(data) => Some(data),
+                    // No usable peek after all (CPython drops it the same way).
+                    Err(e) if e.is_instance_of::<pyo3::exceptions::PyNotImplementedError>(peek.py()) => {
+                        self.peek = None;
+                        None
+                    }
+                    Err(e) => return Err(self.fail(e)),
+                },
+                None => None,
             };
+            let data = match peeked {
+                Some(data) => data,
+                None => self.read.call1((1,)).map_err(|e| self.fail(e))?,
+            };
+            let data = data.cast::<PyBytes>().map_err(|e| self.fail(PyErr::from(e)))?.as_bytes().to_vec();
             self.buf = data;
             self.pos = 0;
         }

@@ -108,6 +108,7 @@ impl Pickler {
             buffer_callback,
         };
         let mut saver = Saver::new(py, proto, fix_imports, fast, memo, hooks)?;
+        saver.stream_to(write.bind(py).clone());
         let result = saver.dump(obj);
         slf.borrow_mut().memo = std::mem::take(&mut saver.memo);
         let bytes = result?;

@@ -8,7 +8,7 @@
 use super::exceptions::pickling_error;
 use super::globals;
 use brinery::opcodes::Opcode;
-use brinery::pickle::encoder::{Encoder, BATCH_SIZE};
+use brinery::pickle::encoder::{Encoder, BATCH_SIZE, FRAME_SIZE_TARGET};
 use brinery::value::Int;
 use num_bigint::BigInt;
 use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError, PyValueError};
@@ -45,6 +45,9 @@ pub(crate) struct Saver<'py> {
     fast: bool,
     fast_nesting: usize,
     fast_memo: FxHashSet<usize>,
+    /// The file's `write`, when dumping to a file: committed frames go out
+    /// as soon as they are full, as CPython streams them.
+    writer: Option<Bound<'py, PyAny>>,
 }
 
 fn id(obj: &Bound<'_, PyAny>) -> usize {
@@ -76,7 +79,35 @@ impl<'py> Saver<'py> {
         hooks: Hooks<'py>,
     ) -> PyResult<Self> {
         let enc = Encoder::new(proto).map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Ok(Saver { py, enc, proto, fix_imports, memo, hooks, fast, fast_nesting: 0, fast_memo: FxHashSet::default() })
+        Ok(Saver {
+            py,
+            enc,
+            proto,
+            fix_imports,
+            memo,
+            hooks,
+            fast,
+            fast_nesting: 0,
+            fast_memo: FxHashSet::default(),
+            writer: None,
+        })
+    }
+
+    /// Streams full frames to `write` during the dump (protocol ≥ 4);
+    /// [`dump`](Self::dump) returns only what is left at the end.
+    pub(crate) fn stream_to(&mut self, write: Bound<'py, PyAny>) {
+        self.writer = Some(write);
+    }
+
+    /// Writes out what the encoder has committed once it is a frame's worth.
+    fn flush_committed(&mut self) -> PyResult<()> {
+        if let Some(write) = &self.writer {
+            if self.enc.committed_len() >= FRAME_SIZE_TARGET {
+                let chunk = self.enc.take_committed();
+                write.call1((PyBytes::new(self.py, &chunk),))?;
+            }
+        }
+        Ok(())
     }
 
     /// Saves the top object and ends the pickle.
@@ -143,6 +174,7 @@ impl<'py> Saver<'py> {
     /// CPython's `save()`.
     pub(crate) fn save(&mut self, obj: &Bound<'py, PyAny>, pers_save: bool) -> PyResult<()> {
         self.enc.boundary();
+        self.flush_committed()?;
         if !pers_save {
             if let Some(hook) = self.hooks.persistent_id.clone() {
                 let pid = hook.call1((obj,))?;
@@ -271,7 +303,7 @@ impl<'py> Saver<'py> {
         }
         self.enc.bytes(data).map_err(|e| pickling_error(self.py, e.to_string()))?;
         self.memo_put(obj);
-        Ok(())
+        self.flush_committed()
     }
 
     fn save_str(&mut self, obj: &Bound<'py, PyAny>, s: &Bound<'py, PyString>) -> PyResult<()> {
@@ -284,7 +316,8 @@ impl<'py> Saver<'py> {
         };
         r.map_err(|e| pickling_error(self.py, e.to_string()))?;
         self.memo_put(obj);
-        Ok(())
+        // A payload of a frame's size or more went outside any frame: out it goes.
+        self.flush_committed()
     }
 
     fn save_bytearray(&mut self, obj: &Bound<'py, PyAny>, b: &Bound<'py, PyByteArray>) -> PyResult<()> {
@@ -529,11 +562,11 @@ impl<'py> Saver<'py> {
         if size == 0 {
             return Ok(());
         }
-        let mut iter = set.iter();
+        let iter = set.try_iter()?.into_any();
         loop {
             self.enc.op(Opcode::Mark);
             let mut batch = 0;
-            for item in iter.by_ref() {
+            while let Some(item) = iter_next(&iter)? {
                 self.save(&item, false)?;
                 batch += 1;
                 if batch == BATCH_SIZE {
@@ -648,8 +681,9 @@ impl<'py> Saver<'py> {
         let py = self.py;
         for singleton in [py.None().into_bound(py), py.Ellipsis().into_bound(py), py.NotImplemented().into_bound(py)] {
             if obj.is(singleton.get_type()) {
+                // type(None), type(...), type(NotImplemented): reduced to `type(singleton)`.
                 let args = PyTuple::new(py, [singleton.clone()])?;
-                let rv = PyTuple::new(py, [singleton.get_type().into_any(), args.into_any()])?;
+                let rv = PyTuple::new(py, [py.get_type::<PyType>().into_any(), args.into_any()])?;
                 return self.save_reduce(&rv, Some(obj));
             }
         }
@@ -738,10 +772,7 @@ impl<'py> Saver<'py> {
         } else if !parent_is_module {
             let args = PyTuple::new(py, [parent, lastname])?;
             let rv = PyTuple::new(py, [globals::builtin_getattr(py)?.clone(), args.into_any()])?;
-            return self.save_reduce(&rv, None).and_then(|()| {
-                self.memo_put(obj);
-                Ok(())
-            });
+            self.save_reduce(&rv, None)?;
         } else {
             let (module_name, global_name) = if self.proto < 3 && self.fix_imports {
                 reverse_mapping(&module_name, &global_name)?

@@ -59,7 +59,12 @@ impl Unpickler {
         errors: &str,
         buffers: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        if !file.hasattr("read")? || !file.hasattr("readline")? {
+        // Looked up in CPython's order, so a failing property raises the same error.
+        let _peek = file.getattr_opt("peek")?;
+        let _readinto = file.getattr_opt("readinto")?;
+        let read = file.getattr_opt("read")?;
+        let readline = file.getattr_opt("readline")?;
+        if read.is_none() || readline.is_none() {
             return Err(PyTypeError::new_err("file must have 'read' and 'readline' attributes"));
         }
         self.setup(file, fix_imports, encoding, errors, buffers)
@@ -178,10 +183,11 @@ impl Unpickler {
     }
 }
 
+/// EXT code → (module, name), as [`LoadOptions::extensions`] holds it.
+type ExtensionRegistry = std::sync::Arc<std::collections::HashMap<i64, (String, String)>>;
+
 /// `copyreg`'s EXT code registry as the machine reads it (`None` when empty, as it usually is).
-fn extension_snapshot(
-    py: Python<'_>,
-) -> PyResult<Option<std::sync::Arc<std::collections::HashMap<i64, (String, String)>>>> {
+fn extension_snapshot(py: Python<'_>) -> PyResult<Option<ExtensionRegistry>> {
     let registry = super::globals::inverted_registry(py)?.cast::<PyDict>()?;
     if registry.is_empty() {
         return Ok(None);
@@ -237,7 +243,7 @@ fn load_from_file(
 }
 
 /// The bytes a contiguous buffer exposes.
-pub(crate) fn buffer_bytes<'b>(buffer: &'b pyo3::buffer::PyBuffer<u8>) -> &'b [u8] {
+pub(crate) fn buffer_bytes(buffer: &pyo3::buffer::PyBuffer<u8>) -> &[u8] {
     // SAFETY: a PyBuffer<u8> is a C-contiguous buffer of `len_bytes()` bytes
     // (checked by PyBuffer::get), kept alive and unresizable while `buffer`
     // lives; the GIL is held, so no other thread writes to it.

@@ -140,6 +140,11 @@ impl Encoder {
         }
     }
 
+    /// How many bytes [`take_committed`](Self::take_committed) would return.
+    pub fn committed_len(&self) -> usize {
+        self.frame_start.unwrap_or(self.out.len())
+    }
+
     // ---- Memo bookkeeping for callers that expose the memo (Python's `Pickler.memo`).
 
     /// Entries in the memo.
