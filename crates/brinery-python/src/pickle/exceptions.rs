@@ -51,11 +51,11 @@ impl std::error::Error for PyErrBox {}
 /// The Python exception for an engine error, following what CPython's C
 /// unpickler raises in the same situation.
 pub(crate) fn to_python(py: Python<'_>, err: Error) -> PyErr {
-    let (kind, _offset, _opcode) = err.into_parts();
+    let (kind, offset, opcode) = err.into_parts();
     let message = kind.to_string();
     match kind {
         ErrorKind::External(inner) => match inner.downcast::<PyErrBox>() {
-            Ok(b) => b.0,
+            Ok(b) => locate(py, b.0, offset, opcode.map(|o| o.name())),
             Err(other) => unpickling_error(py, other.to_string()),
         },
         ErrorKind::Empty => PyEOFError::new_err("Ran out of input"),
@@ -77,6 +77,18 @@ pub(crate) fn to_python(py: Python<'_>, err: Error) -> PyErr {
         ErrorKind::BadArgument(msg) => bad_argument(py, msg),
         _ => unpickling_error(py, message),
     }
+}
+
+/// Tells an exception that wants to know (it has `_locate`, like
+/// `brinery.safe.UnsafeGlobalError`) where in the pickle it was raised.
+fn locate(py: Python<'_>, err: PyErr, offset: Option<u64>, opcode: Option<&str>) -> PyErr {
+    let value = err.value(py);
+    if let (Some(offset), Ok(Some(f))) = (offset, value.getattr_opt("_locate")) {
+        if let Err(e) = f.call1((offset, opcode)) {
+            return e;
+        }
+    }
+    err
 }
 
 /// Bad inline arguments: CPython raises `ValueError` for unparsable text

@@ -10,7 +10,7 @@ use brinery::pickle::{self, LoadOptions, Memo, StringEncoding, TrailingData};
 use pyo3::exceptions::{PyAttributeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::types::{PyDict, PyFrozenSet, PyString, PyTuple};
 
 /// The engine's options for a Python unpickler: the Python sink decodes
 /// Python 2 strings and maps Python 2 names itself (in `find_class`), and
@@ -39,6 +39,9 @@ pub(crate) struct Unpickler {
     pub(crate) proto: u8,
     /// Kept across `load()` calls, as CPython does.
     memo: Memo<Obj>,
+    /// The safe loader's allowlist (`"module.name"` strings): globals
+    /// outside it are refused before anything is imported.
+    allowed: Option<Py<PyFrozenSet>>,
 }
 
 #[pymethods]
@@ -98,6 +101,9 @@ impl Unpickler {
         } else {
             (module_name.clone(), global_name.clone())
         };
+        if let Some(allowed) = &slf.borrow().allowed {
+            check_allowed(allowed.bind(py), &module_name, &global_name)?;
+        }
         let module = py.import(module_name.cast::<PyString>()?)?;
         if proto >= 4 {
             get_dotted_attribute(module.as_any(), &global_name)
@@ -126,6 +132,12 @@ impl Unpickler {
         }
         self.memo = new;
         Ok(())
+    }
+
+    /// Restricts `find_class` to the `"module.name"` strings in `allowed`
+    /// (checked after Python 2 name mapping, before any import).
+    fn _restrict(&mut self, allowed: &Bound<'_, PyFrozenSet>) {
+        self.allowed = Some(allowed.clone().unbind());
     }
 
     /// Empties the memo (`UnpicklerMemoProxy.clear`).
@@ -253,6 +265,21 @@ pub(crate) fn buffer_bytes(buffer: &pyo3::buffer::PyBuffer<u8>) -> &[u8] {
 fn bytes_io_type(py: Python<'_>) -> PyResult<&Bound<'_, pyo3::types::PyType>> {
     static BYTES_IO: PyOnceLock<Py<pyo3::types::PyType>> = PyOnceLock::new();
     BYTES_IO.import(py, "io", "BytesIO")
+}
+
+/// The safe loader's check: `module.name` must be allowlisted, else
+/// `brinery.safe.UnsafeGlobalError` (the machine adds where it happened).
+fn check_allowed(allowed: &Bound<'_, PyFrozenSet>, module: &Bound<'_, PyAny>, name: &Bound<'_, PyAny>) -> PyResult<()> {
+    let py = allowed.py();
+    let module = module.cast::<PyString>()?;
+    let name = name.cast::<PyString>()?;
+    let qualified = format!("{}.{}", module.to_cow()?, name.to_cow()?);
+    if allowed.contains(&qualified)? {
+        return Ok(());
+    }
+    static UNSAFE: PyOnceLock<Py<pyo3::types::PyType>> = PyOnceLock::new();
+    let exc = UNSAFE.import(py, "brinery.safe", "UnsafeGlobalError")?;
+    Err(PyErr::from_value(exc.call1((module, name))?))
 }
 
 /// `_compat_pickle`'s Python 2 → 3 mapping, as CPython's `find_class` applies it.
