@@ -323,8 +323,18 @@ impl<'py> Saver<'py> {
     fn save_bytearray(&mut self, obj: &Bound<'py, PyAny>, b: &Bound<'py, PyByteArray>) -> PyResult<()> {
         if self.proto < 5 {
             let py = self.py;
-            let args =
-                if b.len() == 0 { PyTuple::empty(py) } else { PyTuple::new(py, [PyBytes::new(py, &b.to_vec())])? };
+            let args = if b.len() == 0 {
+                PyTuple::empty(py)
+            } else {
+                // A new bytes object each time, as CPython's PyBytes_FromObject
+                // makes (not the shared one-byte singleton): no memo hit.
+                let data = b.to_vec();
+                let copy = PyBytes::new_with(py, data.len(), |buf| {
+                    buf.copy_from_slice(&data);
+                    Ok(())
+                })?;
+                PyTuple::new(py, [copy])?
+            };
             let rv = PyTuple::new(py, [obj.get_type().into_any(), args.into_any()])?;
             return self.save_reduce(&rv, Some(obj));
         }
