@@ -160,7 +160,9 @@ pub(crate) fn dumps<'py>(
     let proto = resolve_protocol(py, protocol)?;
     check_buffer_callback(proto, buffer_callback)?;
     let hooks = Hooks { buffer_callback: buffer_callback.filter(|c| !c.is_none()).cloned(), ..Hooks::default() };
-    let mut saver = Saver::new(py, proto, fix_imports, false, PyMemo::default(), hooks)?;
+    // Sized for a typical small object graph, so the memo rarely rehashes.
+    let memo = PyMemo::with_capacity_and_hasher(64, Default::default());
+    let mut saver = Saver::new(py, proto, fix_imports, false, memo, hooks)?;
     let bytes = saver.dump(obj)?;
     Ok(PyBytes::new(py, &bytes))
 }

@@ -64,7 +64,11 @@ pub(crate) fn str_to_py(py: Python<'_>, value: &Str<'_>) -> PyResult<Obj> {
     if let Some(text) = value.as_str() {
         return Ok(PyString::new(py, text).into_any().unbind());
     }
-    let bytes = value.as_surrogatepass();
+    decode_surrogatepass(py, value.as_surrogatepass())
+}
+
+/// `bytes.decode('utf-8', 'surrogatepass')`.
+fn decode_surrogatepass(py: Python<'_>, bytes: &[u8]) -> PyResult<Obj> {
     // SAFETY: the pointer and length describe `bytes`, alive for the call;
     // the error handler name is a NUL-terminated static string.
     unsafe {
@@ -194,6 +198,11 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
 
     fn str(&mut self, value: Str<'a>) -> Result<Obj> {
         str_to_py(self.py, &value).engine()
+    }
+
+    fn str_utf8(&mut self, data: Cow<'a, [u8]>) -> Result<Obj> {
+        // CPython decodes with 'surrogatepass' too, so errors read the same.
+        decode_surrogatepass(self.py, &data).engine()
     }
 
     fn bytes(&mut self, data: Cow<'a, [u8]>) -> Result<Obj> {

@@ -113,7 +113,7 @@ impl<'py> Saver<'py> {
     /// Saves the top object and ends the pickle.
     pub(crate) fn dump(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<Vec<u8>> {
         self.save(obj, false)?;
-        Ok(self.enc.finish_and_restart())
+        Ok(std::mem::take(&mut self.enc).finish())
     }
 
     // ---- Memo.

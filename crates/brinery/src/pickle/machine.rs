@@ -302,9 +302,7 @@ impl<'o, 'm, 'a, S: Sink<'a>> Machine<'o, 'm, 'a, S> {
             }
             Opcode::ShortBinUnicode | Opcode::BinUnicode | Opcode::BinUnicode8 => {
                 let arg = read_arg(op.info(), input)?;
-                let s = Str::from_surrogatepass(self.data(arg))
-                    .map_err(|e| Error::new(ErrorKind::Decode(format!("'utf-8' codec: {e}"))))?;
-                let v = self.sink.str(s)?;
+                let v = self.sink.str_utf8(self.data(arg))?;
                 self.push(v)
             }
             Opcode::Unicode => {

@@ -5,7 +5,7 @@
 //! real objects; a symbolic sink (the scanner) records what would be imported
 //! and called. All share one set of opcode semantics: the machine's.
 
-use super::error::Result;
+use super::error::{Error, ErrorKind, Result};
 use crate::value::{Int, Str};
 use std::borrow::Cow;
 
@@ -31,6 +31,14 @@ pub trait Sink<'a> {
     fn float(&mut self, value: f64) -> Self::Item;
     /// Any str opcode (already decoded).
     fn str(&mut self, value: Str<'a>) -> Result<Self::Item>;
+    /// A BINUNICODE-family payload: UTF-8, lone surrogates allowed
+    /// (surrogatepass). By default it is validated into a [`Str`] for
+    /// [`Sink::str`]; a sink with its own decoder can take the bytes as they are.
+    fn str_utf8(&mut self, data: Cow<'a, [u8]>) -> Result<Self::Item> {
+        let s =
+            Str::from_surrogatepass(data).map_err(|e| Error::new(ErrorKind::Decode(format!("'utf-8' codec: {e}"))))?;
+        self.str(s)
+    }
     /// Any bytes opcode.
     fn bytes(&mut self, data: Cow<'a, [u8]>) -> Result<Self::Item>;
     /// A Python 2 string (STRING, BINSTRING, SHORT_BINSTRING) when the load
