@@ -86,6 +86,7 @@ pub(crate) fn run<'a, S: Sink<'a>, I: Input<'a>>(sink: S, input: &mut I, opts: &
         let Some(op) = Opcode::from_byte(byte) else {
             return Err(Error::at(ErrorKind::UnknownOpcode(byte), at));
         };
+        machine.sink.at_opcode(at, op);
         match machine.step(op, input) {
             Ok(Flow::Continue) => {}
             Ok(Flow::Stop(out)) => return Ok(out),
