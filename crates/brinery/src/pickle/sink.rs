@@ -90,6 +90,17 @@ pub trait Sink<'a> {
     fn at_opcode(&mut self, offset: u64, op: Opcode) {
         let _ = (offset, op);
     }
+
+    /// Called by the machine after each opcode it executed: how many input
+    /// bytes to skip before the next opcode. 0 by default. This is how a sink
+    /// models loaders that read raw data out of the middle of a pickle stream
+    /// (joblib writes array bytes right after the BUILD of its
+    /// `NumpyArrayWrapper`). Skipping past the end of the input is a
+    /// truncation error at the opcode just executed.
+    #[inline]
+    fn bytes_to_skip(&mut self) -> u64 {
+        0
+    }
 }
 
 #[cfg(test)]
@@ -194,6 +205,14 @@ mod tests {
         fn at_opcode(&mut self, offset: u64, op: Opcode) {
             self.0.push((offset, op.name()));
         }
+        fn bytes_to_skip(&mut self) -> u64 {
+            // After an EMPTY_TUPLE, skip two bytes (a stand-in for inline data).
+            if self.0.last().map(|l| l.1) == Some("EMPTY_TUPLE") {
+                2
+            } else {
+                0
+            }
+        }
     }
 
     #[test]
@@ -220,5 +239,16 @@ mod tests {
         let err = run_sink(b"cos\nsystem\nK", &mut trace, &LoadOptions::default()).unwrap_err();
         assert_eq!(err.offset(), Some(11));
         assert_eq!(trace.0, [(0, "GLOBAL"), (11, "BININT1")]);
+    }
+
+    #[test]
+    fn bytes_to_skip_skips_inline_data_and_reports_a_short_skip_as_truncation() {
+        let mut trace = Trace::default();
+        let (_, used) = run_sink(b")\xff\xff0N.", &mut trace, &LoadOptions::default()).unwrap();
+        assert_eq!(used, 6);
+        assert_eq!(trace.0, [(0, "EMPTY_TUPLE"), (3, "POP"), (4, "NONE"), (5, "STOP")]);
+        let err = run_sink(b")\xff", &mut Trace::default(), &LoadOptions::default()).unwrap_err();
+        assert_eq!(err.offset(), Some(0));
+        assert!(matches!(err.kind(), crate::pickle::ErrorKind::Truncated { .. }), "{err}");
     }
 }
