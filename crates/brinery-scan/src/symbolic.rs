@@ -279,23 +279,18 @@ impl<'s, 'a> Symbolic<'s, 'a> {
     fn call(&mut self, callable: Id, args: Id, how: &str) -> Id {
         let (callee, args_taint) = (self.node(callable).taint, self.node(args).taint);
         let class = callee.max(args_taint);
-        let taint = class;
+        let id = self.add(Kind::Object { callable, args, state: None }, class);
         if class != Class::Safe {
-            let what = {
-                let c = self.render(callable);
-                let a = self.render(args);
-                format!("{c}{}", if a.starts_with('(') { a } else { format!("(*{a})") })
-            };
             let why = if callee >= args_taint {
                 format!("{how} calls a {callee} callable")
             } else {
                 format!("{how} passes an argument built from a {args_taint} global")
             };
+            let what = self.render(id);
             self.finding(class, FindingKind::Call, what, why);
         } else {
             self.report.safe_count += 1;
         }
-        let id = self.add(Kind::Object { callable, args, state: None }, taint);
         self.nested_loader_call(callable, args);
         id
     }
