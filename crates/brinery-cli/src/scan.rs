@@ -46,7 +46,7 @@ pub(crate) struct ScanArgs {
     /// ([safe], [dangerous], [loaders] sections; see docs/scan-policy.md). Repeatable.
     #[arg(long, value_name = "FILE")]
     policy: Vec<PathBuf>,
-    /// Also list files whose verdict is safe in text output.
+    /// Text output: also list safe files and calls on unknown objects.
     #[arg(long, short)]
     verbose: bool,
 }
@@ -168,6 +168,10 @@ fn text(reports: &[FileReport], strict: bool, verbose: bool) -> String {
         }
         let _ = writeln!(out, "{}: {} ({})", r.path, verdict.as_str().to_uppercase(), r.format);
         for (location, f) in r.findings() {
+            // Calls on unknown objects repeat what their globals already say.
+            if !verbose && f.kind == brinery_scan::FindingKind::Call && f.class != brinery_scan::Class::Dangerous {
+                continue;
+            }
             let op = f.opcode.map_or(String::new(), |o| format!(" {o}"));
             let _ = writeln!(
                 out,

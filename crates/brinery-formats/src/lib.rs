@@ -5,7 +5,8 @@
 //!   including archives strict readers reject (reported as anomalies);
 //! - [`npy`]: numpy `.npy` headers (an object array's data is a pickle);
 //! - [`compress`]: the codecs joblib writes (zlib, gzip, bz2, xz, lzma, lz4),
-//!   with output limits.
+//!   with output limits;
+//! - [`sevenz`]: 7z archives.
 //!
 //! ```
 //! use brinery_formats::{sniff, Format};
@@ -17,6 +18,7 @@
 
 pub mod compress;
 pub mod npy;
+pub mod sevenz;
 pub mod zip;
 
 /// What a blob of bytes is, judged by its first bytes.

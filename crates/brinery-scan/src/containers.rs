@@ -6,7 +6,7 @@
 use crate::policy::Class;
 use crate::report::{FileReport, Finding, FindingKind};
 use crate::stream::{looks_like_pickle, scan_stacked, Ctx};
-use brinery_formats::{compress, npy, sniff, zip, Format, Limits};
+use brinery_formats::{compress, npy, sevenz, sniff, zip, Format, Limits};
 
 /// Deepest nesting of containers followed (a zip in a zip in a gzip …).
 const MAX_DEPTH: u32 = 8;
@@ -59,7 +59,18 @@ impl Walker<'_> {
                 }
                 Err(e) => report.errors.push(format!("{location}: {} stream: {e}", codec.name())),
             },
-            Format::SevenZ => report.errors.push(format!("{location}: 7z archives are not read yet")),
+            Format::SevenZ => match sevenz::read(data, &self.limits) {
+                Ok(entries) => {
+                    for entry in entries {
+                        let at = join(location, &entry.name);
+                        match entry.data {
+                            Ok(bytes) => self.member(&bytes, &entry.name, &at, depth, report),
+                            Err(e) => report.errors.push(format!("{at}: {e}")),
+                        }
+                    }
+                }
+                Err(e) => report.errors.push(format!("{location}: 7z: {e}")),
+            },
             Format::Other => {
                 let streams = scan_stacked(data, location, &self.ctx);
                 report.streams.extend(streams);
@@ -87,9 +98,7 @@ impl Walker<'_> {
                     continue;
                 }
             };
-            let nested = sniff(&bytes);
-            let pickle_like = looks_like_pickle(&bytes);
-            if nested == Format::Other && !pickle_like {
+            if sniff(&bytes) == Format::Other && !looks_like_pickle(&bytes) {
                 continue; // tensor data, source code, version files
             }
             member.check_crc(&bytes);
@@ -98,21 +107,30 @@ impl Walker<'_> {
                     .anomalies
                     .push((at.clone(), anomaly(a, "ZIP readers disagree on this member; it is scanned anyway")));
             }
-            if nested == Format::Other {
-                let streams = scan_stacked(&bytes, &at, &self.ctx);
-                // A member that only *starts* like a pickle by chance (raw tensor bytes)
-                // fails on its first opcodes with nothing found: not a pickle.
-                let chance = streams.len() == 1
-                    && streams[0].error.is_some()
-                    && streams[0].globals.is_empty()
-                    && streams[0].findings.is_empty()
-                    && !member.name.ends_with(".pkl");
-                if !chance {
-                    report.streams.extend(streams);
-                }
-            } else {
-                self.walk(&bytes, &at, depth + 1, report);
-            }
+            self.member(&bytes, &member.name, &at, depth, report);
+        }
+    }
+
+    /// An archive member: a nested container, a pickle, or something else (skipped).
+    fn member(&self, bytes: &[u8], name: &str, at: &str, depth: u32, report: &mut FileReport) {
+        let nested = sniff(bytes);
+        if nested != Format::Other {
+            self.walk(bytes, at, depth + 1, report);
+            return;
+        }
+        if !looks_like_pickle(bytes) {
+            return;
+        }
+        let streams = scan_stacked(bytes, at, &self.ctx);
+        // A member that only *starts* like a pickle by chance (raw tensor bytes)
+        // fails on its first opcodes with nothing found: not a pickle.
+        let chance = streams.len() == 1
+            && streams[0].error.is_some()
+            && streams[0].globals.is_empty()
+            && streams[0].findings.is_empty()
+            && !name.ends_with(".pkl");
+        if !chance {
+            report.streams.extend(streams);
         }
     }
 }

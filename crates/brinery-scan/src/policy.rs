@@ -255,7 +255,9 @@ impl Policy {
             }
             for i in 0..parts.len() - 1 {
                 let (m, rest) = (parts[..=i].join("."), parts[i + 1..].join("."));
-                for (mm, nn) in [(m.as_str(), rest.as_str()), (parts[i], rest.as_str())] {
+                // Modules re-export their imports, often under a private alias (`import os as _os`).
+                let alias = parts[i].trim_start_matches('_');
+                for (mm, nn) in [(m.as_str(), rest.as_str()), (parts[i], rest.as_str()), (alias, rest.as_str())] {
                     if let Some(why) = self.dangerous_match(mm, nn) {
                         return dangerous(format!("attribute walk reaches `{mm}.{nn}`, which {why}"));
                     }
@@ -307,6 +309,7 @@ mod tests {
         let p = Policy::builtin();
         assert_eq!(p.classify("builtins", "getattr.__self__", true).class, Class::Dangerous);
         assert_eq!(p.classify("numpy", "os.system", true).class, Class::Dangerous);
+        assert_eq!(p.classify("collections", "_sys.modules", true).class, Class::Dangerous);
         assert_eq!(p.classify("collections", "OrderedDict.__init__.__globals__", true).class, Class::Dangerous);
         assert_eq!(p.classify("collections", "OrderedDict.fromkeys", true).class, Class::Unknown);
     }
