@@ -5,7 +5,7 @@
 
 use crate::policy::Class;
 use crate::report::{FileReport, Finding, FindingKind};
-use crate::stream::{looks_like_pickle, scan_stacked, Ctx};
+use crate::stream::{join, looks_like_pickle, scan_stacked, Ctx};
 use brinery_formats::{compress, npy, sevenz, sniff, zip, Format, Limits};
 
 /// Deepest nesting of containers followed (a zip in a zip in a gzip …).
@@ -16,16 +16,8 @@ pub(crate) struct Walker<'p> {
     pub(crate) limits: Limits,
 }
 
-fn anomaly(what: String, why: &str) -> Finding {
-    Finding { class: Class::Unknown, kind: FindingKind::Anomaly, offset: 0, opcode: None, what, why: why.to_string() }
-}
-
-fn join(location: &str, part: &str) -> String {
-    if location.is_empty() {
-        part.to_string()
-    } else {
-        format!("{location} > {part}")
-    }
+fn anomaly(what: String, offset: u64, why: &str) -> Finding {
+    Finding { class: Class::Unknown, kind: FindingKind::Anomaly, offset, opcode: None, what, why: why.to_string() }
 }
 
 impl Walker<'_> {
@@ -87,7 +79,7 @@ impl Walker<'_> {
             }
         };
         for a in archive.anomalies {
-            report.anomalies.push((location.to_string(), anomaly(a, "ZIP readers disagree on this archive")));
+            report.anomalies.push((location.to_string(), anomaly(a, 0, "ZIP readers disagree on this archive")));
         }
         for mut member in archive.members {
             let at = join(location, &member.name);
@@ -103,9 +95,10 @@ impl Walker<'_> {
             }
             member.check_crc(&bytes);
             for a in std::mem::take(&mut member.anomalies) {
-                report
-                    .anomalies
-                    .push((at.clone(), anomaly(a, "ZIP readers disagree on this member; it is scanned anyway")));
+                report.anomalies.push((
+                    at.clone(),
+                    anomaly(a, member.header_offset, "ZIP readers disagree on this member; it is scanned anyway"),
+                ));
             }
             self.member(&bytes, &member.name, &at, depth, report);
         }

@@ -64,7 +64,7 @@ pub(crate) fn scan_one(data: &[u8], start: usize, location: &str, ctx: &Ctx<'_>)
     let mut reports = vec![report];
     reports.extend(inline);
     for (offset, what, bytes) in nested {
-        let location = format!("{location} > {what} @{offset}");
+        let location = join(location, &format!("{what} @{offset}"));
         if ctx.depth >= MAX_NESTING {
             let mut r = StreamReport { location, ..Default::default() };
             r.error = Some(format!("pickles nested deeper than {MAX_NESTING} levels are not followed"));
@@ -75,6 +75,15 @@ pub(crate) fn scan_one(data: &[u8], start: usize, location: &str, ctx: &Ctx<'_>)
         reports.extend(scan_stacked(&bytes, &location, &inner));
     }
     (reports, used)
+}
+
+/// `outer > inner`, or just `inner` at the top.
+pub(crate) fn join(location: &str, part: &str) -> String {
+    if location.is_empty() {
+        part.to_string()
+    } else {
+        format!("{location} > {part}")
+    }
 }
 
 /// Whether the bytes at `data[at..]` are worth reading as a further pickle:
@@ -114,7 +123,7 @@ pub(crate) fn scan_stacked(data: &[u8], location: &str, ctx: &Ctx<'_>) -> Vec<St
     }
     if saw_joblib && ctx.joblib {
         let plain = Ctx { policy: ctx.policy, joblib: false, depth: ctx.depth };
-        let as_pickle = format!("{location} [as plain pickle.load reads it]");
+        let as_pickle = join(location, "as plain pickle.load reads it");
         for mut r in scan_stacked(data, &as_pickle, &plain) {
             r.findings.retain(|f| f.class == Class::Dangerous);
             r.error = None;

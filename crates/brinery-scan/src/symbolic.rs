@@ -439,7 +439,7 @@ impl<'s, 'a> Symbolic<'s, 'a> {
             return;
         };
         if hasobject {
-            let location = format!("{} > joblib object array @{}", self.report.location, pos);
+            let location = stream::join(&self.report.location, &format!("joblib object array @{pos}"));
             let (reports, used) = stream::scan_one(self.data, pos, &location, self.ctx);
             self.inline.extend(reports);
             self.skip = used.unwrap_or(0) as u64;
