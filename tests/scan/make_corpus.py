@@ -1,4 +1,6 @@
-"""Writes the scanner's test corpora: `OUT/malicious/` and `OUT/benign/`.
+"""Writes the scanner's test corpora: `OUT/malicious/`, `OUT/benign/` and
+`OUT/edge/` (odd but legal-or-failing streams where CPython's behaviour is the
+answer: only the differential test uses them).
 
 Usage: python3 tests/scan/make_corpus.py OUT
 
@@ -430,9 +432,40 @@ def sklearn_pandas_joblib():
 BENIGN = [stdlib_data, numpy_data, sklearn_pandas_joblib]
 
 
+# --- Edge cases: only for the differential test (CPython decides) ---------
+
+def edge_cases():
+    return {
+        "ext1_unregistered.pkl": b"\x80\x02\x82\x05.",
+        "dotted_below_proto4.pkl": b"\x80\x02" + glob0("collections", "OrderedDict.fromkeys") + b")R.",
+        "dotted_proto3_then_4.pkl": b"\x80\x03\x80\x04" + stack_global("collections", "OrderedDict.fromkeys") + b")R.",
+        "proto3_no_fix_imports.pkl": b"\x80\x03" + glob0("__builtin__", "set") + b")R.",
+        "proto2_after_3_fix_imports.pkl": b"\x80\x03\x80\x02" + glob0("__builtin__", "set") + b")R.",
+        "stack_global_non_str.pkl": b"\x80\x04K\x01" + sbu("x") + b"\x93.",
+        "persid_then_global.pkl": b"Pabc\n0" + glob0("collections", "OrderedDict") + b")R.",
+        "memoize_overwrite.pkl": b"\x80\x04" + sbu("collections") + b"\x94" + sbu("OrderedDict") + b"\x94"
+                                 + b"h\x00h\x01\x93)R.",
+        "stacked_then_garbage.pkl": pickle.dumps(collections.OrderedDict(), protocol=2) + b"\xff\xfe garbage",
+        "stacked_then_broken_global.pkl": pickle.dumps([1], protocol=2) + b"cdatetime\ndate\n(K\x01",
+        "reduce_on_constant.pkl": b"K\x01)R" + glob0("posix", "system") + b".",
+        "build_on_int.pkl": b"K\x01}b" + glob0("posix", "system") + b".",
+        "unhashable_key.pkl": b"(]K\x01d" + glob0("posix", "system") + b".",
+        "newobj_ex_kwargs_not_dict.pkl": b"\x80\x04" + stack_global("collections", "OrderedDict") + b")N\x92"
+                                        + glob0("posix", "system") + b".",
+        "append_to_object.pkl": b"\x80\x02" + glob0("collections", "deque") + b")R(K\x01e"
+                                + glob0("datetime", "date") + b"0.",
+        "next_buffer.pkl": b"\x80\x05\x97\x98" + glob0("datetime", "date") + b"0.",
+        "inst_empty_args.pkl": b"(idatetime\ntimezone\n.",
+        "obj_no_class.pkl": b"(o.",
+    }
+
+
+EDGE = [edge_cases]
+
+
 def main():
     out = sys.argv[1]
-    for kind, makers in (("malicious", MALICIOUS), ("benign", BENIGN)):
+    for kind, makers in (("malicious", MALICIOUS), ("benign", BENIGN), ("edge", EDGE)):
         os.makedirs(os.path.join(out, kind), exist_ok=True)
         for make in makers:
             for name, data in make().items():

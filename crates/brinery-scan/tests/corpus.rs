@@ -74,6 +74,7 @@ fn reported_globals_are_the_ones_cpython_asks_find_class_for() {
     let paths: Vec<PathBuf> = files("malicious")
         .into_iter()
         .chain(files("benign"))
+        .chain(files("edge"))
         .filter(|p| !name(p).ends_with(".joblib"))
         .filter(|p| scan_file(p, &opts).format == "pickle")
         .collect();
@@ -104,4 +105,50 @@ fn reported_globals_are_the_ones_cpython_asks_find_class_for() {
     }
     let text: Vec<String> = mismatches.iter().map(|(k, v)| format!("{k}:\n  {v}")).collect();
     assert!(mismatches.is_empty(), "{} mismatch(es):\n{}", mismatches.len(), text.join("\n"));
+}
+
+#[test]
+fn an_extension_code_is_unknown_and_ends_the_stream_as_in_cpython() {
+    let report = scan_file(&corpus().join("edge/ext1_unregistered.pkl"), &ScanOptions::default());
+    assert_eq!(report.verdict(false), Verdict::Error);
+    assert_eq!(report.verdict(true), Verdict::Dangerous);
+    let f = report.findings().next().unwrap().1;
+    assert_eq!((f.kind, f.offset, f.what.as_str()), (brinery_scan::FindingKind::Extension, 2, "extension code 5"));
+}
+
+/// Every corpus file, truncated and with bytes flipped in many ways, scans
+/// without panicking (a tiny deterministic fuzzer; `make fuzz` has the real ones).
+#[test]
+fn mutated_corpus_files_never_panic() {
+    let opts = ScanOptions::default();
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for path in files("malicious").into_iter().chain(files("benign")).chain(files("edge")) {
+        let data = std::fs::read(&path).unwrap();
+        if data.is_empty() || data.len() > 200_000 {
+            continue;
+        }
+        for round in 0..24 {
+            let mut m = data.clone();
+            match round % 3 {
+                0 => m.truncate((next() as usize) % m.len()),
+                1 => {
+                    for _ in 0..1 + next() % 4 {
+                        let i = (next() as usize) % m.len();
+                        m[i] = next() as u8;
+                    }
+                }
+                _ => {
+                    let i = (next() as usize) % m.len();
+                    m.insert(i, next() as u8);
+                }
+            }
+            let _ = brinery_scan::scan_bytes(&m, "mutant", &opts);
+        }
+    }
 }
