@@ -185,6 +185,9 @@ fn text(reports: &[FileReport], strict: bool, verbose: bool) -> String {
             );
         }
         for s in &r.streams {
+            if s.omitted > 0 {
+                let _ = writeln!(out, "  {}… and {} more unsafe finding(s), not listed", place(&s.location), s.omitted);
+            }
             if let Some(e) = &s.error {
                 let _ = writeln!(out, "  {}error in pickle at byte {}: {e}", place(&s.location), s.start);
             }

@@ -233,21 +233,46 @@ fn check_local_header(data: &[u8], m: &mut Member) {
     m.data_offset = Some((at + 30 + nlen + xlen) as u64);
 }
 
-/// Local headers no central entry points at.
+/// Local headers no central entry points at. The sweep jumps over the data
+/// of listed members, so a checkpoint's tensor bytes are never read.
 fn find_hidden(data: &[u8], archive: &mut Archive, limits: &Limits) {
     let known: std::collections::HashSet<u64> = archive.members.iter().map(|m| m.header_offset).collect();
+    let mut skips: Vec<(usize, usize)> = archive
+        .members
+        .iter()
+        .filter_map(|m| {
+            let start = usize::try_from(m.data_offset?).ok()?;
+            Some((start, start.saturating_add(usize::try_from(m.compressed_size).unwrap_or(usize::MAX))))
+        })
+        .collect();
+    skips.sort_unstable();
+    let mut skip = 0;
     let mut at = 0;
-    while let Some(pos) = data[at..].windows(4).position(|w| w == b"PK\x03\x04") {
+    while at + 4 <= data.len() {
+        while skip < skips.len() && skips[skip].1 <= at {
+            skip += 1;
+        }
+        let segment_end = match skips.get(skip) {
+            Some(&(start, end)) if start <= at => {
+                at = end;
+                continue;
+            }
+            Some(&(start, _)) => start.min(data.len()),
+            None => data.len(),
+        };
+        // Search up to 3 bytes past the segment so a signature that starts in it is whole.
+        let end = segment_end.max(at);
+        let Some(pos) = data[at..(end + 3).min(data.len())].windows(4).position(|w| w == b"PK\x03\x04") else {
+            at = end;
+            continue;
+        };
         let off = at + pos;
         at = off + 4;
-        if known.contains(&(off as u64)) || archive.members.len() >= limits.max_members {
+        if known.contains(&(off as u64)) {
             continue;
         }
-        // Skip signatures that fall inside a known member's data.
-        if archive.members.iter().any(|m| {
-            m.data_offset.is_some_and(|d| (off as u64) >= d && (off as u64) < d.saturating_add(m.compressed_size))
-        }) {
-            continue;
+        if archive.members.len() >= limits.max_members {
+            break;
         }
         let Some(nlen) = u16_at(data, off + 26) else { break };
         let name = data.get(off + 30..off + 30 + nlen as usize).unwrap_or(&[]);

@@ -79,6 +79,10 @@ pub struct StreamReport {
     pub findings: Vec<Finding>,
     /// Safe globals and calls seen (not listed).
     pub safe_count: u64,
+    /// Unsafe findings beyond the listing limit (10 000 per stream), counted only.
+    pub omitted: u64,
+    /// The worst class of every finding, listed or not.
+    pub worst: Class,
     /// Why the stream could not be read to its end (CPython fails there too).
     pub error: Option<String>,
 }
@@ -86,7 +90,7 @@ pub struct StreamReport {
 impl StreamReport {
     /// The worst class among the findings.
     pub fn class(&self) -> Class {
-        self.findings.iter().map(|f| f.class).max().unwrap_or(Class::Safe)
+        self.findings.iter().map(|f| f.class).max().unwrap_or(Class::Safe).max(self.worst)
     }
 }
 

@@ -10,6 +10,9 @@ use brinery::pickle::{run_sink, LoadOptions, StringEncoding, TrailingData};
 /// Deepest nesting of pickles inside pickles that is followed.
 pub const MAX_NESTING: u32 = 8;
 
+/// Most pickles read back to back from one piece of data.
+pub const MAX_STACKED: usize = 100_000;
+
 /// What a stream scan needs to know.
 pub struct Ctx<'p> {
     /// The policy globals are judged by.
@@ -106,7 +109,15 @@ pub(crate) fn scan_stacked(data: &[u8], location: &str, ctx: &Ctx<'_>) -> Vec<St
     let mut out = Vec::new();
     let mut at = 0usize;
     let mut saw_joblib = false;
+    let mut count = 0usize;
     while at < data.len() {
+        count += 1;
+        if count > MAX_STACKED {
+            let mut r = StreamReport { location: location.to_string(), start: at as u64, ..Default::default() };
+            r.error = Some(format!("more than {MAX_STACKED} pickles back to back; the rest is not scanned"));
+            out.push(r);
+            break;
+        }
         let (mut reports, used) = scan_one(data, at, location, ctx);
         if !out.is_empty() && first_opcode_fails(&reports) {
             break;

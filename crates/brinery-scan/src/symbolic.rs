@@ -51,6 +51,8 @@ struct Node<'a> {
 
 /// Longest rendering of a call or argument list in a finding.
 const RENDER_MAX: usize = 160;
+/// Most findings listed per stream (the rest are counted; the class still counts).
+const MAX_FINDINGS: usize = 10_000;
 /// Deepest nesting a dtype is followed when sizing joblib arrays.
 const DTYPE_DEPTH: u32 = 8;
 
@@ -271,6 +273,11 @@ impl<'s, 'a> Symbolic<'s, 'a> {
             self.report.safe_count += 1;
             return;
         }
+        self.report.worst = self.report.worst.max(class);
+        if self.report.findings.len() >= MAX_FINDINGS {
+            self.report.omitted += 1;
+            return;
+        }
         let offset = self.offset - self.start as u64 + self.report.start;
         self.report.findings.push(Finding { class, kind, offset, opcode: Some(self.op.name()), what, why });
     }
@@ -440,7 +447,14 @@ impl<'s, 'a> Symbolic<'s, 'a> {
         };
         if hasobject {
             let location = stream::join(&self.report.location, &format!("joblib object array @{pos}"));
-            let (reports, used) = stream::scan_one(self.data, pos, &location, self.ctx);
+            // joblib reads an object array with plain `pickle.load` (no inline arrays in it).
+            if self.ctx.depth >= stream::MAX_NESTING {
+                self.report.error =
+                    Some(format!("pickles nested deeper than {} levels are not followed", stream::MAX_NESTING));
+                return;
+            }
+            let inner = Ctx { policy: self.ctx.policy, joblib: false, depth: self.ctx.depth + 1 };
+            let (reports, used) = stream::scan_one(self.data, pos, &location, &inner);
             self.inline.extend(reports);
             self.skip = used.unwrap_or(0) as u64;
             return;
