@@ -15,6 +15,8 @@
 #  5. the Python package is built into .venv and benches/python_pickle.py
 #     times brinery.pickle beside CPython's C pickle on pyperformance's
 #     bm_pickle workloads (GC on and off), written to $TARGET/bench-python-pickle.md.
+#  6. scripts/bench-scan.sh times brinery scan against picklescan, fickling
+#     and modelscan ($TARGET/bench-scan.md).
 #
 # Extra arguments go to criterion, e.g. `scripts/bench.sh twitter` to run
 # only the benchmarks whose id contains "twitter".
@@ -56,3 +58,6 @@ echo "==> CPython json, orjson and ratios"
 echo "==> Python package: brinery.pickle beside CPython's C pickle (bm_pickle workloads)"
 bash scripts/python-build.sh bench >/dev/null
 "$PYTHON" benches/python_pickle.py --markdown "$TARGET/bench-python-pickle.md"
+
+echo "==> scan: brinery scan vs picklescan, fickling, modelscan"
+bash scripts/bench-scan.sh

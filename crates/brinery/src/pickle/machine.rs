@@ -139,8 +139,14 @@ pub(crate) fn run_with_memo<'a, S: Sink<'a>, I: Input<'a>>(
         let Some(op) = Opcode::from_byte(byte) else {
             return Err(Error::at(ErrorKind::UnknownOpcode(byte), at));
         };
+        machine.sink.at_opcode(at, op);
         match machine.step(op, input) {
-            Ok(Flow::Continue) => {}
+            Ok(Flow::Continue) => {
+                let skip = machine.sink.bytes_to_skip();
+                if skip > 0 {
+                    input.data(skip, "data the sink skips").map_err(|e| e.locate(at, Some(op)))?;
+                }
+            }
             Ok(Flow::Stop(out)) => return Ok(out),
             Err(e) => return Err(e.locate(at, Some(op))),
         }
