@@ -41,44 +41,54 @@ load = _brinery.load
 loads = _brinery.loads
 
 
-class PicklerMemoProxy:
-    """The ``memo`` of a :class:`Pickler`, like ``_pickle.PicklerMemoProxy``."""
+class _MemoProxy:
+    """A pickler's or unpickler's ``memo``, as ``_pickle``'s memo proxies show it."""
 
-    __slots__ = ("_pickler",)
+    __slots__ = ("_owner",)
 
-    def __init__(self, pickler):
-        self._pickler = pickler
+    def __init__(self, owner):
+        self._owner = owner
 
     def copy(self):
-        """The memo as ``{id(obj): (index, obj)}``."""
-        return self._pickler._memo_copy()
+        """The memo as a dict (``{id(obj): (index, obj)}`` or ``{index: obj}``)."""
+        return self._owner._memo_copy()
 
     def clear(self):
-        """Forget every object pickled so far."""
-        self._pickler.clear_memo()
+        """Forget every object seen so far."""
+        self._owner._memo_clear()
 
     def __reduce__(self):
         return (dict, (self.copy(),))
 
 
-class UnpicklerMemoProxy:
-    """The ``memo`` of an :class:`Unpickler`, like ``_pickle.UnpicklerMemoProxy``."""
+class PicklerMemoProxy(_MemoProxy):
+    """The ``memo`` of a :class:`Pickler`: ``{id(obj): (index, obj)}``."""
 
-    __slots__ = ("_unpickler",)
+    __slots__ = ()
 
-    def __init__(self, unpickler):
-        self._unpickler = unpickler
 
-    def copy(self):
-        """The memo as ``{index: obj}``."""
-        return self._unpickler._memo_copy()
+class UnpicklerMemoProxy(_MemoProxy):
+    """The ``memo`` of an :class:`Unpickler`: ``{index: obj}``."""
 
-    def clear(self):
-        """Forget every object loaded so far."""
-        self._unpickler._memo_clear()
+    __slots__ = ()
 
-    def __reduce__(self):
-        return (dict, (self.copy(),))
+
+def _memo_property(proxy_class):
+    """The ``memo`` attribute: reads as a proxy, accepts a proxy or a dict."""
+
+    def get(self):
+        return proxy_class(self)
+
+    def set(self, value):
+        if isinstance(value, proxy_class):
+            value = value.copy()
+        elif not isinstance(value, dict):
+            raise TypeError(
+                f"'memo' attribute must be a {proxy_class.__name__} object or dict, not {type(value).__name__}"
+            )
+        self._memo_set(value)
+
+    return property(get, set)
 
 
 class Pickler(_brinery.Pickler):
@@ -87,17 +97,10 @@ class Pickler(_brinery.Pickler):
     def __init__(self, file, protocol=None, *, fix_imports=True, buffer_callback=None):
         self._setup(file, protocol, fix_imports, buffer_callback)
 
-    @property
-    def memo(self):
-        return PicklerMemoProxy(self)
+    memo = _memo_property(PicklerMemoProxy)
 
-    @memo.setter
-    def memo(self, value):
-        if isinstance(value, PicklerMemoProxy):
-            value = value.copy()
-        elif not isinstance(value, dict):
-            raise TypeError(f"'memo' attribute must be a PicklerMemoProxy object or dict, not {type(value).__name__}")
-        self._memo_set(value)
+    def _memo_clear(self):
+        self.clear_memo()
 
 
 class Unpickler(_brinery.Unpickler):
@@ -106,14 +109,4 @@ class Unpickler(_brinery.Unpickler):
     def __init__(self, file, *, fix_imports=True, encoding="ASCII", errors="strict", buffers=()):
         self._setup(file, fix_imports, encoding, errors, buffers)
 
-    @property
-    def memo(self):
-        return UnpicklerMemoProxy(self)
-
-    @memo.setter
-    def memo(self, value):
-        if isinstance(value, UnpicklerMemoProxy):
-            value = value.copy()
-        elif not isinstance(value, dict):
-            raise TypeError(f"'memo' attribute must be an UnpicklerMemoProxy object or dict, not {type(value).__name__}")
-        self._memo_set(value)
+    memo = _memo_property(UnpicklerMemoProxy)
