@@ -11,7 +11,12 @@
 #  4. criterion times brinery's JSON parse/write beside serde_json on the
 #     three JSON benchmark documents (crates/brinery/benches/json.rs), and
 #     benches/compare_json.py adds CPython's json and orjson (installed in
-#     .venv from requirements/bench.txt), written to $TARGET/bench-json.md.
+#     .venv from requirements/bench.txt), written to $TARGET/bench-json.md;
+#  5. the Python package is built into .venv and benches/python_pickle.py
+#     times brinery.pickle beside CPython's C pickle on pyperformance's
+#     bm_pickle workloads (GC on and off), written to $TARGET/bench-python-pickle.md.
+#  6. scripts/bench-scan.sh times brinery scan against picklescan, fickling
+#     and modelscan ($TARGET/bench-scan.md).
 #
 # Extra arguments go to criterion, e.g. `scripts/bench.sh twitter` to run
 # only the benchmarks whose id contains "twitter".
@@ -49,3 +54,10 @@ echo "==> CPython json, orjson and ratios"
     --criterion "$TARGET/criterion" \
     --since "$STARTED" \
     --markdown "$TARGET/bench-json.md"
+
+echo "==> Python package: brinery.pickle beside CPython's C pickle (bm_pickle workloads)"
+bash scripts/python-build.sh bench >/dev/null
+"$PYTHON" benches/python_pickle.py --markdown "$TARGET/bench-python-pickle.md"
+
+echo "==> scan: brinery scan vs picklescan, fickling, modelscan"
+bash scripts/bench-scan.sh

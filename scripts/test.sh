@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)"; exit 1; }
 command -v python3 >/dev/null || { echo "python3 (3.11) is required: CPython is the test oracle"; exit 1; }
 
-echo "==> Python test environment (.venv, requirements/test.txt)"
+echo "==> Python test environment (.venv, requirements/scan.txt = test.txt + the libraries the scan corpus is written with)"
 # The tests run `python3` as the oracle; the venv's python3 has the test
 # packages (jsonpickle) on top of the same CPython.
-PATH="$(bash scripts/python-env.sh test):$PATH"
+PATH="$(bash scripts/python-env.sh scan):$PATH"
 export PATH
 
 echo "==> cargo fmt --check"
@@ -20,5 +20,5 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> cargo test"
 cargo test --workspace --locked
 echo "==> Python package (maturin develop --release into .venv) and pytest"
-bash scripts/python-build.sh test >/dev/null
+bash scripts/python-build.sh scan >/dev/null
 python3 -m pytest -q tests/python

@@ -1,13 +1,29 @@
 """brinery: Python's pickle and json, rebuilt in Rust.
 
 ``brinery.pickle`` and ``brinery.json`` are drop-in replacements for the
-standard library modules.  The top-level ``dumps``/``dump`` pickle like
+standard library modules. The top-level ``dumps``/``dump`` pickle like
 ``pickle.dumps``; the top-level ``loads``/``load`` are *safe by default*:
 they import only an allowlist of harmless globals and refuse everything
-else before importing it (see ``brinery.safe``).
+else before importing it (see :mod:`brinery.safe`).
+
+>>> import brinery, datetime
+>>> brinery.loads(brinery.dumps({"when": datetime.date(2026, 11, 21)}))
+{'when': datetime.date(2026, 11, 21)}
 """
 
-from brinery import json, pickle
-from brinery.pickle import HIGHEST_PROTOCOL, DEFAULT_PROTOCOL
+from brinery import json, pickle, safe
+from brinery.pickle import DEFAULT_PROTOCOL, HIGHEST_PROTOCOL, dump, dumps
+from brinery.safe import UnsafeGlobalError, load, loads
 
-__all__ = ["json", "pickle", "HIGHEST_PROTOCOL", "DEFAULT_PROTOCOL"]
+__all__ = [
+    "DEFAULT_PROTOCOL",
+    "HIGHEST_PROTOCOL",
+    "UnsafeGlobalError",
+    "dump",
+    "dumps",
+    "json",
+    "load",
+    "loads",
+    "pickle",
+    "safe",
+]

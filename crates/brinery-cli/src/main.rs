@@ -5,6 +5,7 @@ mod convert;
 mod dis;
 mod jsontool;
 mod pytext;
+mod scan;
 mod show;
 
 use anyhow::{Context, Result};
@@ -34,6 +35,9 @@ enum Command {
     Convert(convert::ConvertArgs),
     /// Validate and pretty-print JSON: a drop-in for `python3 -m json.tool`.
     Json(jsontool::JsonArgs),
+    /// Tell whether pickles and model files are safe to load, without loading them:
+    /// exit 0 if nothing is dangerous, 1 if something is, 2 if something could not be scanned.
+    Scan(scan::ScanArgs),
 }
 
 /// A failure caused by the input (exit code 2), as opposed to a usage or I/O failure.
@@ -87,6 +91,13 @@ fn main() -> ExitCode {
             let sub = matches.subcommand_matches("json").expect("the json subcommand was given");
             return jsontool::run(args, sub);
         }
+        Command::Scan(args) => match scan::run(args) {
+            Ok(code) => return code,
+            Err(e) => {
+                eprintln!("brinery: {e:#}");
+                return ExitCode::from(2);
+            }
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

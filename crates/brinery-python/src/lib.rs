@@ -10,11 +10,13 @@
 use pyo3::prelude::*;
 
 mod json;
+mod pickle;
 
 /// The extension module `brinery._brinery`.
 #[pymodule]
 #[pyo3(name = "_brinery")]
 fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     json::register(m)?;
+    pickle::register(m)?;
     Ok(())
 }

@@ -10,7 +10,7 @@
 //! use brinery::pickle::encoder::{Encoder, MemoKey};
 //! let mut enc = Encoder::new(4).unwrap();
 //! enc.boundary();
-//! enc.op(brinery::Opcode::EmptyList);
+//! enc.op(brinery::opcodes::Opcode::EmptyList);
 //! enc.put(MemoKey::Id(1));
 //! assert_eq!(enc.finish(), b"\x80\x04\x95\x03\x00\x00\x00\x00\x00\x00\x00]\x94.");
 //! ```
@@ -138,6 +138,11 @@ impl Encoder {
                 std::mem::replace(&mut self.out, rest)
             }
         }
+    }
+
+    /// How many bytes [`take_committed`](Self::take_committed) would return.
+    pub fn committed_len(&self) -> usize {
+        self.frame_start.unwrap_or(self.out.len())
     }
 
     // ---- Memo bookkeeping for callers that expose the memo (Python's `Pickler.memo`).
@@ -284,6 +289,14 @@ impl Encoder {
         if key != MemoKey::Unique {
             self.memo.insert(key, index);
         }
+        self.write_put(index);
+    }
+
+    /// Writes the memo store for `index` (MEMOIZE, BINPUT/LONG_BINPUT, or PUT
+    /// at protocol 0) without recording anything: for callers that keep their
+    /// own memo. MEMOIZE stores at the reader's memo size, so `index` must be
+    /// the number of entries stored so far, as CPython's pickler ensures.
+    pub fn write_put(&mut self, index: u32) {
         if self.proto >= 4 {
             self.op(Opcode::Memoize);
         } else if self.proto >= 1 {

@@ -135,6 +135,19 @@ impl Error {
         self
     }
 
+    /// An error of the given kind, for code outside the engine that runs the
+    /// machine (a [`Sink`](super::sink::Sink) rejecting an operand); the
+    /// machine adds the offset and opcode.
+    ///
+    /// ```
+    /// use brinery::pickle::{Error, ErrorKind};
+    /// let e = Error::from_kind(ErrorKind::WrongType { expected: "list", found: "int" });
+    /// assert_eq!(e.to_string(), "expected list, found int");
+    /// ```
+    pub fn from_kind(kind: ErrorKind) -> Error {
+        Error::new(kind)
+    }
+
     pub(crate) fn unpicklable(msg: impl Into<String>) -> Error {
         Error::new(ErrorKind::Unpicklable(msg.into()))
     }

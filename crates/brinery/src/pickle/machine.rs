@@ -16,19 +16,39 @@ use std::collections::HashMap;
 
 /// The memo: dense while indices are, sparse beyond, so a PUT of index 2^31
 /// costs one entry, not 2^31.
-struct Memo<T> {
+///
+/// The machine makes a fresh one per pickle unless the caller keeps one
+/// across pickles ([`run_sink_with_memo`](super::run_sink_with_memo)), as a
+/// Python `Unpickler` does between `load()` calls.
+///
+/// ```
+/// use brinery::pickle::Memo;
+/// let mut memo: Memo<&str> = Memo::new();
+/// memo.put(0, "a");
+/// memo.put(1 << 40, "far");
+/// assert_eq!((memo.get(0), memo.get(1 << 40), memo.len()), (Some(&"a"), Some(&"far"), 2));
+/// ```
+pub struct Memo<T> {
     dense: Vec<Option<T>>,
     sparse: HashMap<u64, T>,
     /// Occupied entries (MEMOIZE stores at this index, like CPython).
     len: u64,
 }
 
-impl<T: Clone> Memo<T> {
-    fn new() -> Self {
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
         Memo { dense: Vec::new(), sparse: HashMap::new(), len: 0 }
     }
+}
 
-    fn put(&mut self, index: u64, item: T) {
+impl<T> Memo<T> {
+    /// An empty memo.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stores `item` at `index` (replacing what was there).
+    pub fn put(&mut self, index: u64, item: T) {
         let slot = if index < self.dense.len() as u64 {
             &mut self.dense[index as usize]
         } else if index == self.dense.len() as u64 && self.sparse.is_empty() {
@@ -46,11 +66,33 @@ impl<T: Clone> Memo<T> {
         *slot = Some(item);
     }
 
-    fn get(&self, index: u64) -> Option<&T> {
+    /// The item at `index`.
+    pub fn get(&self, index: u64) -> Option<&T> {
         match self.dense.get(index as usize) {
             Some(slot) if index < self.dense.len() as u64 => slot.as_ref(),
             _ => self.sparse.get(&index),
         }
+    }
+
+    /// Occupied entries.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether no entry is occupied.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Forgets every entry.
+    pub fn clear(&mut self) {
+        *self = Memo::default();
+    }
+
+    /// Every entry with its index (dense ones in order, then sparse ones).
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &T)> {
+        let dense = self.dense.iter().enumerate().filter_map(|(i, slot)| slot.as_ref().map(|t| (i as u64, t)));
+        dense.chain(self.sparse.iter().map(|(&i, t)| (i, t)))
     }
 }
 
@@ -62,12 +104,23 @@ enum Flow<O> {
 
 /// Runs one pickle from `input` through `sink`.
 pub(crate) fn run<'a, S: Sink<'a>, I: Input<'a>>(sink: S, input: &mut I, opts: &LoadOptions) -> Result<S::Output> {
+    run_with_memo(sink, input, opts, &mut Memo::new())
+}
+
+/// Runs one pickle from `input` through `sink`, starting from (and leaving
+/// behind) the entries of `memo`.
+pub(crate) fn run_with_memo<'a, S: Sink<'a>, I: Input<'a>>(
+    sink: S,
+    input: &mut I,
+    opts: &LoadOptions,
+    memo: &mut Memo<S::Item>,
+) -> Result<S::Output> {
     let mut machine = Machine {
         sink,
         opts,
         stack: Vec::with_capacity(64),
         marks: Vec::new(),
-        memo: Memo::new(),
+        memo,
         proto: 0,
         buffers_used: 0,
         _input: std::marker::PhantomData,
@@ -86,21 +139,27 @@ pub(crate) fn run<'a, S: Sink<'a>, I: Input<'a>>(sink: S, input: &mut I, opts: &
         let Some(op) = Opcode::from_byte(byte) else {
             return Err(Error::at(ErrorKind::UnknownOpcode(byte), at));
         };
+        machine.sink.at_opcode(at, op);
         match machine.step(op, input) {
-            Ok(Flow::Continue) => {}
+            Ok(Flow::Continue) => {
+                let skip = machine.sink.bytes_to_skip();
+                if skip > 0 {
+                    input.data(skip, "data the sink skips").map_err(|e| e.locate(at, Some(op)))?;
+                }
+            }
             Ok(Flow::Stop(out)) => return Ok(out),
             Err(e) => return Err(e.locate(at, Some(op))),
         }
     }
 }
 
-struct Machine<'o, 'a, S: Sink<'a>> {
+struct Machine<'o, 'm, 'a, S: Sink<'a>> {
     sink: S,
     opts: &'o LoadOptions,
     stack: Vec<S::Item>,
     /// Stack lengths at each MARK.
     marks: Vec<usize>,
-    memo: Memo<S::Item>,
+    memo: &'m mut Memo<S::Item>,
     /// The last PROTO seen (0 if none), which decides `fix_imports`.
     proto: u8,
     buffers_used: usize,
@@ -115,7 +174,7 @@ fn bad<T>(msg: impl Into<String>) -> Result<T> {
     err(ErrorKind::BadArgument(msg.into()))
 }
 
-impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
+impl<'o, 'm, 'a, S: Sink<'a>> Machine<'o, 'm, 'a, S> {
     /// Items above the topmost mark start here.
     #[inline]
     fn fence(&self) -> usize {
@@ -183,6 +242,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
                     return err(ErrorKind::UnsupportedProtocol(p));
                 }
                 self.proto = p;
+                self.sink.protocol(p);
             }
             Opcode::Frame => {
                 let arg = read_arg(op.info(), input)?;
@@ -248,9 +308,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
             }
             Opcode::ShortBinUnicode | Opcode::BinUnicode | Opcode::BinUnicode8 => {
                 let arg = read_arg(op.info(), input)?;
-                let s = Str::from_surrogatepass(self.data(arg))
-                    .map_err(|e| Error::new(ErrorKind::Decode(format!("'utf-8' codec: {e}"))))?;
-                let v = self.sink.str(s)?;
+                let v = self.sink.str_utf8(self.data(arg))?;
                 self.push(v)
             }
             Opcode::Unicode => {
@@ -573,6 +631,7 @@ impl<'o, 'a, S: Sink<'a>> Machine<'o, 'a, S> {
     fn py2_string(&mut self, raw: Cow<'a, [u8]>) -> Result<S::Item> {
         match self.opts.encoding {
             StringEncoding::Bytes => self.sink.bytes(raw),
+            StringEncoding::BySink => self.sink.py2_string(raw),
             enc => {
                 let s = enc.decode(&raw, self.opts.errors).map_err(|m| Error::new(ErrorKind::Decode(m)))?;
                 self.sink.str(s)

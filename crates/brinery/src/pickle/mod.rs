@@ -35,6 +35,7 @@ pub use crate::serde::pickle_facade::{from_reader, from_slice, to_vec, to_vec_wi
 pub use args::Arg;
 // The value sink also builds what `jsonpickle::decode` reads, so both make identical graphs.
 pub use error::{Error, ErrorKind, Result};
+pub use machine::Memo;
 pub use ops::{ops, Op, Ops};
 pub use options::{
     DecodeErrors, DumpOptions, Limits, LoadOptions, PersistentId, PersistentLoad, StringEncoding, TrailingData,
@@ -113,6 +114,31 @@ pub fn run_sink_reader<R: BufRead, S: sink::Sink<'static>>(
 ) -> Result<S::Output> {
     let mut input = ReaderInput::new(reader);
     machine::run(sink, &mut input, opts)
+}
+
+/// Runs the machine with any sink over bytes like [`run_sink`], starting
+/// from `memo` and leaving the pickle's memo entries in it (Python's
+/// `Unpickler` keeps its memo across `load()` calls).
+pub fn run_sink_with_memo<'a, S: sink::Sink<'a>>(
+    data: &'a [u8],
+    sink: S,
+    opts: &LoadOptions,
+    memo: &mut Memo<S::Item>,
+) -> Result<(S::Output, usize)> {
+    let mut input = SliceInput::new(data);
+    let out = machine::run_with_memo(sink, &mut input, opts, memo)?;
+    Ok((out, input.offset() as usize))
+}
+
+/// [`run_sink_with_memo`] over a buffered reader, consuming exactly the pickle's bytes.
+pub fn run_sink_reader_with_memo<R: BufRead, S: sink::Sink<'static>>(
+    reader: R,
+    sink: S,
+    opts: &LoadOptions,
+    memo: &mut Memo<S::Item>,
+) -> Result<S::Output> {
+    let mut input = ReaderInput::new(reader);
+    machine::run_with_memo(sink, &mut input, opts, memo)
 }
 
 /// Pickles a value, as `pickle.dumps(value, protocol)` would.

@@ -19,6 +19,9 @@ pub enum StringEncoding {
     Utf8,
     /// `'bytes'`: keep them as `bytes`.
     Bytes,
+    /// Leave them to the sink ([`Sink::py2_string`](super::sink::Sink::py2_string)):
+    /// the Python module decodes with any of Python's codecs this way.
+    BySink,
 }
 
 /// What to do with bytes that cannot be decoded: Python's `errors=` argument.
@@ -40,7 +43,7 @@ impl StringEncoding {
     pub(crate) fn decode(self, raw: &[u8], errors: DecodeErrors) -> std::result::Result<Str<'static>, String> {
         let name = match self {
             StringEncoding::Latin1 => return Ok(Str::from_code_points(raw.iter().map(|&b| b as u32))),
-            StringEncoding::Bytes => unreachable!("bytes are not decoded"),
+            StringEncoding::Bytes | StringEncoding::BySink => unreachable!("the machine does not decode these"),
             StringEncoding::Ascii => "ascii",
             StringEncoding::Utf8 => "utf-8",
         };

@@ -1,0 +1,103 @@
+"""brinery.pickle beside CPython's C pickle on pyperformance's bm_pickle
+workloads, in one process: pickle, unpickle, pickle_list, unpickle_list,
+pickle_dict (objects re-created in benches/make_datasets.py), with the
+garbage collector on and off. Prints medians and ratios (CPython time /
+brinery time: above 1 means brinery is faster) and can write a markdown table.
+
+Usage: python benches/python_pickle.py [--markdown FILE] [--repeat N]
+"""
+
+import argparse
+import gc
+import pathlib
+import pickle
+import statistics
+import sys
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+import make_datasets  # noqa: E402
+
+import brinery.pickle as bpickle  # noqa: E402
+
+PROTO = pickle.HIGHEST_PROTOCOL
+GROUP = [make_datasets.DICT, make_datasets.TUPLE, make_datasets.dict_group()]
+
+
+def workloads(module):
+    """pyperformance's five bm_pickle benchmarks for one pickle module."""
+    dumps, loads = module.dumps, module.loads
+    group_pickles = [pickle.dumps(x, PROTO) for x in GROUP]
+    list_pickle = pickle.dumps(make_datasets.LIST, PROTO)
+
+    def pickle_(): 
+        for x in GROUP:
+            dumps(x, PROTO)
+
+    def unpickle():
+        for p in group_pickles:
+            loads(p)
+
+    def pickle_list():
+        dumps(make_datasets.LIST, PROTO)
+
+    def unpickle_list():
+        loads(list_pickle)
+
+    def pickle_dict():
+        dumps(make_datasets.MICRO_DICT, PROTO)
+
+    return {
+        "pickle": pickle_,
+        "unpickle": unpickle,
+        "pickle_list": pickle_list,
+        "unpickle_list": unpickle_list,
+        "pickle_dict": pickle_dict,
+    }
+
+
+def median_time(fn, repeat, target=0.05):
+    """Median seconds per call over `repeat` samples of about `target` seconds each."""
+    n = 1
+    while True:
+        t = time.perf_counter()
+        for _ in range(n):
+            fn()
+        if time.perf_counter() - t > target / 4:
+            break
+        n *= 2
+    samples = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        for _ in range(n):
+            fn()
+        samples.append((time.perf_counter() - t) / n)
+    return statistics.median(samples)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--markdown")
+    ap.add_argument("--repeat", type=int, default=15)
+    args = ap.parse_args()
+    theirs, ours = workloads(pickle), workloads(bpickle)
+    rows = []
+    for gc_on in (True, False):
+        for name in theirs:
+            (gc.enable if gc_on else gc.disable)()
+            c = median_time(theirs[name], args.repeat)
+            b = median_time(ours[name], args.repeat)
+            gc.enable()
+            rows.append((name, "on" if gc_on else "off", c, b, c / b))
+            print(f"{name:14} gc {rows[-1][1]:3}  pickle {c * 1e6:9.1f} us  brinery {b * 1e6:9.1f} us  ratio {c / b:5.2f}x")
+    if args.markdown:
+        lines = [
+            "| workload | GC | CPython `pickle` (µs) | `brinery.pickle` (µs) | speed-up |",
+            "|---|---|---:|---:|---:|",
+        ]
+        lines += [f"| {n} | {g} | {c * 1e6:.1f} | {b * 1e6:.1f} | {r:.2f}× |" for n, g, c, b, r in rows]
+        pathlib.Path(args.markdown).write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()

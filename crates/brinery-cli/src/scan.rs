@@ -1,0 +1,331 @@
+//! `brinery scan`: per-file verdicts on whether loading would run code.
+//! All the analysis is in `brinery-scan`; this module finds the files,
+//! shows progress and prints the reports as text, JSON or SARIF.
+
+use anyhow::{Context, Result};
+use brinery::json::{self, DumpOptions};
+use brinery::Value;
+use brinery_scan::{scan_file, FileReport, ScanOptions, Verdict};
+use clap::ValueEnum;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub(crate) enum OutFormat {
+    /// One block per file: verdict, then findings.
+    Text,
+    /// One JSON document with every file's report.
+    Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+}
+
+/// Arguments of `brinery scan`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct ScanArgs {
+    /// Files and directories to scan. Directories are walked recursively and
+    /// every file is scanned whatever its extension (content decides).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutFormat::Text)]
+    format: OutFormat,
+    /// Count unknown globals (on no list) as dangerous.
+    #[arg(long)]
+    strict: bool,
+    /// Treat globals matching ENTRY as safe (`module`, `module:name`, `module:pre*`);
+    /// never overrides the built-in dangerous list. Repeatable.
+    #[arg(long, value_name = "ENTRY")]
+    allow: Vec<String>,
+    /// Treat globals matching ENTRY as dangerous (same syntax). Repeatable.
+    #[arg(long, value_name = "ENTRY")]
+    deny: Vec<String>,
+    /// Extend the policy with a file in the built-in policy's format
+    /// ([safe], [dangerous], [loaders] sections; see docs/scan-policy.md). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    policy: Vec<PathBuf>,
+    /// Text output: also list safe files and calls on unknown objects.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+fn options(args: &ScanArgs) -> Result<ScanOptions> {
+    let mut opts = ScanOptions::default();
+    for file in &args.policy {
+        let text = std::fs::read_to_string(file).with_context(|| format!("reading policy {}", file.display()))?;
+        opts.policy.extend_from_text(&text).with_context(|| format!("in policy {}", file.display()))?;
+    }
+    for entry in &args.allow {
+        opts.policy.allow(entry).context("--allow")?;
+    }
+    for entry in &args.deny {
+        opts.policy.deny(entry).context("--deny")?;
+    }
+    Ok(opts)
+}
+
+/// Every file under the given paths, in a stable order. Symbolic links to
+/// directories are not followed (no loops); links to files are scanned.
+fn collect(paths: &[PathBuf], errors: &mut Vec<FileReport>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack: Vec<PathBuf> = paths.iter().rev().cloned().collect();
+    while let Some(path) = stack.pop() {
+        let meta = match std::fs::symlink_metadata(&path) {
+            Ok(m) => m,
+            Err(e) => {
+                errors.push(unreadable(&path, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        if meta.is_dir() {
+            match std::fs::read_dir(&path) {
+                Ok(entries) => {
+                    let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                    children.sort();
+                    stack.extend(children.into_iter().rev());
+                }
+                Err(e) => errors.push(unreadable(&path, format!("cannot list: {e}"))),
+            }
+        } else if meta.is_file() || (meta.file_type().is_symlink() && path.is_file()) {
+            files.push(path);
+        }
+    }
+    files
+}
+
+fn unreadable(path: &Path, message: String) -> FileReport {
+    FileReport {
+        path: path.display().to_string(),
+        format: "unreadable".into(),
+        errors: vec![message],
+        ..Default::default()
+    }
+}
+
+/// Runs `brinery scan`; the exit code is 1 if anything is dangerous, else 2
+/// if anything could not be scanned, else 0.
+pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
+    let opts = options(args)?;
+    let mut reports = Vec::new();
+    let files = collect(&args.paths, &mut reports);
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(files.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    for file in &files {
+        if let Some(bar) = &bar {
+            bar.set_message(file.display().to_string());
+        }
+        reports.push(scan_file(file, &opts));
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let out = match args.format {
+        OutFormat::Text => text(&reports, args.strict, args.verbose),
+        OutFormat::Json => json_report(&reports, args.strict)?,
+        OutFormat::Sarif => sarif(&reports, args.strict)?,
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(out.as_bytes())?;
+    stdout.flush()?;
+    let worst = reports.iter().map(|r| r.verdict(args.strict)).max().unwrap_or(Verdict::Safe);
+    Ok(match worst {
+        Verdict::Dangerous => ExitCode::from(1),
+        Verdict::Error => ExitCode::from(2),
+        _ => ExitCode::SUCCESS,
+    })
+}
+
+fn place(location: &str) -> String {
+    if location.is_empty() {
+        String::new()
+    } else {
+        format!("[{location}] ")
+    }
+}
+
+fn text(reports: &[FileReport], strict: bool, verbose: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let mut counts = [0usize; 4];
+    for r in reports {
+        let verdict = r.verdict(strict);
+        counts[verdict as usize] += 1;
+        if verdict == Verdict::Safe && !verbose {
+            continue;
+        }
+        let _ = writeln!(out, "{}: {} ({})", r.path, verdict.as_str().to_uppercase(), r.format);
+        for (location, f) in r.findings() {
+            // Calls on unknown objects repeat what their globals already say.
+            if !verbose && f.kind == brinery_scan::FindingKind::Call && f.class != brinery_scan::Class::Dangerous {
+                continue;
+            }
+            let op = f.opcode.map_or(String::new(), |o| format!(" {o}"));
+            let _ = writeln!(
+                out,
+                "  {}{} {} {} at byte {}{op}: {}",
+                place(location),
+                f.class,
+                f.kind.as_str(),
+                f.what,
+                f.offset,
+                f.why
+            );
+        }
+        for s in &r.streams {
+            if s.omitted > 0 {
+                let _ = writeln!(out, "  {}… and {} more unsafe finding(s), not listed", place(&s.location), s.omitted);
+            }
+            if let Some(e) = &s.error {
+                let _ = writeln!(out, "  {}error in pickle at byte {}: {e}", place(&s.location), s.start);
+            }
+        }
+        for e in &r.errors {
+            let _ = writeln!(out, "  error: {e}");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{} file(s): {} dangerous, {} error, {} unknown, {} safe",
+        reports.len(),
+        counts[Verdict::Dangerous as usize],
+        counts[Verdict::Error as usize],
+        counts[Verdict::Unknown as usize],
+        counts[Verdict::Safe as usize]
+    );
+    out
+}
+
+fn finding_value(location: &str, f: &brinery_scan::Finding) -> Value<'static> {
+    Value::dict([
+        ("location", Value::from(location.to_string())),
+        ("class", Value::from(f.class.as_str())),
+        ("kind", Value::from(f.kind.as_str())),
+        ("what", Value::from(f.what.clone())),
+        ("offset", Value::from(f.offset)),
+        ("opcode", Value::from(f.opcode)),
+        ("why", Value::from(f.why.clone())),
+    ])
+}
+
+fn report_value(r: &FileReport, strict: bool) -> Value<'static> {
+    let streams = r.streams.iter().map(|s| {
+        let globals = s.globals.iter().map(|g| {
+            Value::dict([
+                ("module", Value::from(g.module.clone())),
+                ("name", Value::from(g.name.clone())),
+                ("offset", Value::from(g.offset)),
+                ("opcode", Value::from(g.opcode)),
+                ("attribute_walk", Value::from(g.walk)),
+            ])
+        });
+        Value::dict([
+            ("location", Value::from(s.location.clone())),
+            ("start", Value::from(s.start)),
+            ("length", Value::from(s.length)),
+            ("class", Value::from(s.class().as_str())),
+            ("globals", Value::list(globals)),
+            ("error", Value::from(s.error.clone())),
+        ])
+    });
+    Value::dict([
+        ("path", Value::from(r.path.clone())),
+        ("format", Value::from(r.format.clone())),
+        ("verdict", Value::from(r.verdict(strict).as_str())),
+        ("findings", Value::list(r.findings().map(|(l, f)| finding_value(l, f)))),
+        ("streams", Value::list(streams)),
+        ("errors", Value::list(r.errors.iter().map(|e| Value::from(e.clone())))),
+    ])
+}
+
+fn dump(v: &Value<'_>) -> Result<String> {
+    let mut s = json::dumps(v, &DumpOptions::default().indent(2).ensure_ascii(false))?;
+    s.push('\n');
+    Ok(s)
+}
+
+fn json_report(reports: &[FileReport], strict: bool) -> Result<String> {
+    dump(&Value::dict([("files", Value::list(reports.iter().map(|r| report_value(r, strict))))]))
+}
+
+/// SARIF 2.1.0: one result per finding and per unreadable file/stream.
+fn sarif(reports: &[FileReport], strict: bool) -> Result<String> {
+    let location = |path: &str, offset: u64| {
+        Value::list([Value::dict([(
+            "physicalLocation",
+            Value::dict([
+                ("artifactLocation", Value::dict([("uri", Value::from(path.to_string()))])),
+                ("region", Value::dict([("byteOffset", Value::from(offset))])),
+            ]),
+        )])])
+    };
+    let mut results = Vec::new();
+    for r in reports {
+        for (loc, f) in r.findings() {
+            let level = match f.class {
+                brinery_scan::Class::Dangerous => "error",
+                brinery_scan::Class::Unknown if strict => "error",
+                brinery_scan::Class::Unknown => "warning",
+                brinery_scan::Class::Safe => "note",
+            };
+            let text = format!("{}{} {} {}: {}", place(loc), f.class, f.kind.as_str(), f.what, f.why);
+            results.push(Value::dict([
+                ("ruleId", Value::from(format!("{}-{}", f.class.as_str(), f.kind.as_str()))),
+                ("level", Value::from(level)),
+                ("message", Value::dict([("text", Value::from(text))])),
+                ("locations", location(&r.path, f.offset)),
+            ]));
+        }
+        let errors = r
+            .streams
+            .iter()
+            .filter_map(|s| s.error.as_ref().map(|e| (format!("{}{e}", place(&s.location)), s.start)))
+            .chain(r.errors.iter().map(|e| (e.clone(), 0)));
+        for (text, offset) in errors {
+            results.push(Value::dict([
+                ("ruleId", Value::from("scan-error")),
+                ("level", Value::from("warning")),
+                ("message", Value::dict([("text", Value::from(text))])),
+                ("locations", location(&r.path, offset)),
+            ]));
+        }
+    }
+    let rules = [
+        "dangerous-global",
+        "dangerous-call",
+        "unknown-global",
+        "unknown-call",
+        "unknown-extension",
+        "unknown-anomaly",
+        "scan-error",
+    ];
+    let driver = Value::dict([
+        ("name", Value::from("brinery")),
+        ("version", Value::from(env!("CARGO_PKG_VERSION"))),
+        ("informationUri", Value::from("https://example.invalid/brinery")),
+        ("rules", Value::list(rules.iter().map(|id| Value::dict([("id", Value::from(*id))])))),
+    ]);
+    dump(&Value::dict([
+        ("version", Value::from("2.1.0")),
+        ("$schema", Value::from("https://json.schemastore.org/sarif-2.1.0.json")),
+        (
+            "runs",
+            Value::list([Value::dict([
+                ("tool", Value::dict([("driver", driver)])),
+                ("results", Value::list(results)),
+            ])]),
+        ),
+    ]))
+}

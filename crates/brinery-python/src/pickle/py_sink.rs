@@ -1,0 +1,407 @@
+//! The machine's Python sink: builds real Python objects, with the object
+//! semantics of CPython's C unpickler (`load_build`, `do_append`,
+//! `instantiate`, NEWOBJ through `tp_new`, …). Globals go through the
+//! unpickler's `find_class`, so a subclass (or the safe loader) decides what
+//! may be imported.
+
+use super::exceptions::{to_engine, unpickling_error};
+use brinery::pickle::sink::Sink;
+use brinery::pickle::Result;
+use brinery::value::{Int, Str};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyFrozenSet, PyList, PySet, PyString, PyTuple, PyType};
+use std::borrow::Cow;
+
+/// Stack and memo entries are owned references (cloning one is an incref).
+pub(crate) type Obj = Py<PyAny>;
+
+/// Builds Python objects for the machine.
+pub(crate) struct PySink<'py> {
+    py: Python<'py>,
+    /// The unpickler: `find_class` and `persistent_load` are looked up on it,
+    /// and it learns the stream's protocol (its `find_class` maps Python 2
+    /// names below protocol 3).
+    unpickler: Bound<'py, PyAny>,
+    /// Iterator over the out-of-band buffers (`None`: no `buffers` given).
+    buffers: Option<Bound<'py, PyAny>>,
+    /// Python 2 strings: the codec and error handler (`encoding='bytes'` never gets here).
+    codec: (String, String),
+}
+
+impl<'py> PySink<'py> {
+    pub(crate) fn new(
+        unpickler: Bound<'py, PyAny>,
+        buffers: Option<Bound<'py, PyAny>>,
+        codec: (String, String),
+    ) -> Self {
+        PySink { py: unpickler.py(), unpickler, buffers, codec }
+    }
+}
+
+/// `Result` of a Python call, carried through the engine.
+trait PyResultExt<T> {
+    fn engine(self) -> Result<T>;
+}
+
+impl<T> PyResultExt<T> for PyResult<T> {
+    #[inline]
+    fn engine(self) -> Result<T> {
+        self.map_err(to_engine)
+    }
+}
+
+/// A Python `int` from the engine's arbitrary-precision int.
+pub(crate) fn int_to_py(py: Python<'_>, value: &Int) -> PyResult<Obj> {
+    Ok(match value.as_i64() {
+        Some(i) => i.into_pyobject(py)?.into_any().unbind(),
+        None => value.to_bigint().into_pyobject(py)?.into_any().unbind(),
+    })
+}
+
+/// A Python `str` from pickle's UTF-8 (lone surrogates as surrogatepass writes them).
+pub(crate) fn str_to_py(py: Python<'_>, value: &Str<'_>) -> PyResult<Obj> {
+    if let Some(text) = value.as_str() {
+        return Ok(PyString::new(py, text).into_any().unbind());
+    }
+    decode_surrogatepass(py, value.as_surrogatepass())
+}
+
+/// `bytes.decode('utf-8', 'surrogatepass')`.
+fn decode_surrogatepass(py: Python<'_>, bytes: &[u8]) -> PyResult<Obj> {
+    // SAFETY: the pointer and length describe `bytes`, alive for the call;
+    // the error handler name is a NUL-terminated static string.
+    unsafe {
+        let ptr = pyo3::ffi::PyUnicode_DecodeUTF8(
+            bytes.as_ptr().cast(),
+            bytes.len() as pyo3::ffi::Py_ssize_t,
+            c"surrogatepass".as_ptr(),
+        );
+        Bound::from_owned_ptr_or_err(py, ptr).map(Bound::unbind)
+    }
+}
+
+/// CPython's `instantiate()` for INST and OBJ: `cls.__new__(cls)` when there
+/// are no arguments and the class has no `__getinitargs__`, else `cls(*args)`.
+fn instantiate<'py>(cls: &Bound<'py, PyAny>, args: Bound<'py, PyTuple>) -> PyResult<Obj> {
+    if args.is_empty() && cls.is_instance_of::<PyType>() && !cls.hasattr("__getinitargs__")? {
+        return Ok(cls.call_method1("__new__", (cls,))?.unbind());
+    }
+    Ok(cls.call1(args)?.unbind())
+}
+
+/// NEWOBJ / NEWOBJ_EX: `cls.__new__(cls, *args, **kwargs)` through the
+/// type's `tp_new` slot, after CPython's checks and messages.
+fn new_object<'py>(
+    opcode: &str,
+    cls: &Bound<'py, PyAny>,
+    args: &Bound<'py, PyAny>,
+    kwargs: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Obj> {
+    let py = cls.py();
+    let Ok(ty) = cls.cast::<PyType>() else {
+        return Err(unpickling_error(
+            py,
+            format!("{opcode} class argument must be a type, not {}", cls.get_type().name()?),
+        ));
+    };
+    let Ok(args) = args.cast::<PyTuple>() else {
+        return Err(unpickling_error(
+            py,
+            format!("{opcode} args argument must be a tuple, not {}", args.get_type().name()?),
+        ));
+    };
+    if let Some(kw) = kwargs {
+        if !kw.is_instance_of::<PyDict>() {
+            return Err(unpickling_error(
+                py,
+                format!("{opcode} kwargs argument must be a dict, not {}", kw.get_type().name()?),
+            ));
+        }
+    }
+    // SAFETY: `ty` is a live type object; `tp_new` is read from its slot and
+    // called with the type, an owned tuple and a dict (or NULL), as the C API requires.
+    unsafe {
+        let slot = pyo3::ffi::PyType_GetSlot(ty.as_type_ptr(), pyo3::ffi::Py_tp_new);
+        if slot.is_null() {
+            return Err(unpickling_error(py, format!("{opcode} class argument '{}' doesn't have __new__", ty.name()?)));
+        }
+        let tp_new: pyo3::ffi::newfunc = std::mem::transmute(slot);
+        let kw_ptr = kwargs.map_or(std::ptr::null_mut(), |k| k.as_ptr());
+        let obj = tp_new(ty.as_type_ptr(), args.as_ptr(), kw_ptr);
+        Bound::from_owned_ptr_or_err(py, obj).map(Bound::unbind)
+    }
+}
+
+/// BUILD without `__setstate__`: `state` (or `(state, slotstate)`) updates
+/// the instance's `__dict__` and then sets the slot attributes.
+fn default_setstate<'py>(inst: &Bound<'py, PyAny>, state: &Bound<'py, PyAny>) -> PyResult<()> {
+    let py = inst.py();
+    let (state, slotstate) = match state.cast::<PyTuple>() {
+        Ok(t) if t.len() == 2 => (t.get_item(0)?, Some(t.get_item(1)?)),
+        _ => (state.clone(), None),
+    };
+    if !state.is_none() {
+        let Ok(state) = state.cast::<PyDict>() else {
+            return Err(unpickling_error(py, "state is not a dictionary"));
+        };
+        let dict = inst.getattr("__dict__")?;
+        for (key, value) in state.iter() {
+            // Attribute names are normally interned; CPython interns them here too.
+            let key = match key.cast_exact::<PyString>() {
+                Ok(s) => PyString::intern(py, &s.to_cow()?).into_any(),
+                Err(_) => key,
+            };
+            dict.set_item(key, value)?;
+        }
+    }
+    if let Some(slotstate) = slotstate {
+        let Ok(slotstate) = slotstate.cast::<PyDict>() else {
+            return Err(unpickling_error(py, "slot state is not a dictionary"));
+        };
+        for (key, value) in slotstate.iter() {
+            let Ok(key) = key.cast_into::<PyString>() else {
+                return Err(PyTypeError::new_err("attribute name must be string"));
+            };
+            inst.setattr(key, value)?;
+        }
+    }
+    Ok(())
+}
+
+impl<'a, 'py> Sink<'a> for PySink<'py> {
+    type Item = Obj;
+    type Output = Obj;
+
+    fn protocol(&mut self, proto: u8) {
+        if let Ok(u) = self.unpickler.cast::<super::unpickler::Unpickler>() {
+            u.borrow_mut().proto = proto;
+        }
+    }
+
+    fn none(&mut self) -> Obj {
+        self.py.None()
+    }
+
+    fn bool(&mut self, value: bool) -> Obj {
+        pyo3::types::PyBool::new(self.py, value).to_owned().into_any().unbind()
+    }
+
+    fn int(&mut self, value: Int) -> Obj {
+        // Converting an int the engine already parsed cannot fail short of memory.
+        int_to_py(self.py, &value).unwrap_or_else(|_| self.py.None())
+    }
+
+    fn float(&mut self, value: f64) -> Obj {
+        pyo3::types::PyFloat::new(self.py, value).into_any().unbind()
+    }
+
+    fn str(&mut self, value: Str<'a>) -> Result<Obj> {
+        str_to_py(self.py, &value).engine()
+    }
+
+    fn str_utf8(&mut self, data: Cow<'a, [u8]>) -> Result<Obj> {
+        // CPython decodes with 'surrogatepass' too, so errors read the same.
+        decode_surrogatepass(self.py, &data).engine()
+    }
+
+    fn bytes(&mut self, data: Cow<'a, [u8]>) -> Result<Obj> {
+        Ok(PyBytes::new(self.py, &data).into_any().unbind())
+    }
+
+    fn py2_string(&mut self, raw: Cow<'a, [u8]>) -> Result<Obj> {
+        let (encoding, errors) = &self.codec;
+        let raw = PyBytes::new(self.py, &raw);
+        Ok(raw.call_method1("decode", (encoding, errors)).engine()?.unbind())
+    }
+
+    fn bytearray(&mut self, data: Cow<'a, [u8]>) -> Result<Obj> {
+        Ok(PyByteArray::new(self.py, &data).into_any().unbind())
+    }
+
+    fn empty_list(&mut self) -> Result<Obj> {
+        Ok(PyList::empty(self.py).into_any().unbind())
+    }
+
+    fn empty_dict(&mut self) -> Result<Obj> {
+        Ok(PyDict::new(self.py).into_any().unbind())
+    }
+
+    fn empty_set(&mut self) -> Result<Obj> {
+        Ok(PySet::empty(self.py).engine()?.into_any().unbind())
+    }
+
+    fn tuple<I: Iterator<Item = Obj>>(&mut self, items: I) -> Result<Obj> {
+        let items: Vec<Obj> = items.collect();
+        Ok(PyTuple::new(self.py, items).engine()?.into_any().unbind())
+    }
+
+    fn list<I: Iterator<Item = Obj>>(&mut self, items: I) -> Result<Obj> {
+        let items: Vec<Obj> = items.collect();
+        Ok(PyList::new(self.py, items).engine()?.into_any().unbind())
+    }
+
+    fn dict<I: Iterator<Item = Obj>>(&mut self, items: I) -> Result<Obj> {
+        let dict = PyDict::new(self.py);
+        set_pairs(&dict, items).engine()?;
+        Ok(dict.into_any().unbind())
+    }
+
+    fn frozenset<I: Iterator<Item = Obj>>(&mut self, items: I) -> Result<Obj> {
+        let items: Vec<Obj> = items.collect();
+        Ok(PyFrozenSet::new(self.py, items).engine()?.into_any().unbind())
+    }
+
+    fn append<I: Iterator<Item = Obj>>(&mut self, target: &Obj, items: I) -> Result<()> {
+        let target = target.bind(self.py);
+        if let Ok(list) = target.cast_exact::<PyList>() {
+            for item in items {
+                list.append(item).engine()?;
+            }
+            return Ok(());
+        }
+        // PEP 307: extend() with a list of the items, else append() one by one.
+        match target.getattr_opt("extend").engine()? {
+            Some(extend) => {
+                let items: Vec<Obj> = items.collect();
+                extend.call1((PyList::new(self.py, items).engine()?,)).engine()?;
+            }
+            None => {
+                let append = target.getattr("append").engine()?;
+                for item in items {
+                    append.call1((item,)).engine()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn set_items<I: Iterator<Item = Obj>>(&mut self, target: &Obj, items: I) -> Result<()> {
+        let target = target.bind(self.py);
+        match target.cast_exact::<PyDict>() {
+            Ok(dict) => set_pairs(dict, items).engine(),
+            Err(_) => {
+                let mut items = items;
+                while let (Some(k), Some(v)) = (items.next(), items.next()) {
+                    target.set_item(k, v).engine()?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn add_items<I: Iterator<Item = Obj>>(&mut self, target: &Obj, items: I) -> Result<()> {
+        let target = target.bind(self.py);
+        if let Ok(set) = target.cast_exact::<PySet>() {
+            for item in items {
+                set.add(item).engine()?;
+            }
+            return Ok(());
+        }
+        let add = target.getattr("add").engine()?;
+        for item in items {
+            add.call1((item,)).engine()?;
+        }
+        Ok(())
+    }
+
+    fn global(&mut self, module: Str<'a>, name: Str<'a>) -> Result<Obj> {
+        let module = str_to_py(self.py, &module).engine()?;
+        let name = str_to_py(self.py, &name).engine()?;
+        Ok(self.unpickler.call_method1("find_class", (module, name)).engine()?.unbind())
+    }
+
+    fn as_str(&self, item: &Obj) -> Option<Str<'a>> {
+        let s = item.bind(self.py).cast_exact::<PyString>().ok()?;
+        match s.to_str() {
+            Ok(text) => Some(Str::new(text.to_owned())),
+            Err(_) => {
+                let bytes = s.call_method1("encode", ("utf-8", "surrogatepass")).ok()?;
+                Str::from_surrogatepass(bytes.cast::<PyBytes>().ok()?.as_bytes().to_vec()).ok()
+            }
+        }
+    }
+
+    fn reduce(&mut self, callable: Obj, args: Obj) -> Result<Obj> {
+        let args = args.bind(self.py);
+        let Ok(args) = args.cast::<PyTuple>() else {
+            return Err(to_engine(PyTypeError::new_err("argument list must be a tuple")));
+        };
+        Ok(callable.bind(self.py).call1(args).engine()?.unbind())
+    }
+
+    fn new_obj(&mut self, cls: Obj, args: Obj) -> Result<Obj> {
+        new_object("NEWOBJ", cls.bind(self.py), args.bind(self.py), None).engine()
+    }
+
+    fn new_obj_ex(&mut self, cls: Obj, args: Obj, kwargs: Obj) -> Result<Obj> {
+        new_object("NEWOBJ_EX", cls.bind(self.py), args.bind(self.py), Some(kwargs.bind(self.py))).engine()
+    }
+
+    fn inst(&mut self, cls: Obj, args: Vec<Obj>) -> Result<Obj> {
+        let args = PyTuple::new(self.py, args).engine()?;
+        instantiate(cls.bind(self.py), args).engine()
+    }
+
+    fn obj(&mut self, cls: Obj, args: Vec<Obj>) -> Result<Obj> {
+        self.inst(cls, args)
+    }
+
+    fn build(&mut self, target: &Obj, state: Obj) -> Result<()> {
+        let inst = target.bind(self.py);
+        let state = state.bind(self.py);
+        match inst.getattr_opt("__setstate__").engine()? {
+            Some(setstate) => setstate.call1((state,)).map(drop).engine(),
+            None => default_setstate(inst, state).engine(),
+        }
+    }
+
+    fn persistent_load(&mut self, pid: Obj, _text: bool) -> Result<Obj> {
+        match self.unpickler.getattr_opt("persistent_load").engine()? {
+            Some(f) => Ok(f.call1((pid,)).engine()?.unbind()),
+            None => Err(to_engine(unpickling_error(
+                self.py,
+                "A load persistent id instruction was encountered, but no persistent_load function was specified.",
+            ))),
+        }
+    }
+
+    fn next_buffer(&mut self, _index: usize) -> Result<Obj> {
+        let Some(buffers) = &self.buffers else {
+            return Err(to_engine(unpickling_error(
+                self.py,
+                "pickle stream refers to out-of-band data but no *buffers* argument was given",
+            )));
+        };
+        // SAFETY: `buffers` is an iterator (checked when the unpickler was set up).
+        let next = unsafe { pyo3::ffi::PyIter_Next(buffers.as_ptr()) };
+        if next.is_null() {
+            if let Some(err) = PyErr::take(self.py) {
+                return Err(to_engine(err));
+            }
+            return Err(to_engine(unpickling_error(self.py, "not enough out-of-band buffers")));
+        }
+        // SAFETY: PyIter_Next returned a new reference.
+        Ok(unsafe { Bound::from_owned_ptr(self.py, next) }.unbind())
+    }
+
+    fn readonly_buffer(&mut self, buffer: Obj) -> Result<Obj> {
+        let view = pyo3::types::PyMemoryView::from(buffer.bind(self.py)).engine()?;
+        if view.getattr("readonly").engine()?.is_truthy().engine()? {
+            return Ok(buffer);
+        }
+        Ok(view.call_method0("toreadonly").engine()?.unbind())
+    }
+
+    fn finish(&mut self, top: Obj) -> Result<Obj> {
+        Ok(top)
+    }
+}
+
+/// DICT / SETITEMS on an exact dict: `items` alternate key, value.
+fn set_pairs<I: Iterator<Item = Obj>>(dict: &Bound<'_, PyDict>, mut items: I) -> PyResult<()> {
+    while let (Some(k), Some(v)) = (items.next(), items.next()) {
+        dict.set_item(k, v)?;
+    }
+    Ok(())
+}
