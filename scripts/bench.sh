@@ -14,7 +14,9 @@
 #     .venv from requirements/bench.txt), written to $TARGET/bench-json.md;
 #  5. the Python package is built into .venv and benches/python_pickle.py
 #     times brinery.pickle beside CPython's C pickle on pyperformance's
-#     bm_pickle workloads (GC on and off), written to $TARGET/bench-python-pickle.md.
+#     bm_pickle workloads (GC on and off), written to $TARGET/bench-python-pickle.md,
+#     and benches/python_json.py times brinery.json beside json, orjson, msgspec
+#     and ujson on the JSON benchmark documents ($TARGET/bench-python-json.md);
 #  6. scripts/bench-scan.sh times brinery scan against picklescan, fickling
 #     and modelscan ($TARGET/bench-scan.md).
 #
@@ -58,6 +60,9 @@ echo "==> CPython json, orjson and ratios"
 echo "==> Python package: brinery.pickle beside CPython's C pickle (bm_pickle workloads)"
 bash scripts/python-build.sh bench >/dev/null
 "$PYTHON" benches/python_pickle.py --markdown "$TARGET/bench-python-pickle.md"
+
+echo "==> Python package: brinery.json beside json, orjson, msgspec, ujson"
+"$PYTHON" benches/python_json.py --markdown "$TARGET/bench-python-json.md"
 
 echo "==> scan: brinery scan vs picklescan, fickling, modelscan"
 bash scripts/bench-scan.sh

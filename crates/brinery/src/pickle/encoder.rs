@@ -12,7 +12,8 @@
 //! enc.boundary();
 //! enc.op(brinery::opcodes::Opcode::EmptyList);
 //! enc.put(MemoKey::Id(1));
-//! assert_eq!(enc.finish(), b"\x80\x04\x95\x03\x00\x00\x00\x00\x00\x00\x00]\x94.");
+//! // What `pickle.dumps([], 4)` gives: a frame this small gets no FRAME header.
+//! assert_eq!(enc.finish(), b"\x80\x04]\x94.");
 //! ```
 
 use super::error::{Error, Result};
