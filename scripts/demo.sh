@@ -93,3 +93,35 @@ theirs=$(python3 -m json.tool "$DEMO/broken.json" 2>&1); theirs_status=$?
 set -e
 echo "    brinery: $ours (exit $ours_status)"
 [ "$ours" = "$theirs" ] && [ "$ours_status" = "$theirs_status" ] && echo "    same message and exit status as python3 -m json.tool" || { echo "    DIFFERS from json.tool: $theirs"; exit 1; }
+
+echo
+echo "==> brinery scan: a pickle that would run a shell command, beside a harmless one"
+python3 - "$DEMO" <<'PY'
+import os, pickle, sys
+class Evil:
+    def __reduce__(self):
+        return (os.system, ("echo this would have run",))
+open(f"{sys.argv[1]}/evil.pkl", "wb").write(pickle.dumps(Evil(), 4))
+open(f"{sys.argv[1]}/good.pkl", "wb").write(pickle.dumps({"weights": [0.5, 1.5]}, 4))
+PY
+set +e
+"$BRINERY" scan "$DEMO/good.pkl" "$DEMO/evil.pkl"; scan_status=$?
+set -e
+[ "$scan_status" = 1 ] && echo "    exit status 1: something dangerous was found (nothing was run)" || { echo "    unexpected exit status $scan_status"; exit 1; }
+
+echo
+echo "==> the Python module (built into .venv): drop-in brinery.pickle, safe brinery.loads"
+PYTHON="$(bash scripts/python-build.sh test)/python3"
+"$PYTHON" - "$DEMO" <<'PY'
+import pickle, sys
+import brinery, brinery.pickle
+value = {"user": "ada", "scores": [9.5, 1e-7], "big": 2**70, "shared": [[1]] * 2}
+for proto in range(6):
+    assert brinery.pickle.dumps(value, proto) == pickle.dumps(value, proto)
+print("    brinery.pickle.dumps == pickle.dumps at protocols 0-5")
+print("    brinery.loads(good.pkl) ->", brinery.loads(open(f"{sys.argv[1]}/good.pkl", "rb").read()))
+try:
+    brinery.loads(open(f"{sys.argv[1]}/evil.pkl", "rb").read())
+except brinery.UnsafeGlobalError as e:
+    print("    brinery.loads(evil.pkl) ->", type(e).__name__ + ":", e)
+PY
