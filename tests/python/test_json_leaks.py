@@ -7,9 +7,9 @@ import os
 import pathlib
 import subprocess
 import sys
-import tracemalloc
 
 import brinery.json as bjson
+from leakcheck import memory_growth
 
 DATA = pathlib.Path("/work/shared/data/json-benchmark")
 HERE = pathlib.Path(__file__).parent
@@ -23,18 +23,7 @@ def _sample():
 
 
 def _growth(step, rounds=30):
-    """Bytes still allocated after ``rounds`` more calls than a warm-up."""
-    for _ in range(5):
-        step()
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    for _ in range(rounds):
-        step()
-    gc.collect()
-    after = tracemalloc.get_traced_memory()[0]
-    tracemalloc.stop()
-    return after - before
+    return memory_growth(step, rounds)
 
 
 def test_repeated_dumps_and_loads_hold_memory_steady():

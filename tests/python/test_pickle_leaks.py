@@ -9,12 +9,12 @@ import pathlib
 import pickle
 import subprocess
 import sys
-import tracemalloc
 
 import pytest
 
 import brinery
 import brinery.pickle as bpickle
+from leakcheck import memory_growth
 
 
 def sample():
@@ -51,17 +51,7 @@ def test_loaded_objects_are_freed():
 
 
 def _growth(fn, rounds=3000):
-    for _ in range(200):
-        fn()
-    gc.collect()
-    tracemalloc.start()
-    start = tracemalloc.get_traced_memory()[0]
-    for _ in range(rounds):
-        fn()
-    gc.collect()
-    end = tracemalloc.get_traced_memory()[0]
-    tracemalloc.stop()
-    return end - start
+    return memory_growth(fn, rounds, warmup=200)
 
 
 @pytest.mark.parametrize("proto", [0, 2, 5])
