@@ -49,6 +49,22 @@ imported!(
     reverse_import_mapping, "_compat_pickle", "REVERSE_IMPORT_MAPPING"
 );
 imported!(
+    /// `_compat_pickle.NAME_MAPPING`: Python 2 → 3 (module, name).
+    name_mapping, "_compat_pickle", "NAME_MAPPING"
+);
+imported!(
+    /// `_compat_pickle.IMPORT_MAPPING`: Python 2 → 3 module names.
+    import_mapping, "_compat_pickle", "IMPORT_MAPPING"
+);
+imported!(
+    /// `sys.audit`, for the `pickle.find_class` event.
+    sys_audit, "sys", "audit"
+);
+imported!(
+    /// `pickle.DEFAULT_PROTOCOL` of the running interpreter.
+    default_protocol, "pickle", "DEFAULT_PROTOCOL"
+);
+imported!(
     /// `pickle.PickleBuffer`.
     pickle_buffer_type, "pickle", "PickleBuffer"
 );
@@ -61,6 +77,45 @@ pub(crate) fn latin1(py: Python<'_>) -> Bound<'_, PyString> {
 /// `sys.modules`.
 pub(crate) fn sys_modules(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     py.import("sys")?.getattr("modules")
+}
+
+/// Which way [`compat_map`] maps names.
+#[derive(Clone, Copy)]
+pub(crate) enum Compat {
+    /// Python 2 names in a pickle → Python 3 (`find_class`, protocol < 3).
+    ToPython3,
+    /// Python 3 names → Python 2 (GLOBAL written below protocol 3).
+    ToPython2,
+}
+
+/// `_compat_pickle`'s mapping of a global's (module, name), as CPython's
+/// `find_class` and `save_global` apply it: the (module, name) table first,
+/// then the module table.
+pub(crate) fn compat_map<'py>(
+    way: Compat,
+    module: &Bound<'py, PyAny>,
+    name: &Bound<'py, PyAny>,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let py = module.py();
+    let (names, modules, table) = match way {
+        Compat::ToPython3 => (name_mapping(py)?, import_mapping(py)?, "NAME_MAPPING"),
+        Compat::ToPython2 => (reverse_name_mapping(py)?, reverse_import_mapping(py)?, "REVERSE_NAME_MAPPING"),
+    };
+    let key = pyo3::types::PyTuple::new(py, [module, name])?;
+    if let Some(mapped) = as_dict(names)?.get_item(&key)? {
+        let pair = mapped.cast::<pyo3::types::PyTuple>().ok().filter(|t| t.len() == 2);
+        let Some(pair) = pair else {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+                "_compat_pickle.{table} values should be 2-tuples, not {}",
+                mapped.get_type().name()?
+            )));
+        };
+        return Ok((pair.get_item(0)?, pair.get_item(1)?));
+    }
+    if let Some(mapped) = as_dict(modules)?.get_item(module)? {
+        return Ok((mapped, name.clone()));
+    }
+    Ok((module.clone(), name.clone()))
 }
 
 /// A dict from a cached import.

@@ -14,7 +14,7 @@ use pyo3::types::{PyBytes, PyDict, PyTuple};
 /// `protocol=None` → the interpreter's default, negative → the highest.
 fn resolve_protocol(py: Python<'_>, protocol: Option<&Bound<'_, PyAny>>) -> PyResult<u8> {
     let Some(p) = protocol.filter(|p| !p.is_none()) else {
-        return py.import("pickle")?.getattr("DEFAULT_PROTOCOL")?.extract();
+        return super::globals::default_protocol(py)?.extract();
     };
     let p: i64 = p.extract()?;
     if p < 0 {

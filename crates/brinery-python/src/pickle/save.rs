@@ -785,7 +785,7 @@ impl<'py> Saver<'py> {
             self.save_reduce(&rv, None)?;
         } else {
             let (module_name, global_name) = if self.proto < 3 && self.fix_imports {
-                reverse_mapping(&module_name, &global_name)?
+                globals::compat_map(globals::Compat::ToPython2, &module_name, &global_name)?
             } else {
                 (module_name, global_name)
             };
@@ -1044,28 +1044,6 @@ fn whichmodule<'py>(obj: &Bound<'py, PyAny>, dotted: &[&str]) -> PyResult<Bound<
         }
     }
     Ok(PyString::new(py, "__main__").into_any())
-}
-
-/// `_compat_pickle`'s Python 3 → 2 mapping for GLOBAL below protocol 3.
-fn reverse_mapping<'py>(
-    module: &Bound<'py, PyAny>,
-    name: &Bound<'py, PyAny>,
-) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-    let py = module.py();
-    let key = PyTuple::new(py, [module, name])?;
-    if let Some(item) = globals::as_dict(globals::reverse_name_mapping(py)?)?.get_item(&key)? {
-        let Ok(pair) = item.cast::<PyTuple>() else {
-            return Err(PyRuntimeError::new_err(format!(
-                "_compat_pickle.REVERSE_NAME_MAPPING values should be 2-tuples, not {}",
-                item.get_type().name()?
-            )));
-        };
-        return Ok((pair.get_item(0)?, pair.get_item(1)?));
-    }
-    if let Some(m) = globals::as_dict(globals::reverse_import_mapping(py)?)?.get_item(module)? {
-        return Ok((m, name.clone()));
-    }
-    Ok((module.clone(), name.clone()))
 }
 
 /// A GLOBAL name line: UTF-8 at protocol 3, ASCII below.

@@ -5,6 +5,7 @@
 
 use super::exceptions::{to_python, unpickling_error};
 use super::file_reader::FileReader;
+use super::globals::{self, Compat};
 use super::py_sink::{Obj, PySink};
 use brinery::pickle::{self, LoadOptions, Memo, StringEncoding, TrailingData};
 use pyo3::exceptions::{PyAttributeError, PyTypeError, PyValueError};
@@ -95,9 +96,9 @@ impl Unpickler {
             let u = slf.borrow();
             (u.proto, u.fix_imports)
         };
-        py.import("sys")?.call_method1("audit", ("pickle.find_class", module_name, global_name))?;
+        globals::sys_audit(py)?.call1(("pickle.find_class", module_name, global_name))?;
         let (module_name, global_name) = if proto < 3 && fix_imports {
-            map_python2_name(module_name, global_name)?
+            globals::compat_map(Compat::ToPython3, module_name, global_name)?
         } else {
             (module_name.clone(), global_name.clone())
         };
@@ -280,30 +281,6 @@ fn check_allowed(allowed: &Bound<'_, PyFrozenSet>, module: &Bound<'_, PyAny>, na
     static UNSAFE: PyOnceLock<Py<pyo3::types::PyType>> = PyOnceLock::new();
     let exc = UNSAFE.import(py, "brinery.safe", "UnsafeGlobalError")?;
     Err(PyErr::from_value(exc.call1((module, name))?))
-}
-
-/// `_compat_pickle`'s Python 2 → 3 mapping, as CPython's `find_class` applies it.
-fn map_python2_name<'py>(
-    module: &Bound<'py, PyAny>,
-    name: &Bound<'py, PyAny>,
-) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-    let py = module.py();
-    let compat = py.import("_compat_pickle")?;
-    let key = PyTuple::new(py, [module, name])?;
-    if let Some(mapped) = compat.getattr("NAME_MAPPING")?.cast::<PyDict>()?.get_item(&key)? {
-        let pair = mapped.cast::<PyTuple>().ok().filter(|t| t.len() == 2);
-        let Some(pair) = pair else {
-            return Err(PyTypeError::new_err(format!(
-                "_compat_pickle.NAME_MAPPING values should be 2-tuples, not {}",
-                mapped.get_type().name()?
-            )));
-        };
-        return Ok((pair.get_item(0)?, pair.get_item(1)?));
-    }
-    if let Some(mapped) = compat.getattr("IMPORT_MAPPING")?.cast::<PyDict>()?.get_item(module)? {
-        return Ok((mapped, name.clone()));
-    }
-    Ok((module.clone(), name.clone()))
 }
 
 /// Protocol ≥ 4's dotted names: `a.b.c` is walked attribute by attribute;

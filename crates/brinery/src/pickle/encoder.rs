@@ -115,18 +115,6 @@ impl Encoder {
         self.out
     }
 
-    /// Ends the pickle like [`finish`](Self::finish) and starts the next
-    /// one (PROTO again) with the same memo, as a Python `Pickler` does when
-    /// `dump` is called twice: the second pickle refers to the first's objects.
-    pub fn finish_and_restart(&mut self) -> Vec<u8> {
-        let memo = std::mem::take(&mut self.memo);
-        let next_index = self.next_index;
-        let done = std::mem::replace(self, Encoder::new(self.proto).expect("protocol was checked"));
-        self.memo = memo;
-        self.next_index = next_index;
-        done.finish()
-    }
-
     /// The bytes written so far that can no longer change: everything before
     /// the open frame (all of it when no frame is open). The caller takes
     /// them, e.g. to stream a large pickle to a file as CPython does.
