@@ -172,17 +172,7 @@ fn text(reports: &[FileReport], strict: bool, verbose: bool) -> String {
             if !verbose && f.kind == brinery_scan::FindingKind::Call && f.class != brinery_scan::Class::Dangerous {
                 continue;
             }
-            let op = f.opcode.map_or(String::new(), |o| format!(" {o}"));
-            let _ = writeln!(
-                out,
-                "  {}{} {} {} at byte {}{op}: {}",
-                place(location),
-                f.class,
-                f.kind.as_str(),
-                f.what,
-                f.offset,
-                f.why
-            );
+            let _ = writeln!(out, "  {}{f}", place(location));
         }
         for s in &r.streams {
             if s.omitted > 0 {

@@ -63,6 +63,18 @@ pub struct Finding {
     pub why: String,
 }
 
+/// `dangerous global os.system at byte 2 GLOBAL: …`: class, kind, subject,
+/// where, and why, as `brinery scan` prints a finding.
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} {} at byte {}", self.class, self.kind.as_str(), self.what, self.offset)?;
+        if let Some(op) = self.opcode {
+            write!(f, " {op}")?;
+        }
+        write!(f, ": {}", self.why)
+    }
+}
+
 /// The scan of one pickle stream (one pickle; a file may hold several).
 #[derive(Clone, Debug, Default)]
 pub struct StreamReport {

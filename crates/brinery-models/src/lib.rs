@@ -1,0 +1,21 @@
+//! ML model files in Rust, read without Python and without running them.
+//!
+//! - [`torch`]: PyTorch checkpoints of every era (`torch.save` ZIP and
+//!   legacy formats, the first releases' tar format, TorchScript archives):
+//!   the saved object as inert values and its tensors as typed views of the
+//!   file's bytes;
+//! - [`numpy`]: `.npy` and `.npz` files, object arrays included;
+//! - [`safetensors`]: writing a checkpoint's tensors as a safetensors file,
+//!   the way Hugging Face's converter does.
+//!
+//! Files are read through a [`MappedFile`]: a multi-gigabyte checkpoint
+//! loads without copying its weights, and only the pages that are looked at
+//! are read from disk.
+
+mod error;
+mod mapped;
+pub mod torch;
+
+pub(crate) use error::malformed;
+pub use error::{Error, Result};
+pub use mapped::MappedFile;

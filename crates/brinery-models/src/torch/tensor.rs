@@ -1,0 +1,246 @@
+//! One tensor: where its elements are in which storage, and how to read them.
+
+use super::DType;
+use crate::{malformed, Result};
+use std::borrow::Cow;
+
+/// The byte order a checkpoint's storages were written in (its `byteorder`
+/// record, or `sys_info` in the legacy format).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ByteOrder {
+    /// Least significant byte first (every machine torch runs on today).
+    Little,
+    /// Most significant byte first.
+    Big,
+}
+
+impl ByteOrder {
+    /// `"little"` or `"big"`, as the record spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ByteOrder::Little => "little",
+            ByteOrder::Big => "big",
+        }
+    }
+}
+
+/// A storage: the flat bytes one or more tensors view.
+#[derive(Clone, Debug)]
+pub struct Storage<'a> {
+    /// The key tensors find it by (`data/0` in a ZIP checkpoint).
+    pub key: String,
+    /// The bytes, borrowed from the file (or its memory map) when the file
+    /// stores them uncompressed, as torch always does.
+    pub data: Cow<'a, [u8]>,
+}
+
+/// A tensor of a checkpoint: a strided view of a [`Storage`].
+///
+/// Nothing is copied: [`Tensor::data`] borrows the elements when they are
+/// contiguous, and [`Tensor::to_contiguous`] gathers them when not.
+#[derive(Clone, Debug)]
+pub struct Tensor<'c> {
+    /// Element type.
+    pub dtype: DType,
+    /// Size of each dimension.
+    pub shape: Vec<usize>,
+    /// Step between neighbours of each dimension, in elements.
+    pub stride: Vec<usize>,
+    /// Where the first element is, in elements from the start of the storage.
+    pub storage_offset: usize,
+    /// `requires_grad` as saved.
+    pub requires_grad: bool,
+    /// Saved as a `torch.nn.Parameter`.
+    pub parameter: bool,
+    /// The device it was saved from (`cpu`, `cuda:0`); the bytes are the same.
+    pub device: String,
+    /// The byte order of the storage bytes.
+    pub byte_order: ByteOrder,
+    /// The storage's key (tensors with the same key share memory).
+    pub storage_key: &'c str,
+    /// The storage's bytes.
+    pub storage: &'c [u8],
+}
+
+impl<'c> Tensor<'c> {
+    /// Builds a tensor after checking that every element it views lies inside
+    /// the storage (a hostile file cannot make reads go out of bounds).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        dtype: DType,
+        shape: Vec<usize>,
+        stride: Vec<usize>,
+        storage_offset: usize,
+        byte_order: ByteOrder,
+        storage_key: &'c str,
+        storage: &'c [u8],
+    ) -> Result<Tensor<'c>> {
+        if shape.len() != stride.len() {
+            return Err(malformed(format!(
+                "tensor on storage {storage_key} has {} sizes but {} strides",
+                shape.len(),
+                stride.len()
+            )));
+        }
+        let tensor = Tensor {
+            dtype,
+            shape,
+            stride,
+            storage_offset,
+            requires_grad: false,
+            parameter: false,
+            device: String::new(),
+            byte_order,
+            storage_key,
+            storage,
+        };
+        let end =
+            tensor.extent_end().ok_or_else(|| malformed(format!("tensor on storage {storage_key}: size overflows")))?;
+        if end > storage.len() {
+            return Err(malformed(format!(
+                "tensor on storage {storage_key} views bytes up to {end}, but the storage has {}",
+                storage.len()
+            )));
+        }
+        Ok(tensor)
+    }
+
+    /// One past the last storage byte any element touches (the storage
+    /// offset's byte position when the tensor is empty).
+    fn extent_end(&self) -> Option<usize> {
+        let item = self.dtype.item_size();
+        if self.numel_checked()? == 0 {
+            return self.storage_offset.checked_mul(item);
+        }
+        let mut last = self.storage_offset;
+        for (&n, &s) in self.shape.iter().zip(&self.stride) {
+            last = last.checked_add((n - 1).checked_mul(s)?)?;
+        }
+        last.checked_add(1)?.checked_mul(item)
+    }
+
+    fn numel_checked(&self) -> Option<usize> {
+        self.shape.iter().try_fold(1usize, |acc, &n| acc.checked_mul(n))
+    }
+
+    /// Number of elements.
+    pub fn numel(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// Size of the elements in bytes (what a contiguous copy takes).
+    pub fn nbytes(&self) -> usize {
+        self.numel() * self.dtype.item_size()
+    }
+
+    /// Whether the elements lie in row-major order with no gaps.
+    pub fn is_contiguous(&self) -> bool {
+        let mut expected = 1;
+        for (&n, &s) in self.shape.iter().zip(&self.stride).rev() {
+            if n != 1 && s != expected {
+                return false;
+            }
+            expected *= n;
+        }
+        true
+    }
+
+    /// The byte range of the storage the elements occupy when contiguous.
+    pub fn contiguous_range(&self) -> Option<std::ops::Range<usize>> {
+        if !self.is_contiguous() {
+            return None;
+        }
+        let start = self.storage_offset * self.dtype.item_size();
+        Some(start..start + self.nbytes())
+    }
+
+    /// The element bytes, borrowed, when the tensor is contiguous.
+    pub fn data(&self) -> Option<&'c [u8]> {
+        self.contiguous_range().map(|r| &self.storage[r])
+    }
+
+    /// The element bytes in row-major order: borrowed when contiguous,
+    /// gathered into a new buffer when not.
+    pub fn to_contiguous(&self) -> Cow<'c, [u8]> {
+        if let Some(data) = self.data() {
+            return Cow::Borrowed(data);
+        }
+        let item = self.dtype.item_size();
+        let mut out = Vec::with_capacity(self.nbytes());
+        let mut index = vec![0usize; self.shape.len()];
+        for _ in 0..self.numel() {
+            let at = self.storage_offset + index.iter().zip(&self.stride).map(|(i, s)| i * s).sum::<usize>();
+            out.extend_from_slice(&self.storage[at * item..(at + 1) * item]);
+            for d in (0..index.len()).rev() {
+                index[d] += 1;
+                if index[d] < self.shape[d] {
+                    break;
+                }
+                index[d] = 0;
+            }
+        }
+        Cow::Owned(out)
+    }
+
+    /// Row-major element bytes in little-endian order (what safetensors and
+    /// every current machine use): swapped when the file was big-endian.
+    pub fn to_little_endian(&self) -> Cow<'c, [u8]> {
+        let data = self.to_contiguous();
+        let unit = self.dtype.component_size();
+        if self.byte_order == ByteOrder::Little || unit == 1 {
+            return data;
+        }
+        let mut owned = data.into_owned();
+        for chunk in owned.chunks_exact_mut(unit) {
+            chunk.reverse();
+        }
+        Cow::Owned(owned)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn floats(values: &[f32]) -> Vec<u8> {
+        values.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn a_transposed_view_gathers_in_row_major_order() {
+        let storage = floats(&[0., 1., 2., 3., 4., 5.]);
+        // torch.arange(6.).reshape(2, 3).t(): shape (3, 2), stride (1, 3).
+        let t = Tensor::new(DType::Float32, vec![3, 2], vec![1, 3], 0, ByteOrder::Little, "0", &storage).unwrap();
+        assert!(!t.is_contiguous());
+        assert!(t.data().is_none());
+        assert_eq!(t.to_contiguous().as_ref(), floats(&[0., 3., 1., 4., 2., 5.]).as_slice());
+    }
+
+    #[test]
+    fn a_row_of_a_matrix_borrows_its_bytes() {
+        let storage = floats(&[0., 1., 2., 3., 4., 5.]);
+        let t = Tensor::new(DType::Float32, vec![3], vec![1], 3, ByteOrder::Little, "0", &storage).unwrap();
+        assert_eq!(t.data().unwrap(), floats(&[3., 4., 5.]).as_slice());
+        assert!(matches!(t.to_contiguous(), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn views_past_the_storage_are_refused() {
+        let storage = floats(&[0., 1.]);
+        let err = Tensor::new(DType::Float32, vec![3], vec![1], 0, ByteOrder::Little, "7", &storage).unwrap_err();
+        assert!(err.to_string().contains("views bytes up to 12, but the storage has 8"), "{err}");
+        let huge = Tensor::new(DType::Float32, vec![usize::MAX, 2], vec![1, 1], 0, ByteOrder::Little, "7", &storage);
+        assert!(huge.unwrap_err().to_string().contains("overflows"));
+        let empty = Tensor::new(DType::Float32, vec![0, 5], vec![5, 1], 2, ByteOrder::Little, "7", &storage).unwrap();
+        assert_eq!(empty.to_contiguous().len(), 0);
+    }
+
+    #[test]
+    fn big_endian_components_are_swapped_one_by_one() {
+        // complex64 (1.0 + 2.0j) written big-endian: each float swapped alone.
+        let mut storage = 1f32.to_be_bytes().to_vec();
+        storage.extend_from_slice(&2f32.to_be_bytes());
+        let t = Tensor::new(DType::Complex64, vec![1], vec![1], 0, ByteOrder::Big, "0", &storage).unwrap();
+        assert_eq!(t.to_little_endian().as_ref(), floats(&[1., 2.]).as_slice());
+    }
+}
