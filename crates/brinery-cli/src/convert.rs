@@ -45,7 +45,8 @@ Examples:
   brinery convert model.pkl --to json --indent 2 -o model.json
   brinery convert data.json --to pickle --protocol 2 -o data.pkl
   brinery convert state.pkl --to json --lossless | brinery convert - --to pickle --lossless
-  brinery convert old.pkl --to pickle --protocol 5 -o new.pkl")]
+  brinery convert old.pkl --to pickle --protocol 5 -o new.pkl
+  brinery convert model.pt --to safetensors -o model.safetensors")]
 pub(crate) struct ConvertArgs {
     /// Input file, or `-` for standard input.
     input: PathBuf,
@@ -88,6 +89,14 @@ pub(crate) struct ConvertArgs {
     /// or None, instead of failing.
     #[arg(long, help_heading = "JSON output (--to json)")]
     skipkeys: bool,
+    /// Convert a checkpoint even when the scan finds globals that are not plain data
+    /// (a full-model save); nothing in it is run either way.
+    #[arg(long, help_heading = "Model files (--to safetensors)")]
+    allow_unsafe: bool,
+    /// Leave out tensors safetensors has no type for (complex128, quantized…), naming each,
+    /// instead of failing.
+    #[arg(long, help_heading = "Model files (--to safetensors)")]
+    skip_unsupported: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +105,8 @@ pub(crate) enum Format {
     Pickle,
     /// JSON text, as Python's json module reads and writes it.
     Json,
+    /// A safetensors file (only as --to, from a PyTorch checkpoint; needs -o FILE).
+    Safetensors,
 }
 
 impl Format {
@@ -103,6 +114,7 @@ impl Format {
         match self {
             Format::Pickle => "pickle",
             Format::Json => "JSON",
+            Format::Safetensors => "safetensors",
         }
     }
 }
@@ -285,6 +297,9 @@ fn pickle_load_options() -> LoadOptions {
 /// Runs `brinery convert`.
 pub(crate) fn run(args: &ConvertArgs) -> Result<()> {
     check_flags(args)?;
+    if args.to == Format::Safetensors {
+        return crate::model::to_safetensors(&args.input, &args.output, args.allow_unsafe, args.skip_unsupported);
+    }
     let data = read_input(&args.input)?;
     let name = args.input.display().to_string();
     let (from, parsed) = input_format(args, &data, &name)?;
@@ -298,6 +313,7 @@ pub(crate) fn run(args: &ConvertArgs) -> Result<()> {
                 load_pickle(&data, &name, &pickle_load_options()).map_err(|e| why_pickle(e, args, &data))?
             }
             Format::Json => load_json(&data, &name).map_err(|e| why_json(e, args, &data))?,
+            Format::Safetensors => unreachable!("check_flags refuses --from safetensors"),
         },
     };
     let out = match args.to {
@@ -328,6 +344,7 @@ pub(crate) fn run(args: &ConvertArgs) -> Result<()> {
             bytes.push(b'\n');
             bytes
         }
+        Format::Safetensors => unreachable!("run() converts to safetensors before loading"),
         Format::Pickle => {
             let restored;
             let value = if args.lossless && from == Format::Json {
@@ -395,6 +412,25 @@ fn check_flags(args: &ConvertArgs) -> Result<()> {
             if args.protocol.is_some() {
                 bail!(Usage("--protocol is the pickle protocol to write; it does nothing with --to json".into()));
             }
+        }
+        Format::Safetensors => {
+            let others = [(args.protocol.is_some(), "--protocol"), (args.lossless, "--lossless")];
+            if let Some((_, flag)) = json_flags.iter().chain(&others).find(|(given, _)| *given) {
+                bail!(Usage(format!("{flag} does nothing with --to safetensors")));
+            }
+        }
+    }
+    if args.from == Some(Format::Safetensors) {
+        bail!(Usage("safetensors is an output format only (--to safetensors, from a PyTorch checkpoint)".into()));
+    }
+    if args.to != Format::Safetensors {
+        if args.allow_unsafe {
+            bail!(Usage(
+                "--allow-unsafe is for --to safetensors; pickle and JSON conversion never run anything".into()
+            ));
+        }
+        if args.skip_unsupported {
+            bail!(Usage("--skip-unsupported is for --to safetensors".into()));
         }
     }
     Ok(())

@@ -4,6 +4,7 @@
 mod convert;
 mod dis;
 mod jsontool;
+mod model;
 mod pytext;
 mod scan;
 mod show;
@@ -28,10 +29,11 @@ struct Cli {
 enum Command {
     /// Disassemble pickles opcode by opcode (same output as `python -m pickletools`).
     Dis(dis::DisArgs),
-    /// Print the value a pickle holds, as Python's repr() would (objects in constructor form).
+    /// Print the value a pickle holds, as Python's repr() would (objects in constructor form);
+    /// for a PyTorch checkpoint, a table of its tensors and its other values.
     Show(show::ShowArgs),
     /// Convert a pickle to JSON or JSON to a pickle, or re-pickle at another protocol,
-    /// byte-identical to what CPython would write.
+    /// byte-identical to what CPython would write; or a PyTorch checkpoint to safetensors.
     Convert(convert::ConvertArgs),
     /// Validate and pretty-print JSON: a drop-in for `python3 -m json.tool`.
     Json(jsontool::JsonArgs),

@@ -19,15 +19,23 @@ pub(crate) struct ShowArgs {
     /// Show every pickle in the file, one per line (files written by repeated `pickle.dump`).
     #[arg(long)]
     all: bool,
+    /// Read a model file even when the scan finds globals that are not plain data
+    /// (a full-model save, TorchScript); nothing in it is run either way.
+    #[arg(long)]
+    allow_unsafe: bool,
 }
 
 pub(crate) fn run(args: &ShowArgs) -> Result<()> {
-    let data = crate::read_input(&args.file)?;
-    let name = args.file.display().to_string();
     let opts = ReprOptions {
         max_depth: args.max_depth.unwrap_or(usize::MAX),
         max_items: args.max_items.unwrap_or(usize::MAX),
     };
+    if !args.all && crate::model::is_checkpoint(&args.file) {
+        let opts = ReprOptions { max_depth: args.max_depth.unwrap_or(4), max_items: args.max_items.unwrap_or(20) };
+        return crate::model::show(&args.file, args.allow_unsafe, opts);
+    }
+    let data = crate::read_input(&args.file)?;
+    let name = args.file.display().to_string();
     let mut out = String::new();
     if args.all {
         let load = LoadOptions { trailing_data: TrailingData::Ignore, ..Default::default() };

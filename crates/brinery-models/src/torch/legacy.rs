@@ -16,9 +16,10 @@ const MAGIC_NUMBER: i128 = 0x1950a86a20f9469cfc6c;
 /// The only protocol version torch has written.
 const PROTOCOL_VERSION: i64 = 1001;
 
-/// Whether `data` starts with the legacy magic-number pickle.
+/// Whether `data` starts with the legacy magic-number pickle (a pickle of a
+/// few dozen bytes at most, so only the start of a large file is parsed).
 pub(crate) fn is_legacy(data: &[u8]) -> bool {
-    brinery::pickle::loads_prefix(data, &pickle_options())
+    brinery::pickle::loads_prefix(&data[..data.len().min(64)], &pickle_options())
         .is_ok_and(|(v, _)| v.as_int().and_then(|i| i.to_i128()) == Some(MAGIC_NUMBER))
 }
 

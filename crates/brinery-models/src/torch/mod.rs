@@ -66,6 +66,34 @@ impl Format {
     }
 }
 
+/// Which torch format `data` is in, judged by its first bytes (a ZIP
+/// archive counts when it has a `data.pkl` record, which is checked on load).
+///
+/// ```
+/// use brinery_models::torch::{sniff, Format};
+/// assert_eq!(sniff(b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19.\x80\x02M\xe9\x03."), Some(Format::Legacy));
+/// assert_eq!(sniff(b"\x80\x04K\x01."), None);
+/// ```
+pub fn sniff(data: &[u8]) -> Option<Format> {
+    if brinery_formats::sniff(data) == brinery_formats::Format::Zip {
+        let archive = brinery_formats::zip::read(data, &Default::default()).ok()?;
+        let root = archive.members.first()?.name.split_once('/')?.0.to_string();
+        let has = |name: &str| archive.members.iter().any(|m| m.name == format!("{root}/{name}"));
+        return match (has("data.pkl"), has("constants.pkl")) {
+            (true, true) => Some(Format::TorchScript),
+            (true, false) => Some(Format::Zip),
+            _ => None,
+        };
+    }
+    if tar_format::is_tar(data) {
+        Some(Format::Tar)
+    } else if legacy::is_legacy(data) {
+        Some(Format::Legacy)
+    } else {
+        None
+    }
+}
+
 /// How to load a checkpoint.
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {

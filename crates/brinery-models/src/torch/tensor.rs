@@ -119,6 +119,13 @@ impl<'c> Tensor<'c> {
         last.checked_add(1)?.checked_mul(item)
     }
 
+    /// The bytes of the storage from the first element to one past the
+    /// last (what a tensor overlaps another by).
+    pub fn byte_span(&self) -> std::ops::Range<usize> {
+        let start = self.storage_offset * self.dtype.item_size();
+        start..self.extent_end().unwrap_or(start).max(start)
+    }
+
     fn numel_checked(&self) -> Option<usize> {
         self.shape.iter().try_fold(1usize, |acc, &n| acc.checked_mul(n))
     }
