@@ -560,9 +560,11 @@ impl DType {
         Ok(dt)
     }
 
-    /// Whether the elements are in this machine's byte order (always true
-    /// for kinds without a byte order). numpy's `dtype.isnative` for
-    /// non-structured dtypes.
+    /// Whether the elements are in this machine's byte order, exactly as
+    /// numpy's `dtype.isnative`: true for kinds without a byte order;
+    /// structured dtypes ask every field. Like numpy, a sub-array dtype
+    /// counts as native whatever its base (check `subarray.base` too before
+    /// reading its bytes).
     ///
     /// ```
     /// use brinery::view::DType;
@@ -572,9 +574,7 @@ impl DType {
     /// ```
     pub fn is_native(&self) -> bool {
         let own = self.byte_order == ByteOrder::NotApplicable || self.byte_order == ByteOrder::native();
-        let fields = self.fields.iter().flatten().all(|f| f.dtype.is_native());
-        let sub = self.subarray.as_ref().is_none_or(|s| s.base.is_native());
-        own && fields && sub
+        own && self.fields.iter().flatten().all(|f| f.dtype.is_native())
     }
 
     /// The unit of a `datetime64`/`timedelta64` as `(base unit, multiple)`:

@@ -327,8 +327,11 @@ impl<'v, 'a> NdArray<'v, 'a> {
                 return Err(err(format!("out-of-band buffer {index} was not supplied (LoadOptions::buffers)")))
             }
         };
+        // The dtype decides, even for an empty array: probe with one zero element.
+        let zero = [0u8; 16];
+        f(&self.dtype, &zero[..self.dtype.item_size.min(zero.len())]).map_err(err)?;
         if self.dtype.item_size == 0 {
-            return (0..self.len()).map(|_| f(&self.dtype, &[]).map_err(err)).collect();
+            return Ok(Vec::new());
         }
         bytes.chunks_exact(self.dtype.item_size).map(|e| f(&self.dtype, e).map_err(err)).collect()
     }
