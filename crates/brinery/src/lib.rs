@@ -25,5 +25,6 @@ pub mod serde;
 mod short_copy;
 mod stack;
 pub mod value;
+pub mod view;
 
 pub use value::{Bytes, Int, Str, Value};
