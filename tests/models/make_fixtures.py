@@ -326,6 +326,62 @@ def fixture_tar():
     write_expected("tar", list(named_tensors(back)), format="torch tar", safe=True)
 
 
+def array_report(name, arr):
+    """What numpy says about an array it loaded: dtype.str, shape, order, and
+    its bytes in the order the file holds them (or its items' reprs)."""
+    fortran = bool(arr.flags.f_contiguous and not arr.flags.c_contiguous)
+    report = {"name": name, "dtype": arr.dtype.str, "shape": list(arr.shape), "fortran_order": fortran}
+    if arr.dtype.hasobject:
+        report["items"] = [repr(x) for x in arr.ravel(order="F" if fortran else "C")]
+    else:
+        report["data"] = arr.tobytes(order="F" if fortran else "C").hex()
+    return report
+
+
+def numpy_arrays():
+    rng = np.random.default_rng(3)
+    m = rng.standard_normal((3, 4))
+    return {
+        "f8": m,
+        "f4_big": m.astype(">f4"),
+        "i2_big": np.arange(-5, 7, dtype=">i2").reshape(3, 4),
+        "u8": np.arange(6, dtype=np.uint64),
+        "c16": (m + 1j * m)[:2],
+        "bool": m > 0,
+        "fortran": np.asfortranarray(m),
+        "scalar": np.array(7.25),
+        "empty": np.zeros((0, 3), dtype=np.int32),
+        "text": np.array(["a", "béta", "gamma"]),
+        "raw": np.array([b"ab", b"cde"]),
+        "when": np.array(["2024-01-02T03:04:05", "1970-01-01"], dtype="datetime64[ns]"),
+        "record": np.array([(1, 2.5, [1, 2]), (3, -1.0, [3, 4])], dtype=[("id", "<i4"), ("score", ">f8"), ("pair", "<u2", (2,))]),
+    }
+
+
+def fixture_numpy():
+    """.npy of each kind, an object array, and .npz plain and compressed."""
+    arrays = numpy_arrays()
+    reports = []
+    for name, arr in arrays.items():
+        np.save(os.path.join(OUT, f"np_{name}.npy"), arr)
+        back = np.load(os.path.join(OUT, f"np_{name}.npy"))
+        reports.append(array_report(f"np_{name}", back))
+    objects = np.array([1, "two", (3.0, None), {"four": [4]}], dtype=object)
+    np.save(os.path.join(OUT, "np_objects.npy"), objects, allow_pickle=True)
+    reports.append(array_report("np_objects", np.load(os.path.join(OUT, "np_objects.npy"), allow_pickle=True)))
+    with open(os.path.join(OUT, "numpy.expected.json"), "w") as f:
+        json.dump({"arrays": reports}, f, indent=1)
+        f.write("\n")
+    for name, save in [("plain", np.savez), ("compressed", np.savez_compressed)]:
+        path = os.path.join(OUT, f"np_{name}.npz")
+        save(path, first=arrays["f8"], second=arrays["i2_big"], text=arrays["text"], record=arrays["record"])
+        with np.load(path) as npz:
+            members = [array_report(key, npz[key]) for key in npz.files]
+        with open(os.path.join(OUT, f"np_{name}.expected.json"), "w") as f:
+            json.dump({"arrays": members}, f, indent=1)
+            f.write("\n")
+
+
 class _TarRef:
     def __init__(self, key):
         self.key = key
@@ -341,6 +397,7 @@ def main():
     fixture_full_model()
     fixture_torchscript()
     fixture_tar()
+    fixture_numpy()
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print(f"wrote {len(os.listdir(OUT))} files, {total} bytes, to {OUT}")
 

@@ -52,6 +52,21 @@ fn first_finding(findings: &[String]) -> String {
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// [`Error::Unsafe`] with every finding that is not safe, unless the
+/// verdict is safe or the caller allowed anything.
+pub(crate) fn refuse_unless_safe(report: &brinery_scan::FileReport, allow_unsafe: bool) -> Result<()> {
+    let verdict = report.verdict(false);
+    if verdict == Verdict::Safe || allow_unsafe {
+        return Ok(());
+    }
+    let findings = report
+        .findings()
+        .filter(|(_, f)| f.class != brinery_scan::Class::Safe)
+        .map(|(at, f)| if at.is_empty() { f.to_string() } else { format!("[{at}] {f}") })
+        .chain(report.errors.iter().cloned());
+    Err(Error::Unsafe { verdict, findings: findings.collect() })
+}
+
 /// Shorthand for [`Error::Malformed`].
 pub(crate) fn malformed(what: impl Into<String>) -> Error {
     Error::Malformed(what.into())

@@ -4,6 +4,7 @@
 //!   legacy formats, the first releases' tar format, TorchScript archives):
 //!   the saved object as inert values and its tensors as typed views of the
 //!   file's bytes;
+//! - [`numpy`]: `.npy` and `.npz` files, object arrays included;
 //! - [`safetensors`]: writing a checkpoint's tensors as a safetensors file,
 //!   the way Hugging Face's converter does.
 //!
@@ -13,6 +14,7 @@
 
 mod error;
 mod mapped;
+pub mod numpy;
 pub mod safetensors;
 pub mod torch;
 

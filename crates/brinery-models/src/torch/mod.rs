@@ -38,7 +38,7 @@ pub use tensor::{ByteOrder, Storage, Tensor};
 
 use crate::{Error, Result};
 use brinery::Value;
-use brinery_scan::{FileReport, ScanOptions, Verdict};
+use brinery_scan::{FileReport, ScanOptions};
 use std::collections::HashMap;
 
 /// Which of torch's file formats a checkpoint is in.
@@ -141,12 +141,12 @@ pub fn load<'a>(data: &'a [u8], opts: &LoadOptions) -> Result<Checkpoint<'a>> {
             }));
             report.errors.extend(part.errors);
         }
-        refuse_unless_safe(&report, opts)?;
+        crate::error::refuse_unless_safe(&report, opts.allow_unsafe)?;
         checkpoint.report = report;
         return Ok(checkpoint);
     }
     let report = brinery_scan::scan_bytes(data, "checkpoint", &opts.scan);
-    refuse_unless_safe(&report, opts)?;
+    crate::error::refuse_unless_safe(&report, opts.allow_unsafe)?;
     let mut checkpoint = if brinery_formats::sniff(data) == brinery_formats::Format::Zip {
         zip_format::load(data, opts)?
     } else if legacy::is_legacy(data) {
@@ -159,19 +159,6 @@ pub fn load<'a>(data: &'a [u8], opts: &LoadOptions) -> Result<Checkpoint<'a>> {
     };
     checkpoint.report = report;
     Ok(checkpoint)
-}
-
-fn refuse_unless_safe(report: &FileReport, opts: &LoadOptions) -> Result<()> {
-    let verdict = report.verdict(false);
-    if verdict == Verdict::Safe || opts.allow_unsafe {
-        return Ok(());
-    }
-    let findings = report
-        .findings()
-        .filter(|(_, f)| f.class != brinery_scan::Class::Safe)
-        .map(|(at, f)| if at.is_empty() { f.to_string() } else { format!("[{at}] {f}") })
-        .chain(report.errors.iter().cloned());
-    Err(Error::Unsafe { verdict, findings: findings.collect() })
 }
 
 /// How torch unpickles: Python 2 strings as UTF-8 (`torch.load`'s default).
