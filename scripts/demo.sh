@@ -110,6 +110,17 @@ set -e
 [ "$scan_status" = 1 ] && echo "    exit status 1: something dangerous was found (nothing was run)" || { echo "    unexpected exit status $scan_status"; exit 1; }
 
 echo
+echo "==> model files: a checkpoint torch wrote, read without torch; then converted to safetensors"
+"$BRINERY" show tests/models/fixtures/training.pt | sed -n '1,6p;18,$p'
+"$BRINERY" convert tests/models/fixtures/layouts.pt --to safetensors -o "$DEMO/layouts.safetensors"
+set +e
+refusal="$("$BRINERY" show tests/models/fixtures/full_model.pt 2>&1)"; show_status=$?
+set -e
+echo "$refusal" | sed -n '1,2p'
+
+[ "$show_status" = 2 ] && echo "    a full-model save names classes, so it is refused unless --allow-unsafe" || { echo "    unexpected exit status $show_status"; exit 1; }
+
+echo
 echo "==> the Python module (built into .venv): drop-in brinery.pickle, safe brinery.loads"
 PYTHON="$(bash scripts/python-build.sh test)/python3"
 "$PYTHON" - "$DEMO" <<'PY'
