@@ -414,3 +414,37 @@ fn malformed_datetime_is_an_error() {
     let ok = call("date", Value::tuple([2024, 2, 29]));
     assert_eq!(ok.as_date().unwrap().unwrap().to_string(), "2024-02-29");
 }
+
+/// Every view, asked about every value of the CPython corpus (and the
+/// values inside it), answers without panicking; none of those plain
+/// Python values is mistaken for a numpy object.
+#[test]
+fn views_never_panic_on_the_corpus() {
+    fn visit(v: &Value<'_>, depth: usize, asked: &mut usize) {
+        *asked += 1;
+        assert!(v.as_ndarray().unwrap_or(None).is_none());
+        assert!(v.as_dtype().unwrap_or(None).is_none());
+        let _ = (v.as_numpy_scalar(), v.as_datetime(), v.as_date(), v.as_time(), v.as_timedelta());
+        let _ = (MaskedArray::from_value(v), Decimal::from_value(v), Uuid::from_value(v), EnumMember::from_value(v));
+        let _ = (OrderedDict::from_value(v), DefaultDict::from_value(v), Counter::from_value(v), Deque::from_value(v));
+        let _ = TzInfo::from_value(v).to_string();
+        if depth < 8 {
+            for item in v.as_seq().unwrap_or(&[]) {
+                visit(item, depth + 1, asked);
+            }
+            for (k, item) in v.as_dict().unwrap_or(&[]) {
+                visit(k, depth + 1, asked);
+                visit(item, depth + 1, asked);
+            }
+        }
+    }
+    let (dir, entries) = common::corpus();
+    let mut asked = 0;
+    for e in entries {
+        let data = std::fs::read(e.file(dir, "pkl")).unwrap();
+        for v in common::load_all(&data, &common::load_opts(dir, e)).unwrap() {
+            visit(&v, 0, &mut asked);
+        }
+    }
+    assert!(asked > 1000, "only {asked} values asked");
+}
