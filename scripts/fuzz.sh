@@ -9,17 +9,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH="${FUZZ_SECONDS:-300}"
-TARGETS="${FUZZ_TARGETS:-pickle_loads json_loads pickle_roundtrip json_roundtrip}"
+TARGETS="${FUZZ_TARGETS:-pickle_loads json_loads pickle_roundtrip json_roundtrip model_files scan_bytes}"
 
 rustup toolchain list | grep -q nightly || { echo "make fuzz needs a nightly toolchain (rustup toolchain install nightly)"; exit 1; }
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 
 echo "==> seeds from the test suites"
 SEEDS="fuzz/target/seeds"
-rm -rf "$SEEDS" && mkdir -p "$SEEDS/pickle" "$SEEDS/json"
+rm -rf "$SEEDS" && mkdir -p "$SEEDS/pickle" "$SEEDS/json" "$SEEDS/models"
 python3 tests/corpus/make_corpus.py "$SEEDS/generated" >/dev/null
 find "$SEEDS/generated" -name '*.pkl' -size -64k -exec cp {} "$SEEDS/pickle/" \;
 cp ../shared/data/JSONTestSuite/test_parsing/*.json ../shared/data/JSONTestSuite/test_transform/*.json "$SEEDS/json/"
+# Checkpoints of every torch era and numpy files (all under 64 KiB), for the model readers and the scanner.
+cp tests/models/fixtures/*.pt tests/models/fixtures/*.npy tests/models/fixtures/*.npz "$SEEDS/models/"
 
 cd fuzz
 failed=""
@@ -27,6 +29,7 @@ for target in $TARGETS; do
     case "$target" in
         pickle_loads) seeds="../$SEEDS/pickle ../fuzz/regressions/pickle_loads" ;;
         json_loads) seeds="../$SEEDS/json ../fuzz/regressions/json_loads" ;;
+        model_files | scan_bytes) seeds="../$SEEDS/models ../$SEEDS/pickle ../fuzz/regressions/$target" ;;
         *) seeds="../fuzz/regressions/$target" ;;
     esac
     mkdir -p "corpus/$target"

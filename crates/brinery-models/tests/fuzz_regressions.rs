@@ -1,0 +1,50 @@
+//! Replays the model-file and scanner fuzz properties (`fuzz/model_checks.rs`)
+//! on every saved crash (`fuzz/regressions/{model_files,scan_bytes}/`) and on
+//! every fixture, mangled: truncated at many points and with bytes flipped.
+
+#[path = "../../../fuzz/model_checks.rs"]
+mod model_checks;
+
+use std::path::PathBuf;
+
+fn files(dir: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(dir);
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with('.') && !name.ends_with(".json") {
+            out.push((name, std::fs::read(&path).unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn saved_crashes_stay_fixed() {
+    for target in ["model_files", "scan_bytes"] {
+        for (name, data) in files(&format!("fuzz/regressions/{target}")) {
+            eprintln!("{target}/{name}");
+            model_checks::model_bytes(&data);
+            model_checks::scan_bytes(&data);
+        }
+    }
+}
+
+#[test]
+fn mangled_fixtures_give_errors_not_panics() {
+    let fixtures = files("tests/models/fixtures");
+    assert!(fixtures.len() > 20);
+    for (name, data) in fixtures {
+        model_checks::model_bytes(&data);
+        for cut in (0..data.len()).step_by((data.len() / 97).max(1)) {
+            model_checks::model_bytes(&data[..cut]);
+        }
+        let mut flipped = data.clone();
+        for at in (0..flipped.len()).step_by((flipped.len() / 31).max(1)) {
+            flipped[at] ^= 0xa5;
+            model_checks::model_bytes(&flipped);
+        }
+        eprintln!("{name}: ok");
+    }
+}

@@ -1,0 +1,39 @@
+//! Properties of the model-file readers and the scanner on hostile bytes:
+//! they return a value or an error, never panic, and every tensor they hand
+//! out can be read in full (its bounds were checked against its storage).
+
+#![allow(dead_code)]
+
+use brinery_models::{numpy, torch};
+
+/// Arbitrary bytes as a checkpoint, `.npy` and `.npz`: everything the
+/// loaders accept can be walked, and every tensor's bytes gathered.
+pub fn model_bytes(data: &[u8]) {
+    let allow = torch::LoadOptions { allow_unsafe: true, ..Default::default() };
+    if let Ok(checkpoint) = torch::load(data, &allow) {
+        if let Ok(tensors) = checkpoint.tensors() {
+            for (_, t) in tensors.iter().take(64) {
+                if t.nbytes() <= 1 << 20 {
+                    assert_eq!(t.to_little_endian().len(), t.nbytes());
+                }
+            }
+        }
+    }
+    let allow = numpy::LoadOptions { allow_pickle: true, allow_unsafe: true, ..Default::default() };
+    if let Ok(array) = numpy::load_npy(data, &allow) {
+        let _ = array.view();
+    }
+    if let Ok(arrays) = numpy::load_npz(data, &allow) {
+        for (_, array) in &arrays {
+            let _ = array.view();
+        }
+    }
+}
+
+/// Arbitrary bytes through the scanner: a report, never a panic; a
+/// dangerous finding always makes the verdict dangerous.
+pub fn scan_bytes(data: &[u8]) {
+    let report = brinery_scan::scan_bytes(data, "fuzz", &Default::default());
+    let dangerous = report.findings().any(|(_, f)| f.class == brinery_scan::Class::Dangerous);
+    assert_eq!(dangerous, report.verdict(false) == brinery_scan::Verdict::Dangerous);
+}
