@@ -18,7 +18,10 @@
 #     and benches/python_json.py times brinery.json beside json, orjson, msgspec
 #     and ujson on the JSON benchmark documents ($TARGET/bench-python-json.md);
 #  6. scripts/bench-scan.sh times brinery scan against picklescan, fickling
-#     and modelscan ($TARGET/bench-scan.md).
+#     and modelscan ($TARGET/bench-scan.md);
+#  7. scripts/bench-models.sh times loading a ~1 GB PyTorch checkpoint with
+#     brinery-models beside torch.load and safetensors ($TARGET/bench-models.md;
+#     needs .venv-fixtures, several GB, created on first use).
 #
 # Extra arguments go to criterion, e.g. `scripts/bench.sh twitter` to run
 # only the benchmarks whose id contains "twitter".
@@ -66,3 +69,6 @@ echo "==> Python package: brinery.json beside json, orjson, msgspec, ujson"
 
 echo "==> scan: brinery scan vs picklescan, fickling, modelscan"
 bash scripts/bench-scan.sh
+
+echo "==> models: loading a 1 GB checkpoint, brinery vs torch.load and safetensors"
+bash scripts/bench-models.sh
