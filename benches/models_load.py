@@ -90,13 +90,17 @@ def ensure_files(data):
 
 
 # Each returns (tensor count, total bytes); the loaded tensors are freed on return.
-def torch_load(path, mmap=False):
-    sd = torch.load(path, weights_only=True, mmap=mmap)
+def touch_metadata(sd):
+    """Reads every tensor's shape, dtype and stride; returns (count, bytes)."""
     total = 0
-    for name, t in sd.items():
+    for t in sd.values():
         t.shape, t.dtype, t.stride()
         total += t.numel() * t.element_size()
     return len(sd), total
+
+
+def torch_load(path, mmap=False):
+    return touch_metadata(torch.load(path, weights_only=True, mmap=mmap))
 
 
 def torch_load_mmap(path):
@@ -104,12 +108,7 @@ def torch_load_mmap(path):
 
 
 def st_load_file(path):
-    sd = load_file(path)
-    total = 0
-    for name, t in sd.items():
-        t.shape, t.dtype, t.stride()
-        total += t.numel() * t.element_size()
-    return len(sd), total
+    return touch_metadata(load_file(path))
 
 
 def st_safe_open(path):

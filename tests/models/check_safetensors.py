@@ -21,6 +21,8 @@ import sys
 import safetensors
 import safetensors.numpy
 
+from flatten import flatten
+
 # torch's dtype names -> safetensors' names.
 DTYPES = {
     "float64": "F64", "float32": "F32", "float16": "F16", "bfloat16": "BF16", "complex64": "C64",
@@ -77,7 +79,7 @@ def torch_check(out_path, expected_path):
         state = torch.load(checkpoint, weights_only=True)
     except Exception as e:  # full-model saves and the tar format are refused by weights_only
         return f"torch: weights_only refuses the checkpoint ({type(e).__name__})"
-    flat = dict(_named(state))
+    flat = dict(flatten(state, lambda x: isinstance(x, torch.Tensor)))
     loaded = safetensors.torch.load_file(out_path)
     for name, tensor in loaded.items():
         assert name in flat, name
@@ -86,19 +88,6 @@ def torch_check(out_path, expected_path):
             flat[name].contiguous().view(torch.uint8) if tensor.element_size() == 1 else flat[name],
         ), name
     return "torch.load_file == torch.load(weights_only=True)"
-
-
-def _named(obj, prefix=""):
-    import torch
-
-    if isinstance(obj, torch.Tensor):
-        yield prefix, obj
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            yield from _named(v, f"{prefix}.{k}" if prefix else str(k))
-    elif isinstance(obj, (list, tuple)):
-        for i, v in enumerate(obj):
-            yield from _named(v, f"{prefix}.{i}" if prefix else str(i))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ import zipfile
 import numpy as np
 import torch
 
+from flatten import flatten
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 
 
@@ -61,16 +63,9 @@ def raw_bytes(t):
     return flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b""
 
 
-def named_tensors(obj, prefix=""):
+def named_tensors(obj):
     """Tensors in a state-dict-like object, named by joining keys with '.'."""
-    if isinstance(obj, torch.Tensor):
-        yield prefix, obj
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            yield from named_tensors(v, f"{prefix}.{k}" if prefix else str(k))
-    elif isinstance(obj, (list, tuple)):
-        for i, v in enumerate(obj):
-            yield from named_tensors(v, f"{prefix}.{i}" if prefix else str(i))
+    return flatten(obj, lambda x: isinstance(x, torch.Tensor))
 
 
 def write_expected(name, tensors, **extra):
