@@ -353,7 +353,7 @@ pub(crate) fn run(args: &ConvertArgs) -> Result<()> {
                 &restored
             } else {
                 if from == Format::Json && looks_tagged(&value) {
-                    eprintln!(
+                    say!(
                         "brinery: note: {name} has `py/...` keys, like the tagged JSON `--lossless` writes; \
                          they are kept as plain dicts (add --lossless to restore the objects)"
                     );

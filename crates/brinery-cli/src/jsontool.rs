@@ -259,7 +259,7 @@ pub(crate) fn run(args: &JsonArgs, matches: &ArgMatches) -> ExitCode {
         (Ok(()), Ok(())) => return ExitCode::SUCCESS,
     };
     if let Some(message) = exit.message {
-        eprintln!("{message}");
+        say!("{message}");
     }
     ExitCode::from(exit.code)
 }

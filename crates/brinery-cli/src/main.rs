@@ -1,6 +1,15 @@
 //! `brinery`: look inside pickles, convert them to and from JSON, and
 //! pretty-print JSON, without running anything a pickle contains.
 
+/// `eprintln!` that ignores a closed standard error (`2>&1 | head -1`)
+/// instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod convert;
 mod dis;
 mod jsontool;
@@ -96,7 +105,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => match scan::run(args) {
             Ok(code) => return code,
             Err(e) => {
-                eprintln!("brinery: {e:#}");
+                say!("brinery: {e:#}");
                 return ExitCode::from(2);
             }
         },
@@ -106,13 +115,13 @@ fn main() -> ExitCode {
         Err(e) => {
             let _ = std::io::stdout().flush();
             if let Some(usage) = e.downcast_ref::<convert::Usage>() {
-                eprintln!("brinery: error: {usage}");
+                say!("brinery: error: {usage}");
                 ExitCode::from(2)
             } else if e.downcast_ref::<BadInput>().is_some() {
-                eprintln!("brinery: {e}");
+                say!("brinery: {e}");
                 ExitCode::from(2)
             } else {
-                eprintln!("brinery: {e:#}");
+                say!("brinery: {e:#}");
                 ExitCode::from(1)
             }
         }

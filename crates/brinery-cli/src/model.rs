@@ -125,18 +125,18 @@ pub(crate) fn to_safetensors(input: &Path, output: &Path, allow_unsafe: bool, sk
         .map_err(|e| crate::BadInput(format!("{name}: {e} (--skip-unsupported leaves such tensors out)")))?;
     safetensors::write(&plan, output).map_err(|e| anyhow::anyhow!("{e}"))?;
     let bytes: usize = plan.tensors.iter().map(|(_, t)| t.nbytes()).sum();
-    eprintln!("wrote {} tensors ({}) to {}", plan.tensors.len(), human_size(bytes), output.display());
+    say!("wrote {} tensors ({}) to {}", plan.tensors.len(), human_size(bytes), output.display());
     for (dropped, kept) in &plan.dropped {
-        eprintln!("  {dropped}: shares memory with {kept}, written once as {kept} (recorded in the metadata)");
+        say!("  {dropped}: shares memory with {kept}, written once as {kept} (recorded in the metadata)");
     }
     for (skipped, dtype) in &plan.skipped {
-        eprintln!("  {skipped}: left out, safetensors has no type for torch.{dtype}");
+        say!("  {skipped}: left out, safetensors has no type for torch.{dtype}");
     }
     for strided in &plan.made_contiguous {
-        eprintln!("  {strided}: strided in the checkpoint, written as a contiguous copy");
+        say!("  {strided}: strided in the checkpoint, written as a contiguous copy");
     }
     if checkpoint.byte_order == torch::ByteOrder::Big {
-        eprintln!("  the checkpoint is big-endian: every tensor was byte-swapped to little-endian");
+        say!("  the checkpoint is big-endian: every tensor was byte-swapped to little-endian");
     }
     Ok(())
 }
