@@ -21,3 +21,11 @@ pub mod torch;
 pub(crate) use error::malformed;
 pub use error::{Error, Result};
 pub use mapped::MappedFile;
+
+/// A pickled int that is a size: non-negative and within `usize`.
+pub(crate) fn size_of(what: &str, value: &brinery::Value<'_>) -> Result<usize> {
+    value
+        .as_i64()
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| malformed(format!("{what} is {value}, not a size")))
+}

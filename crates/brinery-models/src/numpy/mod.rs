@@ -23,7 +23,7 @@
 
 mod literal;
 
-use crate::{malformed, Error, Result};
+use crate::{malformed, size_of, Error, Result};
 use brinery::view::{ArrayData, DType, DTypeKind, NdArray};
 use brinery::Value;
 use brinery_scan::ScanOptions;
@@ -139,12 +139,8 @@ fn read_header(data: &[u8], end: usize) -> Result<(DType, Vec<usize>, bool)> {
     let field = |name: &str| header.get_str(name).ok_or_else(|| malformed(format!(".npy header has no '{name}'")));
     let dtype = DType::from_npy_descr(field("descr")?).map_err(|e| malformed(format!(".npy header: {e}")))?;
     let shape = field("shape")?;
-    let shape = shape
-        .as_tuple()
-        .and_then(|dims| {
-            dims.iter().map(|d| d.as_i64().and_then(|n| usize::try_from(n).ok())).collect::<Option<Vec<_>>>()
-        })
-        .ok_or_else(|| malformed(format!(".npy header: shape {shape} is not a tuple of sizes")))?;
+    let dims = shape.as_tuple().ok_or_else(|| malformed(format!(".npy header: shape {shape} is not a tuple")))?;
+    let shape = dims.iter().map(|d| size_of(".npy header: a dimension", d)).collect::<Result<Vec<_>>>()?;
     let fortran_order =
         field("fortran_order")?.as_bool().ok_or_else(|| malformed(".npy header: fortran_order is not a bool"))?;
     Ok((dtype, shape, fortran_order))

@@ -75,17 +75,7 @@ pub(crate) fn load(data: &[u8]) -> Result<Checkpoint<'_>> {
     // Storages saved as views of another (torch < 1.0) share its bytes.
     for r in refs.values() {
         if let Some((view_key, offset, size)) = &r.view {
-            let base = match checkpoint.storages.get(&r.key).map(|s| &s.data) {
-                Some(Cow::Borrowed(bytes)) => *bytes,
-                _ => return Err(malformed(format!("storage {} is missing", r.key))),
-            };
-            let element = r.element_size();
-            let range = offset.checked_mul(element).zip(offset.checked_add(*size).and_then(|e| e.checked_mul(element)));
-            let bytes = range
-                .and_then(|(start, end)| base.get(start..end))
-                .ok_or_else(|| malformed(format!("storage view {view_key} lies outside storage {}", r.key)))?;
-            let view = Storage { key: view_key.clone(), data: Cow::Borrowed(bytes) };
-            checkpoint.storages.insert(view_key.clone(), view);
+            checkpoint.add_storage_view(view_key, &r.key, *offset, *size, r.element_size())?;
         }
     }
     Ok(checkpoint)

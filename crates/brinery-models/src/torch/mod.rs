@@ -209,6 +209,32 @@ impl<'a> Checkpoint<'a> {
         }
     }
 
+    /// Registers storage `view_key` as `len` elements of `element_size`
+    /// bytes starting `offset` elements into storage `base_key`, sharing its
+    /// bytes: how the legacy and tar formats save a storage that views another.
+    pub(crate) fn add_storage_view(
+        &mut self,
+        view_key: &str,
+        base_key: &str,
+        offset: usize,
+        len: usize,
+        element_size: usize,
+    ) -> Result<()> {
+        let base = match self.storages.get(base_key).map(|s| &s.data) {
+            Some(std::borrow::Cow::Borrowed(bytes)) => *bytes,
+            _ => return Err(crate::malformed(format!("storage view {view_key} of missing storage {base_key}"))),
+        };
+        let start = offset.checked_mul(element_size);
+        let end = offset.checked_add(len).and_then(|end| end.checked_mul(element_size));
+        let bytes = start
+            .zip(end)
+            .and_then(|(start, end)| base.get(start..end))
+            .ok_or_else(|| crate::malformed(format!("storage view {view_key} lies outside storage {base_key}")))?;
+        let view = Storage { key: view_key.to_string(), data: std::borrow::Cow::Borrowed(bytes) };
+        self.storages.insert(view_key.to_string(), view);
+        Ok(())
+    }
+
     /// A storage by key (`data/0` in ZIP checkpoints).
     pub fn storage(&self, key: &str) -> Option<&Storage<'a>> {
         self.storages.get(key)
@@ -217,5 +243,25 @@ impl<'a> Checkpoint<'a> {
     /// Every storage, in no particular order.
     pub fn storages(&self) -> impl Iterator<Item = &Storage<'a>> {
         self.storages.values()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    #[test]
+    fn a_storage_view_shares_its_base_bytes_and_stays_inside_it() {
+        let base: Vec<u8> = (0..16).collect();
+        let mut c = Checkpoint::new(Format::Legacy, ByteOrder::Little, Value::None);
+        c.storages.insert("1".into(), Storage { key: "1".into(), data: Cow::Borrowed(&base) });
+        c.add_storage_view("2", "1", 1, 2, 4).unwrap();
+        assert_eq!(c.storage("2").unwrap().data.as_ref(), &base[4..12]);
+        assert!(matches!(c.storage("2").unwrap().data, Cow::Borrowed(_)));
+        let outside = c.add_storage_view("3", "1", 3, 2, 4).unwrap_err();
+        assert!(outside.to_string().contains("lies outside storage 1"), "{outside}");
+        assert!(c.add_storage_view("4", "1", usize::MAX, 1, 4).is_err(), "overflow is an error, not a panic");
+        assert!(c.add_storage_view("5", "9", 0, 1, 4).unwrap_err().to_string().contains("missing storage 9"));
     }
 }

@@ -2,7 +2,7 @@
 //! tensors with, and the persistent ids that name their storages.
 
 use super::{Checkpoint, DType, Tensor};
-use crate::{malformed, Error, Result};
+use crate::{malformed, size_of, Error, Result};
 use brinery::value::Constructor;
 use brinery::Value;
 
@@ -162,14 +162,6 @@ impl StorageRef {
 /// A storage key: a str (ZIP, legacy) or an int (tar).
 pub(crate) fn key_text(value: &Value<'_>) -> Option<String> {
     value.as_str().map(str::to_string).or_else(|| value.as_i64().map(|i| i.to_string()))
-}
-
-/// A non-negative int that fits in memory sizes.
-pub(crate) fn size_of(what: &str, value: &Value<'_>) -> Result<usize> {
-    value
-        .as_i64()
-        .and_then(|n| usize::try_from(n).ok())
-        .ok_or_else(|| malformed(format!("{what} is {value}, not a size")))
 }
 
 fn sizes(what: &str, value: &Value<'_>) -> Result<Vec<usize>> {

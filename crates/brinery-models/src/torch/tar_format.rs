@@ -6,9 +6,9 @@
 //! dimensions, strides and offset as little-endian integers; `pickle` is the
 //! object, naming tensors by persistent id `str(key)`.
 
-use super::rebuild::{key_text, size_of};
+use super::rebuild::key_text;
 use super::{pickle_options, ByteOrder, Checkpoint, DType, Format, Storage, Tensor};
-use crate::{malformed, Error, Result};
+use crate::{malformed, size_of, Error, Result};
 use brinery::Value;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -90,17 +90,8 @@ pub(crate) fn load(data: &[u8]) -> Result<(Checkpoint<'_>, Pickles<'_>)> {
         let (target, root) = (key_text(target).unwrap_or_default(), key_text(root).unwrap_or_default());
         let (offset, numel) = (size_of("view offset", offset)?, size_of("view size", numel)?);
         let dtype = *dtypes.get(&root).ok_or_else(|| malformed(format!("storage view of unknown storage {root}")))?;
-        let base = match checkpoint.storages.get(&root).map(|s| &s.data) {
-            Some(Cow::Borrowed(bytes)) => *bytes,
-            _ => return Err(malformed(format!("storage view of unknown storage {root}"))),
-        };
-        let item = dtype.item_size();
-        let bytes = offset
-            .checked_add(numel)
-            .and_then(|end| base.get(offset * item..end.checked_mul(item)?))
-            .ok_or_else(|| malformed(format!("storage view {target} lies outside storage {root}")))?;
-        dtypes.insert(target.clone(), dtype);
-        checkpoint.storages.insert(target.clone(), Storage { key: target, data: Cow::Borrowed(bytes) });
+        checkpoint.add_storage_view(&target, &root, offset, numel, dtype.item_size())?;
+        dtypes.insert(target, dtype);
     }
 
     let mut tensors = Reader { data: file("tensors")?, at: 0, file: "tensors", pickles: storages.pickles };
