@@ -72,7 +72,7 @@ pub(crate) fn show(path: &Path, allow_unsafe: bool, opts: ReprOptions) -> Result
         );
     }
     let storages: std::collections::HashSet<&str> = tensors.iter().map(|(_, t)| t.storage_key).collect();
-    let bytes: usize = checkpoint.storages().filter(|s| storages.contains(s.key.as_str())).map(|s| s.data.len()).sum();
+    let bytes: usize = checkpoint.storages().filter(|s| storages.contains(s.key.as_str())).map(|s| s.len()).sum();
     let _ = writeln!(out, "{} tensors in {} storages, {}", tensors.len(), storages.len(), human_size(bytes));
     let metadata = other_values(&checkpoint.root, &tensors);
     if !metadata.is_empty() {

@@ -77,7 +77,29 @@ fn malformed(what: impl Into<String>, offset: u64) -> Error {
     Error::Malformed { what: what.into(), offset }
 }
 
-/// Lists the members of the archive in `data`.
+/// Lists the members of the archive in `data` from its central directory
+/// alone, the way PyTorch and `zipfile` look members up: no local header is
+/// read until a member's [`data`](Member::data) is, and nothing is checked
+/// beyond the directory (use [`read`] for that). Listing a checkpoint this way
+/// touches only the end of the file, not one page per member.
+///
+/// ```
+/// use brinery_formats::{zip, Limits};
+/// let mut w = ::zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+/// let opts = ::zip::write::SimpleFileOptions::default().compression_method(::zip::CompressionMethod::Stored);
+/// w.start_file("a/data.pkl", opts).unwrap();
+/// std::io::Write::write_all(&mut w, b"K\x01.").unwrap();
+/// let bytes = w.finish().unwrap().into_inner();
+/// let archive = zip::read_directory(&bytes, &Limits::default()).unwrap();
+/// assert_eq!(archive.members[0].name, "a/data.pkl");
+/// assert_eq!(&*archive.members[0].data(&bytes, &Limits::default()).unwrap(), b"K\x01.");
+/// ```
+pub fn read_directory(data: &[u8], limits: &Limits) -> Result<Archive, Error> {
+    Ok(Archive { members: central_directory(data, limits)?, anomalies: Vec::new() })
+}
+
+/// Lists the members of the archive in `data`, reading every local header
+/// and looking for hidden ones between them (what a scanner needs).
 pub fn read(data: &[u8], limits: &Limits) -> Result<Archive, Error> {
     let mut archive = Archive::default();
     match ::zip::ZipArchive::new(std::io::Cursor::new(data)) {
@@ -143,18 +165,20 @@ fn central_directory(data: &[u8], limits: &Limits) -> Result<Vec<Member>, Error>
     let mut count = u16_at(data, eocd + 10).unwrap_or(0) as u64;
     let mut cd_size = u32_at(data, eocd + 12).unwrap_or(0) as u64;
     let mut cd_offset = u32_at(data, eocd + 16).unwrap_or(0) as u64;
-    // ZIP64: a locator just before the end record points at the ZIP64 end record.
-    if eocd >= 20 && data[eocd - 20..].starts_with(b"PK\x06\x07") {
-        if let Some(rec) = u64_at(data, eocd - 12).and_then(|o| usize::try_from(o).ok()) {
-            if data.get(rec..).is_some_and(|r| r.starts_with(b"PK\x06\x06")) {
-                count = u64_at(data, rec + 32).unwrap_or(count);
-                cd_size = u64_at(data, rec + 40).unwrap_or(cd_size);
-                cd_offset = u64_at(data, rec + 48).unwrap_or(cd_offset);
-            }
+    // ZIP64: a 20-byte locator just before the end record, and the 56-byte
+    // ZIP64 end record just before that (where zipfile looks for it).
+    let mut directory_end = eocd;
+    if eocd >= 76 && data[eocd - 20..].starts_with(b"PK\x06\x07") {
+        let rec = eocd - 76;
+        if data[rec..].starts_with(b"PK\x06\x06") {
+            count = u64_at(data, rec + 32).unwrap_or(count);
+            cd_size = u64_at(data, rec + 40).unwrap_or(cd_size);
+            cd_offset = u64_at(data, rec + 48).unwrap_or(cd_offset);
+            directory_end = rec;
         }
     }
     // Data prepended to the archive shifts every offset (zipfile's "concat").
-    let concat = (eocd as u64).saturating_sub(cd_offset.saturating_add(cd_size));
+    let concat = (directory_end as u64).saturating_sub(cd_offset.saturating_add(cd_size));
     let mut at = cd_offset.saturating_add(concat) as usize;
     let mut members = Vec::new();
     for _ in 0..count.min(limits.max_members as u64) {
@@ -213,7 +237,7 @@ fn check_local_header(data: &[u8], m: &mut Member) {
         m.anomalies.push(format!("no local header at byte {at}"));
         return;
     }
-    let (nlen, xlen) = (u16_at(data, at + 26).unwrap_or(0) as usize, u16_at(data, at + 28).unwrap_or(0) as usize);
+    let nlen = u16_at(data, at + 26).unwrap_or(0) as usize;
     let local_name = data.get(at + 30..at + 30 + nlen).unwrap_or(&[]);
     if local_name != m.name.as_bytes() && !m.hidden {
         m.anomalies.push(format!(
@@ -230,7 +254,17 @@ fn check_local_header(data: &[u8], m: &mut Member) {
     if local_flags & 1 != 0 || m.flags & 1 != 0 {
         m.anomalies.push("marked encrypted (most readers refuse it; PyTorch ignores the bit)".to_string());
     }
-    m.data_offset = Some((at + 30 + nlen + xlen) as u64);
+    m.data_offset = local_data_start(data, m.header_offset);
+}
+
+/// Where a member's data starts, from its local header at `header_offset`.
+fn local_data_start(data: &[u8], header_offset: u64) -> Option<u64> {
+    let at = usize::try_from(header_offset).ok()?;
+    if !data.get(at..)?.starts_with(b"PK\x03\x04") {
+        return None;
+    }
+    let (nlen, xlen) = (u16_at(data, at + 26)? as u64, u16_at(data, at + 28)? as u64);
+    Some(header_offset + 30 + nlen + xlen)
 }
 
 /// Local headers no central entry points at. The sweep jumps over the data
@@ -298,9 +332,11 @@ impl Member {
     /// mismatch is not an error here (PyTorch does not check it): it is
     /// added to [`anomalies`](Member::anomalies) by [`Member::check_crc`].
     pub fn data<'d>(&self, data: &'d [u8], limits: &Limits) -> Result<Cow<'d, [u8]>, Error> {
-        let start =
-            self.data_offset.ok_or_else(|| malformed("member has no readable local header", self.header_offset))?;
-        let start = start as usize;
+        let start = self
+            .data_offset
+            .or_else(|| local_data_start(data, self.header_offset))
+            .and_then(|start| usize::try_from(start).ok())
+            .ok_or_else(|| malformed("member has no readable local header", self.header_offset))?;
         let end = start.saturating_add(self.compressed_size as usize).min(data.len());
         let raw = data.get(start..end).ok_or_else(|| malformed("member data beyond the end", start as u64))?;
         match self.method {

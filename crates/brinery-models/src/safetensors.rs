@@ -153,8 +153,11 @@ pub fn write(plan: &Plan<'_>, path: &Path) -> Result<()> {
     for (dropped, kept) in &plan.dropped {
         metadata.entry(dropped.clone()).or_insert_with(|| kept.clone());
     }
-    let data: Vec<(&str, Cow<'_, [u8]>)> =
-        plan.tensors.iter().map(|(n, t)| (n.as_str(), t.to_little_endian())).collect();
+    let data: Vec<(&str, Cow<'_, [u8]>)> = plan
+        .tensors
+        .iter()
+        .map(|(n, t)| Ok((n.as_str(), t.to_little_endian().map_err(|e| Error::Malformed(format!("{n}: {e}")))?)))
+        .collect::<Result<_>>()?;
     let mut views = Vec::with_capacity(data.len());
     for ((name, bytes), (_, t)) in data.iter().zip(&plan.tensors) {
         let dtype = t.dtype.safetensors().expect("plan() checked every dtype");

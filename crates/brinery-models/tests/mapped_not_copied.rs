@@ -78,7 +78,8 @@ fn weights_stay_on_disk_until_touched() {
     let after_load = rss_bytes().saturating_sub(before);
 
     // Touch every byte: now the mapped pages become resident.
-    let checksum: u64 = tensors.iter().map(|(_, t)| t.data().unwrap().iter().map(|&b| b as u64).sum::<u64>()).sum();
+    let checksum: u64 =
+        tensors.iter().map(|(_, t)| t.data().unwrap().unwrap().iter().map(|&b| b as u64).sum::<u64>()).sum();
     assert!(checksum > 0);
     let after_touch = rss_bytes().saturating_sub(before);
     std::fs::remove_file(&path).unwrap();

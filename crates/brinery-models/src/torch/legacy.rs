@@ -8,7 +8,6 @@ use super::rebuild::StorageRef;
 use super::{names, pickle_options, ByteOrder, Checkpoint, Format, Storage};
 use crate::{malformed, Error, Result};
 use brinery::Value;
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The first pickle of every legacy checkpoint.
@@ -70,7 +69,7 @@ pub(crate) fn load(data: &[u8]) -> Result<Checkpoint<'_>> {
             .and_then(|len| data.get(at + 8..(at + 8).checked_add(len)?))
             .ok_or_else(|| malformed(format!("storage {key}: {count} elements of {element} bytes run past the end")))?;
         at += 8 + bytes.len();
-        checkpoint.storages.insert(key.to_string(), Storage { key: key.to_string(), data: Cow::Borrowed(bytes) });
+        checkpoint.storages.insert(key.to_string(), Storage::from_bytes(key, bytes));
     }
     // Storages saved as views of another (torch < 1.0) share its bytes.
     for r in refs.values() {

@@ -76,7 +76,7 @@ impl Format {
 /// ```
 pub fn sniff(data: &[u8]) -> Option<Format> {
     if brinery_formats::sniff(data) == brinery_formats::Format::Zip {
-        let archive = brinery_formats::zip::read(data, &Default::default()).ok()?;
+        let archive = brinery_formats::zip::read_directory(data, &Default::default()).ok()?;
         let root = archive.members.first()?.name.split_once('/')?.0.to_string();
         let has = |name: &str| archive.members.iter().any(|m| m.name == format!("{root}/{name}"));
         return match (has("data.pkl"), has("constants.pkl")) {
@@ -127,38 +127,46 @@ pub struct Checkpoint<'a> {
 /// The scan runs first; [`Error::Unsafe`] carries its verdict when the file
 /// is refused.
 pub fn load<'a>(data: &'a [u8], opts: &LoadOptions) -> Result<Checkpoint<'a>> {
+    if brinery_formats::sniff(data) == brinery_formats::Format::Zip {
+        return zip_format::load(data, opts);
+    }
     if tar_format::is_tar(data) {
         // The tar format interleaves pickles with raw bytes the scanner
         // cannot tell apart, so its pickles are found first, then scanned.
         let (mut checkpoint, pickles) = tar_format::load(data)?;
-        let mut report = FileReport { path: "checkpoint".to_string(), format: "tar".to_string(), ..Default::default() };
-        for (location, bytes) in pickles {
-            let part = brinery_scan::scan_bytes(bytes, &location, &opts.scan);
-            report.streams.extend(part.streams.into_iter().map(|mut s| {
-                s.location =
-                    if s.location.is_empty() { location.clone() } else { format!("{location} > {}", s.location) };
-                s
-            }));
-            report.errors.extend(part.errors);
-        }
-        crate::error::refuse_unless_safe(&report, opts.allow_unsafe)?;
-        checkpoint.report = report;
+        checkpoint.report = scan_pickles(Format::Tar, &pickles, opts)?;
         return Ok(checkpoint);
     }
-    let report = brinery_scan::scan_bytes(data, "checkpoint", &opts.scan);
-    crate::error::refuse_unless_safe(&report, opts.allow_unsafe)?;
-    let mut checkpoint = if brinery_formats::sniff(data) == brinery_formats::Format::Zip {
-        zip_format::load(data, opts)?
-    } else if legacy::is_legacy(data) {
-        legacy::load(data)?
-    } else {
+    if !legacy::is_legacy(data) {
         return Err(Error::Malformed(format!(
             "not a torch checkpoint: neither a ZIP archive, a tar archive, nor torch's legacy magic number (starts {:02x?})",
             &data[..data.len().min(8)]
         )));
-    };
+    }
+    let report = brinery_scan::scan_bytes(data, "checkpoint", &opts.scan);
+    crate::error::refuse_unless_safe(&report, opts.allow_unsafe)?;
+    let mut checkpoint = legacy::load(data)?;
     checkpoint.report = report;
     Ok(checkpoint)
+}
+
+/// Scans each pickle torch would unpickle from a checkpoint (`(where, bytes)`)
+/// into one report, and refuses the checkpoint unless the verdict is safe
+/// (or [`LoadOptions::allow_unsafe`] is set).
+fn scan_pickles(format: Format, pickles: &[(String, &[u8])], opts: &LoadOptions) -> Result<FileReport> {
+    let mut report =
+        FileReport { path: "checkpoint".to_string(), format: format.name().to_string(), ..Default::default() };
+    for (location, bytes) in pickles {
+        let part = brinery_scan::scan_bytes(bytes, location, &opts.scan);
+        report.streams.extend(part.streams.into_iter().map(|mut s| {
+            s.location = if s.location.is_empty() { location.clone() } else { format!("{location} > {}", s.location) };
+            s
+        }));
+        report.anomalies.extend(part.anomalies);
+        report.errors.extend(part.errors);
+    }
+    crate::error::refuse_unless_safe(&report, opts.allow_unsafe)?;
+    Ok(report)
 }
 
 /// How torch unpickles: Python 2 strings as UTF-8 (`torch.load`'s default).
@@ -220,9 +228,8 @@ impl<'a> Checkpoint<'a> {
         len: usize,
         element_size: usize,
     ) -> Result<()> {
-        let base = match self.storages.get(base_key).map(|s| &s.data) {
-            Some(std::borrow::Cow::Borrowed(bytes)) => *bytes,
-            _ => return Err(crate::malformed(format!("storage view {view_key} of missing storage {base_key}"))),
+        let Some(base) = self.storages.get(base_key).and_then(Storage::ready_bytes) else {
+            return Err(crate::malformed(format!("storage view {view_key} of missing storage {base_key}")));
         };
         let start = offset.checked_mul(element_size);
         let end = offset.checked_add(len).and_then(|end| end.checked_mul(element_size));
@@ -230,7 +237,7 @@ impl<'a> Checkpoint<'a> {
             .zip(end)
             .and_then(|(start, end)| base.get(start..end))
             .ok_or_else(|| crate::malformed(format!("storage view {view_key} lies outside storage {base_key}")))?;
-        let view = Storage { key: view_key.to_string(), data: std::borrow::Cow::Borrowed(bytes) };
+        let view = Storage::from_bytes(view_key, bytes);
         self.storages.insert(view_key.to_string(), view);
         Ok(())
     }
@@ -249,16 +256,15 @@ impl<'a> Checkpoint<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::borrow::Cow;
 
     #[test]
     fn a_storage_view_shares_its_base_bytes_and_stays_inside_it() {
         let base: Vec<u8> = (0..16).collect();
         let mut c = Checkpoint::new(Format::Legacy, ByteOrder::Little, Value::None);
-        c.storages.insert("1".into(), Storage { key: "1".into(), data: Cow::Borrowed(&base) });
+        c.storages.insert("1".into(), Storage::from_bytes("1", &base[..]));
         c.add_storage_view("2", "1", 1, 2, 4).unwrap();
-        assert_eq!(c.storage("2").unwrap().data.as_ref(), &base[4..12]);
-        assert!(matches!(c.storage("2").unwrap().data, Cow::Borrowed(_)));
+        assert_eq!(c.storage("2").unwrap().data().unwrap(), &base[4..12]);
+        assert!(c.storage("2").unwrap().is_borrowed());
         let outside = c.add_storage_view("3", "1", 3, 2, 4).unwrap_err();
         assert!(outside.to_string().contains("lies outside storage 1"), "{outside}");
         assert!(c.add_storage_view("4", "1", usize::MAX, 1, 4).is_err(), "overflow is an error, not a panic");

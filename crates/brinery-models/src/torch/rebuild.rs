@@ -76,12 +76,12 @@ fn strided<'c>(ckpt: &'c Checkpoint<'_>, args: &[Value<'_>], dir: &str, function
         .get(&key)
         .ok_or_else(|| malformed(format!("storage {key} is named by a tensor but not in the file")))?;
     let declared = storage.numel.checked_mul(storage.element_size());
-    let bytes_data = match declared {
-        Some(n) if n <= bytes.data.len() => &bytes.data[..n],
+    let usable = match declared {
+        Some(n) if n <= bytes.len() => n,
         _ => {
             return Err(malformed(format!(
                 "storage {key} holds {} bytes, but its persistent id declares {} elements of {} bytes",
-                bytes.data.len(),
+                bytes.len(),
                 storage.numel,
                 storage.element_size()
             )))
@@ -90,7 +90,7 @@ fn strided<'c>(ckpt: &'c Checkpoint<'_>, args: &[Value<'_>], dir: &str, function
     let offset = size_of("storage offset", &args[1])?;
     let shape = sizes("size", &args[2])?;
     let stride = sizes("stride", &args[3])?;
-    let mut tensor = Tensor::new(dtype, shape, stride, offset, ckpt.byte_order, &bytes.key, bytes_data)?;
+    let mut tensor = Tensor::new(dtype, shape, stride, offset, ckpt.byte_order, bytes, usable)?;
     tensor.requires_grad = args.get(4).and_then(Value::as_bool).unwrap_or(false);
     tensor.device = storage.location;
     Ok(tensor)

@@ -10,7 +10,6 @@ use super::rebuild::key_text;
 use super::{pickle_options, ByteOrder, Checkpoint, DType, Format, Storage, Tensor};
 use crate::{malformed, size_of, Error, Result};
 use brinery::Value;
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// A tensor described in the `tensors` file.
@@ -35,8 +34,8 @@ impl TarTensor {
             self.stride.clone(),
             self.offset,
             ByteOrder::Little,
-            &storage.key,
-            &storage.data,
+            storage,
+            usize::MAX,
         )
     }
 }
@@ -80,7 +79,7 @@ pub(crate) fn load(data: &[u8]) -> Result<(Checkpoint<'_>, Pickles<'_>)> {
         let elements = storages.u64()? as usize;
         let bytes = storages.take(elements.checked_mul(dtype.item_size()))?;
         dtypes.insert(key.clone(), dtype);
-        checkpoint.storages.insert(key.clone(), Storage { key, data: Cow::Borrowed(bytes) });
+        checkpoint.storages.insert(key.clone(), Storage::from_bytes(key, bytes));
     }
     let views = storages.pickle()?;
     for view in views.as_seq().unwrap_or_default() {

@@ -7,8 +7,15 @@
 //! 64-byte aligned; `byteorder` says how they were written. A TorchScript
 //! archive adds `code/` and `constants.pkl`, whose storages are in
 //! `constants/<key>`.
+//!
+//! Like torch, the reader goes by the central directory: loading reads the
+//! end of the file and the pickles, and each storage's local header only when
+//! its bytes are first asked for, so a checkpoint's metadata costs no page
+//! fault near its weights. The safety gate scans the pickles torch unpickles
+//! (`data.pkl`, `constants.pkl`); hidden members and other ZIP oddities, which
+//! torch never reads, are for `brinery_scan`'s whole-file scan.
 
-use super::{pickle_options, ByteOrder, Checkpoint, Format, LoadOptions, Storage};
+use super::{pickle_options, scan_pickles, ByteOrder, Checkpoint, Format, LoadOptions, Storage};
 use crate::{malformed, Error, Result};
 use brinery::Value;
 use brinery_formats::zip::{self, Member};
@@ -17,19 +24,27 @@ use std::collections::HashMap;
 
 pub(crate) fn load<'a>(data: &'a [u8], opts: &LoadOptions) -> Result<Checkpoint<'a>> {
     let limits = &opts.scan.limits;
-    let archive = zip::read(data, limits)?;
+    let archive = zip::read_directory(data, limits)?;
     let first = archive.members.first().ok_or_else(|| malformed("not a torch checkpoint: an empty ZIP archive"))?;
     let root = match first.name.split_once('/') {
         Some((root, _)) => root.to_string(),
         None => return Err(malformed(format!("not a torch checkpoint: first entry {:?} is in no folder", first.name))),
     };
-    let members: HashMap<&str, &Member> =
-        archive.members.iter().filter(|m| !m.hidden).map(|m| (m.name.as_str(), m)).collect();
+    let members: HashMap<&str, &Member> = archive.members.iter().map(|m| (m.name.as_str(), m)).collect();
     let record = |name: &str| members.get(format!("{root}/{name}").as_str()).copied();
 
     let data_pkl = record("data.pkl")
         .ok_or_else(|| malformed(format!("not a torch checkpoint: the archive has no {root}/data.pkl")))?;
-    let torchscript = record("constants.pkl").is_some();
+    let mut pickles = vec![(format!("{root}/data.pkl"), data_pkl.data(data, limits)?)];
+    if let Some(constants) = record("constants.pkl") {
+        pickles.push((format!("{root}/constants.pkl"), constants.data(data, limits)?));
+    }
+    let format = if pickles.len() > 1 { Format::TorchScript } else { Format::Zip };
+    let scanned: Vec<(String, &[u8])> = pickles.iter().map(|(name, bytes)| (name.clone(), bytes.as_ref())).collect();
+    let report = scan_pickles(format, &scanned, opts)?;
+    let mut decoded =
+        pickles.iter().map(|(name, bytes)| unpickle(bytes, name)).collect::<Result<Vec<Value<'_>>>>()?.into_iter();
+
     let byte_order = match record("byteorder") {
         None => ByteOrder::Little,
         Some(m) => match m.data(data, limits)?.as_ref() {
@@ -38,29 +53,26 @@ pub(crate) fn load<'a>(data: &'a [u8], opts: &LoadOptions) -> Result<Checkpoint<
             other => return Err(malformed(format!("byteorder record says {:?}", String::from_utf8_lossy(other)))),
         },
     };
-    let format = if torchscript { Format::TorchScript } else { Format::Zip };
-    let mut checkpoint = Checkpoint::new(format, byte_order, unpickle(data_pkl, data, opts, "data.pkl")?);
-    if let Some(constants) = record("constants.pkl") {
-        checkpoint.constants = Some(unpickle(constants, data, opts, "constants.pkl")?);
-    }
+    let mut checkpoint = Checkpoint::new(format, byte_order, decoded.next().expect("data.pkl is listed first"));
+    checkpoint.constants = decoded.next();
     for member in &archive.members {
         let Some(key) = member.name.strip_prefix(&root).and_then(|n| n.strip_prefix('/')) else { continue };
-        if member.hidden || !(key.starts_with("data/") || key.starts_with("constants/")) {
-            continue;
+        if key.starts_with("data/") || key.starts_with("constants/") {
+            let storage = Storage::zip_member(key.to_string(), data, member.clone(), *limits)?;
+            checkpoint.storages.insert(key.to_string(), storage);
         }
-        let bytes = member.data(data, limits)?;
-        checkpoint.storages.insert(key.to_string(), Storage { key: key.to_string(), data: bytes });
     }
+    checkpoint.report = report;
     Ok(checkpoint)
 }
 
 /// Loads one pickle record; a compressed record (torch never writes one,
-/// but a re-zipped file may have it) is decompressed and its values owned.
-fn unpickle<'a>(member: &Member, data: &'a [u8], opts: &LoadOptions, name: &str) -> Result<Value<'a>> {
-    let bytes = member.data(data, &opts.scan.limits)?;
+/// but a re-zipped file may have it) was inflated, so its values are owned.
+fn unpickle<'a>(bytes: &Cow<'a, [u8]>, name: &str) -> Result<Value<'a>> {
     let loaded = match bytes {
         Cow::Borrowed(b) => brinery::pickle::loads(b, &pickle_options()),
-        Cow::Owned(b) => brinery::pickle::loads(&b, &pickle_options()).map(Value::into_owned),
+        Cow::Owned(b) => brinery::pickle::loads(b, &pickle_options()).map(Value::into_owned),
     };
-    loaded.map_err(|source| Error::Pickle { member: name.to_string(), source })
+    let member = name.rsplit('/').next().unwrap_or(name);
+    loaded.map_err(|source| Error::Pickle { member: member.to_string(), source })
 }
