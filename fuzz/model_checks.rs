@@ -6,9 +6,9 @@
 
 #![allow(dead_code)]
 
-use brinery_models::{numpy, torch};
+use brinery_models::{joblib, numpy, torch};
 
-/// Arbitrary bytes as a checkpoint, `.npy` and `.npz`: everything the
+/// Arbitrary bytes as a checkpoint, a joblib file, `.npy` and `.npz`: everything the
 /// loaders accept can be walked, and every tensor's bytes gathered.
 pub fn model_bytes(data: &[u8]) {
     let allow = torch::LoadOptions { allow_unsafe: true, ..Default::default() };
@@ -22,6 +22,11 @@ pub fn model_bytes(data: &[u8]) {
                     }
                 }
             }
+        }
+    }
+    if let Ok(file) = joblib::load(data, &torch::LoadOptions { allow_unsafe: true, ..Default::default() }) {
+        for (_, array) in file.arrays() {
+            let _ = array.view();
         }
     }
     let allow = numpy::LoadOptions { allow_pickle: true, allow_unsafe: true, ..Default::default() };

@@ -20,8 +20,9 @@ rm -rf "$SEEDS" && mkdir -p "$SEEDS/pickle" "$SEEDS/json" "$SEEDS/models"
 python3 tests/corpus/make_corpus.py "$SEEDS/generated" >/dev/null
 find "$SEEDS/generated" -name '*.pkl' -size -64k -exec cp {} "$SEEDS/pickle/" \;
 cp ../shared/data/JSONTestSuite/test_parsing/*.json ../shared/data/JSONTestSuite/test_transform/*.json "$SEEDS/json/"
-# Checkpoints of every torch era and numpy files (all under 64 KiB), for the model readers and the scanner.
-cp tests/models/fixtures/*.pt tests/models/fixtures/*.npy tests/models/fixtures/*.npz "$SEEDS/models/"
+# Checkpoints of every torch era, numpy and joblib files (all under 64 KiB), for the model readers and the scanner.
+cp tests/models/fixtures/*.pt tests/models/fixtures/*.npy tests/models/fixtures/*.npz tests/models/fixtures/*.joblib \
+    tests/models/fixtures/*.pkl "$SEEDS/models/"
 
 cd fuzz
 failed=""

@@ -27,8 +27,13 @@ import tarfile
 import tempfile
 import zipfile
 
+import joblib
 import numpy as np
+import sklearn
 import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+from sklearn.pipeline import make_pipeline
 
 from flatten import flatten
 
@@ -377,6 +382,59 @@ def fixture_numpy():
             f.write("\n")
 
 
+def joblib_arrays_of(obj, path=""):
+    """Every numpy array in a loaded object, by attribute/key path, in the
+    order joblib's pickler meets them (attributes and dict items in order)."""
+    if isinstance(obj, np.ndarray):
+        yield path, obj
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from joblib_arrays_of(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            yield from joblib_arrays_of(v, f"{path}.{i}" if path else str(i))
+    elif hasattr(obj, "__dict__") and type(obj).__module__.startswith("sklearn"):
+        yield from joblib_arrays_of(vars(obj), path)
+
+
+def fixture_joblib():
+    """joblib.dump of a fitted scikit-learn pipeline (plain and zlib-compressed),
+    of a dict of arrays of every layout (object array included), and the same
+    pipeline through plain pickle (arrays as numpy's own reduce)."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((40, 3))
+    y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype(int)
+    model = make_pipeline(StandardScaler(), LogisticRegression()).fit(x, y)
+    arrays = numpy_arrays()
+    arrays["objects"] = np.array([1, "two", None], dtype=object)
+    for name, obj, kwargs in [
+        ("sklearn_pipeline", model, {}),
+        ("sklearn_pipeline_zlib", model, {"compress": 3}),
+        ("joblib_arrays", arrays, {}),
+    ]:
+        path = os.path.join(OUT, f"{name}.joblib")
+        joblib.dump(obj, path, **kwargs)
+        # joblib.load swaps big-endian arrays to native order; the report is of
+        # the arrays as written (what the file holds), checked equal to the loaded ones.
+        written = list(joblib_arrays_of(obj))
+        loaded = list(joblib_arrays_of(joblib.load(path)))
+        assert [p for p, _ in written] == [p for p, _ in loaded]
+        for (p, a), (_, b) in zip(written, loaded):
+            assert a.shape == b.shape and (a.dtype.hasobject or a.tobytes() == b.astype(a.dtype).tobytes()), p
+        reports = [array_report(p, a) for p, a in written]
+        with open(os.path.join(OUT, f"{name}.expected.json"), "w") as f:
+            json.dump({"arrays": reports, "sklearn": sklearn.__version__, "joblib": joblib.__version__}, f, indent=1)
+            f.write("\n")
+    with open(os.path.join(OUT, "sklearn_pipeline.pkl"), "wb") as f:
+        pickle.dump(model, f, protocol=5)
+    with open(os.path.join(OUT, "sklearn_pipeline.pkl"), "rb") as f:
+        back = pickle.load(f)
+    reports = [array_report(p, a) for p, a in joblib_arrays_of(back)]
+    with open(os.path.join(OUT, "sklearn_pipeline_pkl.expected.json"), "w") as f:
+        json.dump({"arrays": reports}, f, indent=1)
+        f.write("\n")
+
+
 class _TarRef:
     def __init__(self, key):
         self.key = key
@@ -393,6 +451,7 @@ def main():
     fixture_torchscript()
     fixture_tar()
     fixture_numpy()
+    fixture_joblib()
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print(f"wrote {len(os.listdir(OUT))} files, {total} bytes, to {OUT}")
 

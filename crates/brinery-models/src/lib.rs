@@ -13,6 +13,7 @@
 //! are read from disk.
 
 mod error;
+pub mod joblib;
 mod mapped;
 pub mod numpy;
 pub mod safetensors;
@@ -28,4 +29,17 @@ pub(crate) fn size_of(what: &str, value: &brinery::Value<'_>) -> Result<usize> {
         .as_i64()
         .and_then(|n| usize::try_from(n).ok())
         .ok_or_else(|| malformed(format!("{what} is {value}, not a size")))
+}
+
+/// The values an object was constructed from (callable or class, arguments),
+/// in the order the pickle wrote them.
+pub(crate) fn constructor_parts<'v, 'a>(object: &'v brinery::value::Object<'a>) -> Vec<&'v brinery::Value<'a>> {
+    use brinery::value::Constructor;
+    match object.constructor() {
+        Constructor::Reduce { callable: a, args: b } | Constructor::NewObj { cls: a, args: b } => vec![a, b],
+        Constructor::NewObjEx { cls, args, kwargs } => vec![cls, args, kwargs],
+        Constructor::Inst { args, .. } => args.iter().collect(),
+        Constructor::Obj { cls, args } => std::iter::once(cls).chain(args.iter()).collect(),
+        Constructor::Persistent { .. } => Vec::new(),
+    }
 }

@@ -29,7 +29,7 @@ mod symbolic;
 
 pub use brinery_formats::Limits;
 pub use policy::{Class, Policy};
-pub use report::{FileReport, Finding, FindingKind, GlobalRef, StreamReport, Verdict};
+pub use report::{FileReport, Finding, FindingKind, GlobalRef, InlineArray, StreamReport, Verdict};
 pub use stream::looks_like_pickle;
 
 use std::path::Path;

@@ -97,6 +97,25 @@ pub struct StreamReport {
     pub worst: Class,
     /// Why the stream could not be read to its end (CPython fails there too).
     pub error: Option<String>,
+    /// Where joblib wrote array data into the middle of the stream (after
+    /// the BUILD of each `NumpyArrayWrapper`), in stream order.
+    pub inline_arrays: Vec<InlineArray>,
+}
+
+/// Array data joblib wrote into a pickle stream, which its loader reads
+/// itself between two opcodes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InlineArray {
+    /// Offset of the data's first byte (after joblib's alignment padding) in
+    /// the scanned bytes.
+    pub offset: u64,
+    /// Its length: the array's bytes, or the length of the pickle an object
+    /// array is written as.
+    pub len: u64,
+    /// Bytes skipped before `offset` since the previous opcode (the padding).
+    pub padding: u64,
+    /// An object array, written as a pickle (protocol 2) of the array.
+    pub pickled: bool,
 }
 
 impl StreamReport {

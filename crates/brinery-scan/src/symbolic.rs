@@ -5,7 +5,7 @@
 //! global resolved and every call made is recorded with its byte offset.
 
 use crate::policy::Class;
-use crate::report::{Finding, FindingKind, GlobalRef, StreamReport};
+use crate::report::{Finding, FindingKind, GlobalRef, InlineArray, StreamReport};
 use crate::stream::{self, Ctx};
 use brinery::opcodes::Opcode;
 use brinery::pickle::sink::Sink;
@@ -457,6 +457,12 @@ impl<'s, 'a> Symbolic<'s, 'a> {
             let (reports, used) = stream::scan_one(self.data, pos, &location, &inner);
             self.inline.extend(reports);
             self.skip = used.unwrap_or(0) as u64;
+            self.report.inline_arrays.push(InlineArray {
+                offset: pos as u64,
+                len: self.skip,
+                padding: 0,
+                pickled: true,
+            });
             return;
         }
         let padding = if self.dict_get(state, "numpy_array_alignment_bytes").is_some() {
@@ -464,7 +470,10 @@ impl<'s, 'a> Symbolic<'s, 'a> {
         } else {
             0
         };
-        self.skip = count.saturating_mul(itemsize).saturating_add(padding);
+        let len = count.saturating_mul(itemsize);
+        self.skip = len.saturating_add(padding);
+        let offset = (pos as u64).saturating_add(padding);
+        self.report.inline_arrays.push(InlineArray { offset, len, padding, pickled: false });
     }
 }
 

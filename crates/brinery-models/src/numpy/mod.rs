@@ -123,7 +123,7 @@ pub fn load_npz<'a>(data: &'a [u8], opts: &LoadOptions) -> Result<Vec<(String, A
     Ok(out)
 }
 
-fn into_owned(array: Array<'_>) -> Array<'static> {
+pub(crate) fn into_owned(array: Array<'_>) -> Array<'static> {
     let data = match array.data {
         Data::Bytes(b) => Data::Bytes(Cow::Owned(b.into_owned())),
         Data::Pickled(v) => Data::Pickled(v.into_owned()),

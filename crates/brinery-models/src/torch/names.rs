@@ -3,7 +3,7 @@
 
 use super::{rebuild, Checkpoint, Tensor};
 use crate::{Error, Result};
-use brinery::value::{Constructor, Update};
+use brinery::value::Update;
 use brinery::Value;
 
 /// Nesting deeper than this is refused rather than walked (the pickle
@@ -139,15 +139,7 @@ pub(crate) fn persistent_ids<'v, 'a>(value: &'v Value<'a>) -> Vec<&'v Value<'a>>
                 stack.extend(items.iter())
             }
             Value::Object(object) => {
-                match object.constructor() {
-                    Constructor::Reduce { callable: a, args: b } | Constructor::NewObj { cls: a, args: b } => {
-                        stack.extend([a, b])
-                    }
-                    Constructor::NewObjEx { cls, args, kwargs } => stack.extend([cls, args, kwargs]),
-                    Constructor::Inst { args, .. } => stack.extend(args.iter()),
-                    Constructor::Obj { cls, args } => stack.extend(std::iter::once(cls).chain(args.iter())),
-                    Constructor::Persistent { .. } => {}
-                }
+                stack.extend(crate::constructor_parts(object));
                 for update in object.updates() {
                     match update {
                         Update::Build(v) | Update::Append(v) => stack.push(v),
