@@ -9,11 +9,15 @@
 //! (`torch._utils._rebuild_tensor_v2` and friends) and viewed in place:
 //! loading a memory-mapped checkpoint copies none of its weights.
 //!
-//! Before anything is built, the whole file is scanned
-//! ([`brinery_scan`]): a checkpoint that names globals outside the data
+//! Before anything is built, the pickles torch would unpickle are scanned
+//! ([`brinery_scan`]; the whole legacy file, since its pickles and storages
+//! are interleaved): a checkpoint that names globals outside the data
 //! allowlist (a full-model save, a TorchScript archive, a malicious file) is
 //! refused with the scan's verdict unless [`LoadOptions::allow_unsafe`] is
-//! set, the same line `torch.load(weights_only=True)` draws.
+//! set, the same line `torch.load(weights_only=True)` draws. A ZIP
+//! checkpoint's storages are located only when their bytes are read (see
+//! [`Storage`]), so loading touches neither the weights nor the pages near
+//! them; `brinery_scan::scan_file` audits every member of the archive.
 //!
 //! ```no_run
 //! use brinery_models::{torch, MappedFile};
