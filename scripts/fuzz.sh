@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # `make fuzz`: runs every cargo-fuzz target for FUZZ_SECONDS (default 300)
-# each, seeded from the test suites (the CPython pickle corpus, JSONTestSuite).
-# Needs a nightly toolchain and cargo-fuzz (installed here if missing).
+# each, seeded from the test suites (the CPython pickle corpus, JSONTestSuite,
+# the model fixtures). `make test` runs it as a smoke (FUZZ_SECONDS=10,
+# FUZZ_SANITIZER=none) so CI catches regressions on every change.
+#
+# FUZZ_SANITIZER: `address` (AddressSanitizer, needs a nightly toolchain) or
+# `none` (builds on stable: panics, hangs, out-of-memory and the targets'
+# assertions are still caught). Default: address when a nightly toolchain is
+# installed, none otherwise. cargo-fuzz is installed here if missing.
 #
 # A crash is saved by libFuzzer under fuzz/artifacts/<target>/; once fixed,
 # copy the input to fuzz/regressions/<target>/ under a name that says what
@@ -11,8 +17,19 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH="${FUZZ_SECONDS:-300}"
 TARGETS="${FUZZ_TARGETS:-pickle_loads json_loads pickle_roundtrip json_roundtrip model_files scan_bytes}"
 
-rustup toolchain list | grep -q nightly || { echo "make fuzz needs a nightly toolchain (rustup toolchain install nightly)"; exit 1; }
-command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+    TOOLCHAIN="+nightly"
+    SANITIZER="${FUZZ_SANITIZER:-address}"
+else
+    TOOLCHAIN=""
+    SANITIZER="${FUZZ_SANITIZER:-none}"
+    if [ "$SANITIZER" != none ]; then
+        echo "FUZZ_SANITIZER=$SANITIZER needs a nightly toolchain (rustup toolchain install nightly)"
+        exit 1
+    fi
+fi
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version 0.13.2
+echo "==> cargo ${TOOLCHAIN:-(default toolchain)} fuzz, sanitizer: $SANITIZER, ${SECONDS_EACH}s per target"
 
 echo "==> seeds from the test suites"
 SEEDS="fuzz/target/seeds"
@@ -36,7 +53,7 @@ for target in $TARGETS; do
     mkdir -p "corpus/$target"
     echo "==> $target for ${SECONDS_EACH}s"
     # shellcheck disable=SC2086
-    if ! cargo +nightly fuzz run -O "$target" "corpus/$target" $seeds -- \
+    if ! cargo $TOOLCHAIN fuzz run -O -s "$SANITIZER" "$target" "corpus/$target" $seeds -- \
         -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1; then
         failed="$failed $target"
     fi

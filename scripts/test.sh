@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: formatting, lints, unit/doc/integration tests
-# (the differential ones run python3 to generate the CPython corpus).
+# (the differential ones run python3 to generate the CPython corpus), the
+# Python module's tests, and a short fuzz of every target (FUZZ_SMOKE_SECONDS
+# each, default 10; 0 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,3 +24,7 @@ cargo test --workspace --locked
 echo "==> Python package (maturin develop --release into .venv) and pytest"
 bash scripts/python-build.sh scan >/dev/null
 python3 -m pytest -q tests/python
+echo "==> fuzz smoke: every cargo-fuzz target for ${FUZZ_SMOKE_SECONDS:-10}s (make fuzz runs them longer)"
+if [ "${FUZZ_SMOKE_SECONDS:-10}" != 0 ]; then
+    FUZZ_SECONDS="${FUZZ_SMOKE_SECONDS:-10}" FUZZ_SANITIZER=none bash scripts/fuzz.sh
+fi
