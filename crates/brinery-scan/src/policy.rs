@@ -5,6 +5,7 @@
 //! the rules are documented in `docs/scan-policy.md`.
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 /// How much a global (or a call, or a whole file) is to be trusted.
 /// Ordered: `Safe < Unknown < Dangerous`, so the verdict is a maximum.
@@ -143,9 +144,11 @@ pub struct Judgement {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct Policy {
-    safe: Vec<Rule>,
-    dangerous: Vec<Rule>,
-    loaders: Vec<Rule>,
+    // The built-in lists are parsed once and shared by every copy (a scan
+    // with default options clones them); a user's loaders copy on write.
+    safe: Arc<Vec<Rule>>,
+    dangerous: Arc<Vec<Rule>>,
+    loaders: Arc<Vec<Rule>>,
     user_allow: Vec<Rule>,
     user_deny: Vec<Rule>,
 }
@@ -153,11 +156,16 @@ pub struct Policy {
 const BUILTIN: &str = include_str!("policy.txt");
 
 impl Policy {
-    /// The built-in policy (`policy.txt`).
+    /// The built-in policy (`policy.txt`), parsed on first use.
     pub fn builtin() -> Policy {
-        let mut p = Policy::default();
-        p.load_text(BUILTIN, false).expect("the built-in policy parses");
-        p
+        static PARSED: OnceLock<Policy> = OnceLock::new();
+        PARSED
+            .get_or_init(|| {
+                let mut p = Policy::default();
+                p.load_text(BUILTIN, false).expect("the built-in policy parses");
+                p
+            })
+            .clone()
     }
 
     /// Adds a policy file's entries: its `[safe]` entries as `--allow`, its
@@ -201,11 +209,11 @@ impl Policy {
             }
             let rule = Rule::parse(line, i + 1)?;
             let list = match (section, user) {
-                (Some("safe"), false) => &mut self.safe,
+                (Some("safe"), false) => Arc::make_mut(&mut self.safe),
                 (Some("safe"), true) => &mut self.user_allow,
-                (Some("dangerous"), false) => &mut self.dangerous,
+                (Some("dangerous"), false) => Arc::make_mut(&mut self.dangerous),
                 (Some("dangerous"), true) => &mut self.user_deny,
-                (Some(_), _) => &mut self.loaders,
+                (Some(_), _) => Arc::make_mut(&mut self.loaders),
                 (None, _) => {
                     return Err(PolicyError {
                         line: i + 1,

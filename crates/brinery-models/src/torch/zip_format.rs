@@ -18,9 +18,8 @@
 use super::{pickle_options, scan_pickles, ByteOrder, Checkpoint, Format, LoadOptions, Storage};
 use crate::{malformed, Error, Result};
 use brinery::Value;
-use brinery_formats::zip::{self, Member};
+use brinery_formats::zip;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 pub(crate) fn load<'a>(data: &'a [u8], opts: &LoadOptions) -> Result<Checkpoint<'a>> {
     let limits = &opts.scan.limits;
@@ -30,8 +29,10 @@ pub(crate) fn load<'a>(data: &'a [u8], opts: &LoadOptions) -> Result<Checkpoint<
         Some((root, _)) => root.to_string(),
         None => return Err(malformed(format!("not a torch checkpoint: first entry {:?} is in no folder", first.name))),
     };
-    let members: HashMap<&str, &Member> = archive.members.iter().map(|m| (m.name.as_str(), m)).collect();
-    let record = |name: &str| members.get(format!("{root}/{name}").as_str()).copied();
+    // A handful of records are looked up by name; the storages are taken in order below.
+    let record = |name: &str| {
+        archive.members.iter().find(|m| m.name.strip_prefix(&root).and_then(|r| r.strip_prefix('/')) == Some(name))
+    };
 
     let data_pkl = record("data.pkl")
         .ok_or_else(|| malformed(format!("not a torch checkpoint: the archive has no {root}/data.pkl")))?;
@@ -55,11 +56,13 @@ pub(crate) fn load<'a>(data: &'a [u8], opts: &LoadOptions) -> Result<Checkpoint<
     };
     let mut checkpoint = Checkpoint::new(format, byte_order, decoded.next().expect("data.pkl is listed first"));
     checkpoint.constants = decoded.next();
-    for member in &archive.members {
+    checkpoint.storages.reserve(archive.members.len());
+    for member in archive.members {
         let Some(key) = member.name.strip_prefix(&root).and_then(|n| n.strip_prefix('/')) else { continue };
         if key.starts_with("data/") || key.starts_with("constants/") {
-            let storage = Storage::zip_member(key.to_string(), data, member.clone(), *limits)?;
-            checkpoint.storages.insert(key.to_string(), storage);
+            let key = key.to_string();
+            let storage = Storage::zip_member(key.clone(), data, member, *limits)?;
+            checkpoint.storages.insert(key, storage);
         }
     }
     checkpoint.report = report;
