@@ -23,6 +23,24 @@ pub fn pickle_bytes(data: &[u8]) {
     }
 }
 
+/// Arbitrary bytes through the disassembler (`brinery dis`): it never
+/// panics, and a disassembly that succeeds prints one line per opcode the
+/// engine's walk reads up to STOP, plus the summary line, with and without
+/// annotations.
+pub fn dis_bytes(data: &[u8]) {
+    use pickle::dis::{DisOptions, Disassembler};
+    for annotate in [false, true] {
+        let mut out = Vec::new();
+        let result = Disassembler::new(&DisOptions { indent: 4, annotate }).dis(data, &mut out);
+        assert!(!matches!(result, Err(pickle::dis::DisError::Io(_))), "writing to a Vec cannot fail");
+        if result.is_ok() {
+            let ops = pickle::ops(data).collect::<Result<Vec<_>, _>>().expect("dis succeeded, so the walk does");
+            let text = String::from_utf8(out).expect("the disassembly is UTF-8");
+            assert_eq!(text.lines().count(), ops.len() + 1, "{text}");
+        }
+    }
+}
+
 /// `dumps(loads(dumps(v)))` is `dumps(v)` at `protocol`, when `v` can be
 /// written at all (an unresolved buffer or a persistent id without its hook
 /// is an error, not a panic).

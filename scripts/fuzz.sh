@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH="${FUZZ_SECONDS:-300}"
-TARGETS="${FUZZ_TARGETS:-pickle_loads json_loads pickle_roundtrip json_roundtrip model_files scan_bytes}"
+TARGETS="${FUZZ_TARGETS:-pickle_loads json_loads pickle_roundtrip json_roundtrip model_files scan_bytes dis}"
 
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
     TOOLCHAIN="+nightly"
@@ -45,7 +45,7 @@ cd fuzz
 failed=""
 for target in $TARGETS; do
     case "$target" in
-        pickle_loads) seeds="../$SEEDS/pickle ../fuzz/regressions/pickle_loads" ;;
+        pickle_loads | dis) seeds="../$SEEDS/pickle ../fuzz/regressions/$target" ;;
         json_loads) seeds="../$SEEDS/json ../fuzz/regressions/json_loads" ;;
         model_files | scan_bytes) seeds="../$SEEDS/models ../$SEEDS/pickle ../fuzz/regressions/$target" ;;
         *) seeds="../fuzz/regressions/$target" ;;

@@ -57,3 +57,16 @@ fn json_roundtrip_regressions() {
         checks::json_value(&value);
     }
 }
+
+#[test]
+fn dis_regressions() {
+    for (path, data) in inputs("dis") {
+        eprintln!("{}", path.display());
+        checks::dis_bytes(&data);
+    }
+    // The disassembler also gets every pickle_loads input (it read them all in `make fuzz`'s seeds).
+    for (path, data) in inputs("pickle_loads") {
+        eprintln!("{}", path.display());
+        checks::dis_bytes(&data);
+    }
+}

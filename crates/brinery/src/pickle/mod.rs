@@ -19,6 +19,7 @@
 
 mod args;
 mod compat;
+pub mod dis;
 pub mod encoder;
 mod error;
 pub mod escapes;
