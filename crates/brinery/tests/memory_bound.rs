@@ -203,6 +203,11 @@ fn hostile_cases() -> Vec<Case> {
         },
         Case { name: "10^5 MARKs", data: [b"(".repeat(100_000), b"N.".to_vec()].concat(), outcome: Outcome::Loads },
         Case {
+            name: "10^5 EMPTY_TUPLEs (one shared object, as in CPython)",
+            data: [b")".repeat(100_000), b".".to_vec()].concat(),
+            outcome: Outcome::Loads,
+        },
+        Case {
             name: "10^5 DUPs",
             data: [b"N".to_vec(), b"2".repeat(100_000), b".".to_vec()].concat(),
             outcome: Outcome::Loads,
@@ -378,5 +383,62 @@ fn laughs_load_as_shared_graphs() {
             cur = children[0].clone();
         }
         assert_eq!(cur.as_list().map(|l| l.len()), Some(1), "{name}: innermost is x = [1]");
+    }
+}
+
+/// Every file of a minimised fuzz corpus (`fuzz/corpus-min/<target>/`).
+fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus-min").join(target);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .collect()
+}
+
+/// The bound every input of the fuzz corpora stays under, pickle or JSON:
+/// 128 bytes per input byte (an input of one-byte containers needs about
+/// 108, see above) plus 64 KiB. Documented in docs/limits.md.
+fn corpus_bound(len: usize) -> usize {
+    128 * len + 64 * 1024
+}
+
+/// Peak heap use while loading each input of the minimised fuzz corpora
+/// (thousands of inputs the fuzzers kept for the code paths they reach,
+/// hostile ones included) stays under [`corpus_bound`]; prints the worst ratio.
+#[test]
+fn fuzz_corpora_peaks_are_bounded_by_the_input() {
+    let _serial = serial();
+    for target in ["pickle_loads", "json_loads"] {
+        let files = corpus(target);
+        assert!(files.len() > 100, "{target}: the corpus is missing");
+        let mut worst = (0.0f64, String::new());
+        for (name, data) in &files {
+            let peak = if target == "pickle_loads" {
+                peak_during(|| drop(pickle::loads(data, &LoadOptions::default()))).1
+            } else {
+                peak_during(|| drop(brinery::json::loads(data, &Default::default()))).1
+            };
+            assert!(
+                peak <= corpus_bound(data.len()),
+                "{target}/{name}: {peak} bytes at peak for {} input bytes (bound {})",
+                data.len(),
+                corpus_bound(data.len())
+            );
+            let ratio = peak as f64 / data.len().max(1) as f64;
+            if data.len() >= 1024 && ratio > worst.0 {
+                worst = (ratio, name.clone());
+            }
+        }
+        eprintln!(
+            "{target}: {} inputs; worst peak/input among inputs ≥ 1 KiB: {:.1} ({})",
+            files.len(),
+            worst.0,
+            worst.1
+        );
     }
 }

@@ -126,6 +126,9 @@ pub(crate) struct ValueSink<'o, 'a> {
     /// Per node, how far sealing got.
     seal_state: Vec<SealState<'a>>,
     seal_error: Option<Error>,
+    /// The empty tuple: one object, as in CPython, so a stream of EMPTY_TUPLE
+    /// opcodes costs a stack slot each, not an allocation.
+    empty_tuple: Option<Shared<Vec<Value<'a>>>>,
 }
 
 /// Sealing progress of one arena node.
@@ -154,11 +157,14 @@ impl<'o, 'a> ValueSink<'o, 'a> {
             interned: HashMap::new(),
             seal_state: Vec::new(),
             seal_error: None,
+            empty_tuple: None,
         }
     }
 
     fn depth_of(&self, item: &Item<'a>) -> u32 {
         match item {
+            // The shared empty tuple is a container: one level, like a tuple node.
+            Item::V(Value::Tuple(_)) => 1,
             Item::V(_) => 0,
             Item::N(i) => self.nodes[*i as usize].depth,
         }
@@ -216,6 +222,10 @@ impl<'o, 'a> ValueSink<'o, 'a> {
             })
         })?;
         self.pool.extend(items);
+        if self.pool.len() == start && !frozenset {
+            let empty = self.empty_tuple.get_or_insert_with(|| Shared::new(Vec::new()));
+            return Ok(Item::V(Value::Tuple(empty.clone())));
+        }
         let added = &self.pool[start..];
         let checked = self.depth_above(added.iter()).and_then(|depth| {
             match added.iter().find_map(|it| self.unhashable_type(it)) {
@@ -321,6 +331,8 @@ impl<'o, 'a> ValueSink<'o, 'a> {
                 NodeKind::Tuple(span) => Some(&self.pool[span.range()]),
                 _ => None,
             },
+            // The one tuple that is a value from the start: the empty tuple.
+            Item::V(Value::Tuple(t)) if t.is_empty() => Some(&[]),
             Item::V(_) => None,
         }
     }
@@ -376,6 +388,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         if is("builtins", "set") || is("builtins", "frozenset") {
             let items: Vec<Item<'a>> = match args.as_slice() {
                 [] => Vec::new(),
+                [Item::V(Value::Tuple(t))] if t.is_empty() => Vec::new(),
                 [Item::N(i)] => match &self.nodes[*i as usize].kind {
                     NodeKind::List(items) => items.clone(),
                     NodeKind::Tuple(span) => self.pool[span.range()].to_vec(),
@@ -822,5 +835,16 @@ mod tests {
         // memory-bound tests depend on them staying small.
         assert!(std::mem::size_of::<Node<'_>>() <= 40, "Node is {} bytes", std::mem::size_of::<Node<'_>>());
         assert!(std::mem::size_of::<Item<'_>>() <= 32, "Item is {} bytes", std::mem::size_of::<Item<'_>>());
+    }
+
+    #[test]
+    fn every_empty_tuple_is_one_object_as_in_cpython() {
+        // (EMPTY_TUPLE, MARK TUPLE, EMPTY_TUPLE) as a tuple of three: `x[0] is x[1] is x[2]` in CPython.
+        let v = crate::pickle::loads(b"\x80\x02)(t)\x87.", &LoadOptions::default()).unwrap();
+        let Value::Tuple(items) = &v else { panic!("{v:?}") };
+        let ids: Vec<Option<usize>> = items.iter().map(Value::identity).collect();
+        assert_eq!(ids.len(), 3);
+        assert!(ids[0].is_some() && ids.iter().all(|&id| id == ids[0]), "{ids:?}");
+        assert_ne!(v.identity(), ids[0]);
     }
 }
