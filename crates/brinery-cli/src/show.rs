@@ -16,6 +16,10 @@ pub(crate) struct ShowArgs {
     /// Print at most this many items of each container, then `...`.
     #[arg(long)]
     max_items: Option<usize>,
+    /// Stop printing a value after this many bytes of text, then `...` (a
+    /// pickle that shares sub-objects can expand enormously when printed).
+    #[arg(long, default_value_t = 10_000_000)]
+    max_len: usize,
     /// Show every pickle in the file, one per line (files written by repeated `pickle.dump`).
     #[arg(long)]
     all: bool,
@@ -29,9 +33,14 @@ pub(crate) fn run(args: &ShowArgs) -> Result<()> {
     let opts = ReprOptions {
         max_depth: args.max_depth.unwrap_or(usize::MAX),
         max_items: args.max_items.unwrap_or(usize::MAX),
+        max_len: args.max_len,
     };
     if !args.all && crate::model::is_checkpoint(&args.file) {
-        let opts = ReprOptions { max_depth: args.max_depth.unwrap_or(4), max_items: args.max_items.unwrap_or(20) };
+        let opts = ReprOptions {
+            max_depth: args.max_depth.unwrap_or(4),
+            max_items: args.max_items.unwrap_or(20),
+            max_len: args.max_len,
+        };
         return crate::model::show(&args.file, args.allow_unsafe, opts);
     }
     let data = crate::read_input(&args.file)?;

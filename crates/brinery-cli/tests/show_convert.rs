@@ -133,3 +133,36 @@ fn show_limits_keep_output_readable() {
     assert_eq!(String::from_utf8(brinery(&["show", "--max-items", "3", f]).stdout).unwrap(), "[[[0, 1, 2, ...]]]\n");
     assert_eq!(String::from_utf8(brinery(&["show", "--max-depth", "2", f]).stdout).unwrap(), "[[[...]]]\n");
 }
+
+/// A "billion laughs" pickle (a list holding the list below twice, 64 levels:
+/// 2^64 leaves when printed in full, 600 bytes of pickle) prints up to
+/// `--max-len` bytes, then `...`, and returns at once instead of expanding.
+#[test]
+fn show_stops_a_shared_graph_at_max_len() {
+    let mut pickle = b"\x80\x02]q\x00K\x00a".to_vec(); // level 0: [0], memo 0
+    for level in 1..=64u32 {
+        // [level-1, level-1], memoised as `level`
+        pickle.extend_from_slice(b"]r");
+        pickle.extend_from_slice(&level.to_le_bytes());
+        pickle.extend_from_slice(b"(j");
+        pickle.extend_from_slice(&(level - 1).to_le_bytes());
+        pickle.extend_from_slice(b"j");
+        pickle.extend_from_slice(&(level - 1).to_le_bytes());
+        pickle.extend_from_slice(b"e");
+    }
+    pickle.push(b'.');
+    let dir = scratch_dir("show-laughs");
+    let file = dir.join("laughs.pkl");
+    std::fs::write(&file, &pickle).unwrap();
+    let start = std::time::Instant::now();
+    let out = brinery(&["show", "--max-len", "1000", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with(&"[".repeat(65)), "{text}");
+    assert!(text.trim_end().ends_with("..."), "{text}");
+    assert!(text.len() < 1100, "{} bytes", text.len());
+    // The default limit (10 MB of text) also ends it.
+    let out = brinery(&["show", file.to_str().unwrap()]);
+    assert!(out.status.success() && out.stdout.len() < 10_100_000, "{} bytes", out.stdout.len());
+    assert!(start.elapsed().as_secs() < 60, "took {:?}", start.elapsed());
+}

@@ -13,12 +13,18 @@ pub struct ReprOptions {
     pub max_depth: usize,
     /// Containers print at most this many items, then `...`.
     pub max_items: usize,
+    /// Once the text is at least this many bytes long, the next value prints
+    /// as `...` and nothing more is printed.
+    /// A value that shares sub-objects prints each share in full, as
+    /// Python's `repr` does, so a small graph (a pickle "billion laughs")
+    /// can expand into an enormous text: this is the bound on that.
+    pub max_len: usize,
 }
 
 impl Default for ReprOptions {
     /// No limits (Python's `repr`).
     fn default() -> Self {
-        ReprOptions { max_depth: usize::MAX, max_items: usize::MAX }
+        ReprOptions { max_depth: usize::MAX, max_items: usize::MAX, max_len: usize::MAX }
     }
 }
 
@@ -26,7 +32,7 @@ impl fmt::Display for Value<'_> {
     /// Python's `repr()` of the value.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = String::new();
-        Repr { out: &mut out, opts: ReprOptions::default(), stack: Vec::new() }.value(self, 0);
+        Repr { out: &mut out, opts: ReprOptions::default(), stack: Vec::new(), cut: None }.value(self, 0);
         f.write_str(&out)
     }
 }
@@ -40,10 +46,22 @@ impl Value<'_> {
     /// let v = Value::list(0..100);
     /// let short = v.repr_with(ReprOptions { max_items: 3, ..Default::default() });
     /// assert_eq!(short, "[0, 1, 2, ...]");
+    /// // Ten levels of a list holding the level below twice: 2^10 leaves.
+    /// let mut laughs = Value::list([0]);
+    /// for _ in 0..10 {
+    ///     laughs = Value::list([laughs.clone(), laughs]);
+    /// }
+    /// // Cut at the first value that starts past 12 bytes of text.
+    /// assert_eq!(laughs.repr_with(ReprOptions { max_len: 12, ..Default::default() }), "[[[[[[[[[[[0], ...");
     /// ```
     pub fn repr_with(&self, opts: ReprOptions) -> String {
         let mut out = String::new();
-        Repr { out: &mut out, opts, stack: Vec::new() }.value(self, 0);
+        let mut repr = Repr { out: &mut out, opts, stack: Vec::new(), cut: None };
+        repr.value(self, 0);
+        // What the open containers added after the cut (separators, closing brackets) goes.
+        if let Some(at) = repr.cut {
+            out.truncate(at);
+        }
         out
     }
 }
@@ -59,10 +77,21 @@ struct Repr<'o> {
     opts: ReprOptions,
     /// Identities of the containers being printed, to print `[...]` on recursion.
     stack: Vec<usize>,
+    /// Where the text was cut (after its `...`) once it reached `max_len`.
+    cut: Option<usize>,
 }
 
 impl Repr<'_> {
     fn value(&mut self, v: &Value<'_>, depth: usize) {
+        if self.cut.is_none() && self.out.len() >= self.opts.max_len {
+            self.out.push_str("...");
+            self.cut = Some(self.out.len());
+        }
+        if self.cut.is_some() {
+            // Nothing below is visited: a shared graph costs no more than
+            // the text printed before the cut.
+            return;
+        }
         crate::stack::guard_at(depth, || self.value_inner(v, depth))
     }
 
@@ -161,6 +190,9 @@ impl Repr<'_> {
     ) {
         self.out.push_str(open);
         for (i, item) in items.into_iter().enumerate() {
+            if self.cut.is_some() {
+                break;
+            }
             if i > 0 {
                 self.out.push_str(", ");
             }
@@ -176,6 +208,9 @@ impl Repr<'_> {
     fn pairs<'v, 'a: 'v>(&mut self, pairs: impl Iterator<Item = (&'v Value<'a>, &'v Value<'a>)>, depth: usize) {
         self.out.push('{');
         for (i, (k, v)) in pairs.enumerate() {
+            if self.cut.is_some() {
+                break;
+            }
             if i > 0 {
                 self.out.push_str(", ");
             }
