@@ -72,7 +72,8 @@ pub struct Limits {
     /// Most output bytes per input byte once the output is past 1 MiB (default 100 000;
     /// deflate tops out near 1 032, bzip2 goes far higher on zeros).
     pub max_ratio: u64,
-    /// Most members listed in one archive (default 100 000).
+    /// Most members in one archive (default 100 000); an archive with more
+    /// is refused ([`Error::TooManyMembers`]), not read in part.
     pub max_members: usize,
 }
 
@@ -100,6 +101,14 @@ pub enum Error {
         limit: &'static str,
         /// Its value.
         max: u64,
+    },
+    /// The archive lists more members than [`Limits::max_members`]: it is
+    /// refused whole rather than read in part (a member past the limit
+    /// would otherwise go unseen).
+    #[error("the archive has more than {max} members (limit max_members)")]
+    TooManyMembers {
+        /// The limit.
+        max: usize,
     },
     /// A codec failed.
     #[error("{codec}: {message}")]

@@ -28,6 +28,7 @@ pub fn read(data: &[u8], limits: &Limits) -> Result<Vec<Entry>, Error> {
     let mut reader = sevenz_rust2::ArchiveReader::new(std::io::Cursor::new(data), sevenz_rust2::Password::empty())
         .map_err(codec_error)?;
     let mut entries = Vec::new();
+    let mut too_many = false;
     let mut total = 0u64;
     let cap = limits.max_output.min((data.len() as u64).saturating_mul(limits.max_ratio).max(1 << 20));
     reader
@@ -36,6 +37,7 @@ pub fn read(data: &[u8], limits: &Limits) -> Result<Vec<Entry>, Error> {
                 return Ok(true);
             }
             if entries.len() >= limits.max_members {
+                too_many = true;
                 return Ok(false);
             }
             let left = cap.saturating_sub(total);
@@ -54,5 +56,8 @@ pub fn read(data: &[u8], limits: &Limits) -> Result<Vec<Entry>, Error> {
             Ok(!stop)
         })
         .map_err(codec_error)?;
+    if too_many {
+        return Err(Error::TooManyMembers { max: limits.max_members });
+    }
     Ok(entries)
 }

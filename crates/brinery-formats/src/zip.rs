@@ -104,7 +104,10 @@ pub fn read(data: &[u8], limits: &Limits) -> Result<Archive, Error> {
     let mut archive = Archive::default();
     match ::zip::ZipArchive::new(std::io::Cursor::new(data)) {
         Ok(mut z) => {
-            for i in 0..z.len().min(limits.max_members) {
+            if z.len() > limits.max_members {
+                return Err(Error::TooManyMembers { max: limits.max_members });
+            }
+            for i in 0..z.len() {
                 match z.by_index_raw(i) {
                     Ok(f) => archive.members.push(Member {
                         name: String::from_utf8_lossy(f.name_raw()).into_owned(),
@@ -141,7 +144,7 @@ pub fn read(data: &[u8], limits: &Limits) -> Result<Archive, Error> {
     for m in &mut archive.members {
         check_local_header(data, m);
     }
-    find_hidden(data, &mut archive, limits);
+    find_hidden(data, &mut archive, limits)?;
     Ok(archive)
 }
 
@@ -180,8 +183,11 @@ fn central_directory(data: &[u8], limits: &Limits) -> Result<Vec<Member>, Error>
     // Data prepended to the archive shifts every offset (zipfile's "concat").
     let concat = (directory_end as u64).saturating_sub(cd_offset.saturating_add(cd_size));
     let mut at = cd_offset.saturating_add(concat) as usize;
+    if count > limits.max_members as u64 {
+        return Err(Error::TooManyMembers { max: limits.max_members });
+    }
     let mut members = Vec::new();
-    for _ in 0..count.min(limits.max_members as u64) {
+    for _ in 0..count {
         if !data.get(at..).is_some_and(|d| d.starts_with(b"PK\x01\x02")) {
             return Err(malformed("bad central directory entry", at as u64));
         }
@@ -269,7 +275,7 @@ fn local_data_start(data: &[u8], header_offset: u64) -> Option<u64> {
 
 /// Local headers no central entry points at. The sweep jumps over the data
 /// of listed members, so a checkpoint's tensor bytes are never read.
-fn find_hidden(data: &[u8], archive: &mut Archive, limits: &Limits) {
+fn find_hidden(data: &[u8], archive: &mut Archive, limits: &Limits) -> Result<(), Error> {
     let known: std::collections::HashSet<u64> = archive.members.iter().map(|m| m.header_offset).collect();
     let mut skips: Vec<(usize, usize)> = archive
         .members
@@ -306,7 +312,7 @@ fn find_hidden(data: &[u8], archive: &mut Archive, limits: &Limits) {
             continue;
         }
         if archive.members.len() >= limits.max_members {
-            break;
+            return Err(Error::TooManyMembers { max: limits.max_members });
         }
         let Some(nlen) = u16_at(data, off + 26) else { break };
         let name = data.get(off + 30..off + 30 + nlen as usize).unwrap_or(&[]);
@@ -325,6 +331,7 @@ fn find_hidden(data: &[u8], archive: &mut Archive, limits: &Limits) {
         check_local_header(data, &mut m);
         archive.members.push(m);
     }
+    Ok(())
 }
 
 impl Member {
@@ -365,5 +372,53 @@ impl Member {
                 self.crc32
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn archive_of(names: &[&str]) -> Vec<u8> {
+        let mut w = ::zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = ::zip::write::SimpleFileOptions::default().compression_method(::zip::CompressionMethod::Stored);
+        for name in names {
+            w.start_file(*name, opts).unwrap();
+            std::io::Write::write_all(&mut w, b"K\x01.").unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    /// An archive with more members than the limit is refused whole, by
+    /// every reader: a member past the limit must not go unseen.
+    #[test]
+    fn more_members_than_the_limit_is_an_error_not_a_partial_listing() {
+        let bytes = archive_of(&["a.pkl", "b.pkl", "c.pkl"]);
+        let limits = Limits { max_members: 2, ..Limits::default() };
+        for result in [read(&bytes, &limits), read_directory(&bytes, &limits)] {
+            match result {
+                Err(Error::TooManyMembers { max: 2 }) => {}
+                other => panic!("expected TooManyMembers, got {other:?}"),
+            }
+        }
+        let exact = Limits { max_members: 3, ..Limits::default() };
+        assert_eq!(read(&bytes, &exact).unwrap().members.len(), 3);
+        assert_eq!(read_directory(&bytes, &exact).unwrap().members.len(), 3);
+    }
+
+    /// A hidden local header that would take the listing past the limit is
+    /// refused the same way.
+    #[test]
+    fn hidden_members_count_toward_the_limit() {
+        let bytes = archive_of(&["a.pkl"]);
+        // An unlisted copy of the first member (local header, name, 3 data
+        // bytes) prepended: the directory is read shifted, as zipfile reads
+        // it, and the sweep finds the copy.
+        let entry_len = 30 + "a.pkl".len() + 3;
+        let mut with_hidden = bytes[..entry_len].to_vec();
+        with_hidden.extend_from_slice(&bytes);
+        assert_eq!(read(&with_hidden, &Limits::default()).unwrap().members.iter().filter(|m| m.hidden).count(), 1);
+        let limits = Limits { max_members: 1, ..Limits::default() };
+        assert!(matches!(read(&with_hidden, &limits), Err(Error::TooManyMembers { max: 1 })));
     }
 }
