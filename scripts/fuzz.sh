@@ -58,6 +58,28 @@ for target in $TARGETS; do
         failed="$failed $target"
     fi
 done
+cd ..
+
+# The Python module against CPython (atheris): differences are counted in
+# fuzz/target/python-<mode>.json (see docs/fuzzing.md for the deliberate
+# ones); a crash of brinery fails the run. FUZZ_PYTHON=0 skips it.
+if [ "${FUZZ_PYTHON:-1}" != 0 ]; then
+    PY="$(bash scripts/python-env.sh fuzz)/python3"
+    bash scripts/python-build.sh fuzz >/dev/null
+    for mode in pickle json; do
+        corpus="fuzz/corpus-min/${mode}_loads"
+        echo "==> python $mode loaders vs CPython for ${SECONDS_EACH}s"
+        mkdir -p "fuzz/target/python-$mode" fuzz/artifacts/python
+        if ! "$PY" tests/fuzz_python/differential.py "$mode" "fuzz/target/python-$mode.json" \
+            -max_total_time="$SECONDS_EACH" -rss_limit_mb=3500 -artifact_prefix=fuzz/artifacts/python/ \
+            "fuzz/target/python-$mode" "$corpus" > "fuzz/target/python-$mode.log" 2>&1; then
+            tail -20 "fuzz/target/python-$mode.log"
+            failed="$failed python-$mode"
+        fi
+        "$PY" -c 'import json, sys; r = json.load(open(sys.argv[1])); print("   ", r["inputs"], "inputs; differences:", {k: v["count"] for k, v in r["differences"].items()} or "none")' "fuzz/target/python-$mode.json"
+    done
+fi
+
 if [ -n "$failed" ]; then
     echo "==> failures in:$failed (inputs under fuzz/artifacts/)"
     exit 1

@@ -2,7 +2,7 @@
 //! become the Python exceptions CPython's C unpickler raises.
 
 use brinery::pickle::{Error, ErrorKind};
-use pyo3::exceptions::{PyEOFError, PyKeyError, PyOverflowError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyEOFError, PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
@@ -71,6 +71,11 @@ pub(crate) fn to_python(py: Python<'_>, err: Error) -> PyErr {
         ErrorKind::Unhashable(t) => PyTypeError::new_err(format!("unhashable type: '{t}'")),
         ErrorKind::UnregisteredExtension(code) => PyValueError::new_err(format!("unregistered extension code {code}")),
         ErrorKind::MissingBuffer => unpickling_error(py, "not enough out-of-band buffers"),
+        // CPython's int() refuses long decimal text with a ValueError.
+        ErrorKind::LimitExceeded { limit: "max_int_digits", max, value } => PyValueError::new_err(format!(
+            "Exceeds the limit ({max} digits) for integer string conversion: value has {value} digits; \
+             use sys.set_int_max_str_digits() to increase the limit"
+        )),
         ErrorKind::LimitExceeded { .. } => unpickling_error(py, message),
         ErrorKind::Io(e) => PyErr::from(e),
         ErrorKind::Unpicklable(msg) => pickling_error(py, msg),
@@ -100,10 +105,8 @@ fn bad_argument(py: Python<'_>, msg: String) -> PyErr {
         || msg.starts_with("Trailing")
     {
         PyValueError::new_err(msg)
-    } else if msg.contains("exceeds") || msg.contains("overflow") {
+    } else if msg.contains("exceeds") || msg.contains("overflow") || msg.starts_with("value too large") {
         PyOverflowError::new_err(msg)
-    } else if msg.starts_with("invalid GET index") || msg.starts_with("invalid PUT index") {
-        PyKeyError::new_err(msg)
     } else {
         unpickling_error(py, msg)
     }

@@ -449,7 +449,10 @@ impl<'o, 'm, 'a, S: Sink<'a>> Machine<'o, 'm, 'a, S> {
                 let arg = read_arg(op.info(), input)?;
                 let index = match arg {
                     Arg::Int(i) => i,
-                    Arg::Line(line) => memo_index(&line, "GET")?,
+                    Arg::Line(line) if line.is_empty() => {
+                        return err(ErrorKind::Truncated { what: "GET index", needed: 1, available: 0 })
+                    }
+                    Arg::Line(line) => memo_index(&line)?,
                     _ => unreachable!(),
                 };
                 let item = u64::try_from(index)
@@ -461,14 +464,15 @@ impl<'o, 'm, 'a, S: Sink<'a>> Machine<'o, 'm, 'a, S> {
             }
             Opcode::Put | Opcode::BinPut | Opcode::LongBinPut | Opcode::Memoize => {
                 let arg = read_arg(op.info(), input)?;
+                // As CPython's load_put: an empty line, then the stack, then the index.
+                if matches!(&arg, Arg::Line(line) if line.is_empty()) {
+                    return err(ErrorKind::Truncated { what: "PUT index", needed: 1, available: 0 });
+                }
                 let top = self.top()?.clone();
                 let index = match arg {
                     Arg::Int(i) => i as u64,
-                    Arg::Line(line) => {
-                        let i = memo_index(&line, "PUT")?;
-                        u64::try_from(i)
-                            .map_err(|_| Error::new(ErrorKind::BadArgument("negative PUT argument".into())))?
-                    }
+                    Arg::Line(line) => u64::try_from(memo_index(&line)?)
+                        .map_err(|_| Error::new(ErrorKind::BadArgument("negative PUT argument".into())))?,
                     _ => self.memo.len,
                 };
                 self.memo.put(index, top);
@@ -641,11 +645,13 @@ impl<'o, 'm, 'a, S: Sink<'a>> Machine<'o, 'm, 'a, S> {
 }
 
 /// PUT/GET's decimal argument (Python's `int(text, 10)`).
-fn memo_index(line: &[u8], what: &str) -> Result<i64> {
-    let text = std::str::from_utf8(line).ok().map(|s| s.trim().replace('_', ""));
-    match text.as_deref().map(str::parse::<i64>) {
-        Some(Ok(i)) => Ok(i),
-        _ => bad(format!("invalid {what} index {:?}", String::from_utf8_lossy(line))),
+/// A text PUT/GET index (see [`text::memo_index_line`]); an index that does
+/// not fit an `i64` is one no memo holds.
+fn memo_index(line: &[u8]) -> Result<i64> {
+    match text::memo_index_line(line) {
+        Ok(i) => Ok(i.as_i64().unwrap_or(i64::MAX)),
+        Err(text::IntError::Invalid(msg)) => bad(msg),
+        Err(text::IntError::TooManyDigits(_)) => unreachable!("memo indices have no digit limit"),
     }
 }
 

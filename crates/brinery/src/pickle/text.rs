@@ -18,8 +18,9 @@ fn is_c_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
-/// `strtol(s, &end, 0)` on a 64-bit `long`: `None` on overflow or when no
-/// digits were parsed; otherwise the value and how many bytes were used.
+/// `strtol(s, &end, 0)` on a 64-bit `long`: `None` on overflow; otherwise
+/// the value and how many bytes were used. With no digits at all, C's strtol
+/// returns 0 and leaves `end` at the start: `Some((0, 0))`.
 fn strtol(s: &[u8]) -> Option<(i64, usize)> {
     let mut i = 0;
     while i < s.len() && is_c_space(s[i]) {
@@ -55,7 +56,7 @@ fn strtol(s: &[u8]) -> Option<(i64, usize)> {
         i += 1;
     }
     if i == start {
-        return None;
+        return Some((0, 0));
     }
     let v = if negative { -acc } else { acc };
     i64::try_from(v).ok().map(|v| (v, i))
@@ -80,7 +81,20 @@ impl From<String> for IntError {
 /// prefixes, underscores between digits, no leading zeros on decimals, at most
 /// `max_digits` decimal digits.
 pub(crate) fn python_int(text: &[u8], max_digits: usize) -> Result<Int, IntError> {
-    let invalid = || format!("invalid literal for int() with base 0: {:?}", String::from_utf8_lossy(text));
+    python_int_base(text, max_digits, 0)
+}
+
+/// The index of a text PUT or GET: CPython's `PyLong_FromString(line, NULL,
+/// 10)` on the line as a C string, so it ends at the first NUL; leading zeros
+/// and underscores between digits are allowed, prefixes are not.
+pub(crate) fn memo_index_line(line: &[u8]) -> Result<Int, IntError> {
+    let until_nul = line.split(|&b| b == 0).next().unwrap_or(line);
+    python_int_base(until_nul, usize::MAX, 10)
+}
+
+/// Python's `int(text, base)` for base 0 (prefixes, no leading zeros) or 10.
+fn python_int_base(text: &[u8], max_digits: usize, base: u32) -> Result<Int, IntError> {
+    let invalid = || format!("invalid literal for int() with base {base}: {:?}", String::from_utf8_lossy(text));
     let s = std::str::from_utf8(text).map_err(|_| invalid())?.trim_matches(|c: char| c.is_whitespace());
     let (negative, s) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
@@ -88,9 +102,9 @@ pub(crate) fn python_int(text: &[u8], max_digits: usize) -> Result<Int, IntError
         _ => (false, s),
     };
     let (radix, body) = match s.get(..2).map(|p| p.to_ascii_lowercase()) {
-        Some(p) if p == "0x" => (16, &s[2..]),
-        Some(p) if p == "0o" => (8, &s[2..]),
-        Some(p) if p == "0b" => (2, &s[2..]),
+        Some(p) if base == 0 && p == "0x" => (16, &s[2..]),
+        Some(p) if base == 0 && p == "0o" => (8, &s[2..]),
+        Some(p) if base == 0 && p == "0b" => (2, &s[2..]),
         _ => (10, s),
     };
     // With a prefix, one underscore may follow it directly ("0x_1f").
@@ -102,7 +116,7 @@ pub(crate) fn python_int(text: &[u8], max_digits: usize) -> Result<Int, IntError
     if !digits.chars().all(|c| c.is_digit(radix)) {
         return Err(invalid().into());
     }
-    if radix == 10 && digits.len() > 1 && digits.starts_with('0') && digits.chars().any(|c| c != '0') {
+    if base == 0 && radix == 10 && digits.len() > 1 && digits.starts_with('0') && digits.chars().any(|c| c != '0') {
         return Err(invalid().into());
     }
     if radix == 10 && digits.len() > max_digits {
@@ -195,6 +209,29 @@ mod tests {
         );
         assert_eq!(parse_int_line(b"1_000", 4300), Ok(IntOrBool::Int(Int::from(1000))));
         assert!(parse_int_line(b"abc", 4300).is_err());
+    }
+
+    #[test]
+    fn memo_index_lines_read_like_pylong_from_string_base_10() {
+        let ok = |s: &[u8]| memo_index_line(s).map(|i| i.to_string()).ok();
+        assert_eq!(ok(b"7"), Some("7".into()));
+        assert_eq!(ok(b" 007 "), Some("7".into())); // base 10: leading zeros are fine
+        assert_eq!(ok(b"1_000"), Some("1000".into()));
+        assert_eq!(ok(b"0\x00\xc6"), Some("0".into())); // a C string: it ends at the NUL
+        assert_eq!(ok(b"-3"), Some("-3".into())); // negative: refused later, as "negative PUT argument"
+        for bad in [&b""[..], b"_____________2", b"0_", b"1__0", b"0x10", b"\x0b", b"\xca\xf5"] {
+            assert!(memo_index_line(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn int_line_of_nuls_is_zero_as_strtol_reads_it() {
+        // strtol finds no digits and stops at the first byte, a NUL: CPython
+        // takes that as a complete parse of 0 (and a 2-byte line as False).
+        assert_eq!(parse_int_line(b"\x00\x00\x00", 4300), Ok(IntOrBool::Int(Int::from(0))));
+        assert_eq!(parse_int_line(b"\x00\x00", 4300), Ok(IntOrBool::Bool(false)));
+        assert!(parse_int_line(b" x", 4300).is_err());
+        assert!(parse_int_line(b"-", 4300).is_err());
     }
 
     #[test]
