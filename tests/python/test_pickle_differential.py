@@ -82,3 +82,41 @@ def test_floats_including_nan(x, proto):
     assert data == pickle.dumps(x, proto)
     back = bpickle.loads(data)
     assert (math.isnan(back) and math.isnan(x)) or back == x
+
+
+# Protocol-0 text arguments the Python-side fuzzer (tests/fuzz_python) found
+# read differently: each loads to the same value as CPython, or raises the
+# same exception type.
+TEXT_ARGUMENT_CASES = [
+    b"Np99999999999999999999\n.",  # PUT index past ssize_t: OverflowError
+    b"g99999999999999999999\n.",  # GET likewise
+    b"(p99999999999999999999\n.",  # PUT onto a MARK: the stack is checked first
+    b"Np_1\n.",  # underscores only between digits: ValueError
+    b"Np1__0\n.",
+    b"Np0\x00x\ng0\n.",  # the line is a C string: it ends at the NUL
+    b"Np007\ng7\n.",  # base 10: leading zeros are fine
+    b"I\x00\x00\n.",  # strtol reads no digits and stops at a NUL: False
+    b"I\x00\x00\x00\n.",  # ... or 0
+    b"N(p\n.",  # an empty PUT line is a truncation
+    b"p1\n.",  # PUT on an empty stack
+    b"Np-1\n.",  # negative PUT argument: ValueError
+    b"F1e999\n.",  # OverflowError
+    b"L" + b"9" * 4301 + b"\n.",  # past sys.get_int_max_str_digits(): ValueError
+]
+
+
+def outcome(loads, data):
+    try:
+        return ("ok", loads(data))
+    except Exception as e:  # noqa: BLE001  (the type is what is compared)
+        return ("raised", type(e))
+
+
+def test_text_arguments_read_like_cpython():
+    for data in TEXT_ARGUMENT_CASES:
+        ours, theirs = outcome(bpickle.loads, data), outcome(pickle.loads, data)
+        assert ours[0] == theirs[0], (data, ours, theirs)
+        if ours[0] == "ok":
+            assert type(ours[1]) is type(theirs[1]) and ours[1] == theirs[1], (data, ours, theirs)
+        else:
+            assert ours[1] is theirs[1], (data, ours, theirs)

@@ -105,7 +105,11 @@ fn bad_argument(py: Python<'_>, msg: String) -> PyErr {
         || msg.starts_with("Trailing")
     {
         PyValueError::new_err(msg)
-    } else if msg.contains("exceeds") || msg.contains("overflow") || msg.starts_with("value too large") {
+    } else if msg.contains("exceeds")
+        || msg.contains("overflow")
+        || msg.starts_with("value too large")
+        || msg.contains("int too large")
+    {
         PyOverflowError::new_err(msg)
     } else {
         unpickling_error(py, msg)

@@ -645,11 +645,13 @@ impl<'o, 'm, 'a, S: Sink<'a>> Machine<'o, 'm, 'a, S> {
 }
 
 /// PUT/GET's decimal argument (Python's `int(text, 10)`).
-/// A text PUT/GET index (see [`text::memo_index_line`]); an index that does
-/// not fit an `i64` is one no memo holds.
+/// A text PUT/GET index (see [`text::memo_index_line`]); one that does not
+/// fit a C `ssize_t` is refused, as CPython refuses it.
 fn memo_index(line: &[u8]) -> Result<i64> {
     match text::memo_index_line(line) {
-        Ok(i) => Ok(i.as_i64().unwrap_or(i64::MAX)),
+        Ok(i) => i
+            .as_i64()
+            .ok_or_else(|| Error::new(ErrorKind::BadArgument("Python int too large to convert to C ssize_t".into()))),
         Err(text::IntError::Invalid(msg)) => bad(msg),
         Err(text::IntError::TooManyDigits(_)) => unreachable!("memo indices have no digit limit"),
     }
