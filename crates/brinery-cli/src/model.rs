@@ -5,7 +5,7 @@ use anyhow::{bail, Context, Result};
 use brinery::value::ReprOptions;
 use brinery::Value;
 use brinery_models::torch::{self, Checkpoint, LoadOptions};
-use brinery_models::{safetensors, Error, MappedFile};
+use brinery_models::{joblib, numpy, safetensors, Error, MappedFile};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -16,7 +16,13 @@ pub(crate) fn is_checkpoint(path: &Path) -> bool {
 
 fn load<'a>(file: &'a MappedFile, name: &str, allow_unsafe: bool) -> Result<Checkpoint<'a>> {
     let opts = LoadOptions { allow_unsafe, ..Default::default() };
-    torch::load(file, &opts).map_err(|e| match e {
+    torch::load(file, &opts).map_err(|e| bad_model(name, e))
+}
+
+/// A model file that could not be read, as bad input; a refusal lists the
+/// first findings and says how to read the file anyway.
+fn bad_model(name: &str, e: Error) -> anyhow::Error {
+    match e {
         Error::Unsafe { verdict, findings } => {
             let mut msg = format!("{name}: refusing to read it: the scan verdict is {verdict}");
             for f in findings.iter().take(5) {
@@ -29,7 +35,7 @@ fn load<'a>(file: &'a MappedFile, name: &str, allow_unsafe: bool) -> Result<Chec
             crate::BadInput(msg).into()
         }
         other => crate::BadInput(format!("{name}: {other}")).into(),
-    })
+    }
 }
 
 /// Prints the checkpoint's tensors as a table, then its other values.
@@ -54,10 +60,27 @@ pub(crate) fn show(path: &Path, allow_unsafe: bool, opts: ReprOptions) -> Result
             [n.clone(), t.dtype.to_string(), shape, human_size(t.nbytes())]
         })
         .collect();
+    out.push_str(&table(&rows));
+    let storages: std::collections::HashSet<&str> = tensors.iter().map(|(_, t)| t.storage_key).collect();
+    let bytes: usize = checkpoint.storages().filter(|s| storages.contains(s.key.as_str())).map(|s| s.len()).sum();
+    let _ = writeln!(out, "{} tensors in {} storages, {}", tensors.len(), storages.len(), human_size(bytes));
+    let metadata = other_values(&checkpoint.root, &tensors);
+    if !metadata.is_empty() {
+        out.push_str("other values:\n");
+        for (key, value) in metadata {
+            let _ = writeln!(out, "  {key}: {}", value.repr_with(opts));
+        }
+    }
+    crate::write_output(&"-".into(), out.as_bytes())
+}
+
+/// Rows of `name, dtype, shape, size` as aligned columns under a header.
+fn table(rows: &[[String; 4]]) -> String {
     let header = ["name", "dtype", "shape", "size"].map(String::from);
     let widths: Vec<usize> =
         (0..4).map(|c| rows.iter().chain([&header]).map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
-    for row in [&header].into_iter().chain(&rows) {
+    let mut out = String::new();
+    for row in [&header].into_iter().chain(rows) {
         let _ = writeln!(
             out,
             "{:w0$}  {:w1$}  {:w2$}  {:>w3$}",
@@ -71,14 +94,76 @@ pub(crate) fn show(path: &Path, allow_unsafe: bool, opts: ReprOptions) -> Result
             w3 = widths[3]
         );
     }
-    let storages: std::collections::HashSet<&str> = tensors.iter().map(|(_, t)| t.storage_key).collect();
-    let bytes: usize = checkpoint.storages().filter(|s| storages.contains(s.key.as_str())).map(|s| s.len()).sum();
-    let _ = writeln!(out, "{} tensors in {} storages, {}", tensors.len(), storages.len(), human_size(bytes));
-    let metadata = other_values(&checkpoint.root, &tensors);
-    if !metadata.is_empty() {
-        out.push_str("other values:\n");
-        for (key, value) in metadata {
-            let _ = writeln!(out, "  {key}: {}", value.repr_with(opts));
+    out
+}
+
+/// Which array file `path` holds, read by content: `.npy`, `.npz` (a ZIP
+/// of `.npy` members), or a joblib file (compressed as a whole, or a pickle
+/// naming joblib's `NumpyArrayWrapper`).
+pub(crate) fn array_file_kind(path: &Path) -> Option<&'static str> {
+    if path.as_os_str() == "-" {
+        return None;
+    }
+    let file = MappedFile::open(path).ok()?;
+    match brinery_formats::sniff(&file) {
+        brinery_formats::Format::Npy => Some("npy"),
+        brinery_formats::Format::Zip => {
+            let archive = brinery_formats::zip::read_directory(&file, &Default::default()).ok()?;
+            let all_npy = !archive.members.is_empty() && archive.members.iter().all(|m| m.name.ends_with(".npy"));
+            all_npy.then_some("npz")
+        }
+        brinery_formats::Format::Compressed(_) => Some("joblib"),
+        brinery_formats::Format::Other => file.windows(17).any(|w| w == b"NumpyArrayWrapper").then_some("joblib"),
+        brinery_formats::Format::SevenZ => None,
+    }
+}
+
+/// One table row for a numpy array.
+fn array_row(name: String, array: &numpy::Array<'_>) -> [String; 4] {
+    let mut shape = format!("{:?}", array.shape);
+    if array.fortran_order {
+        shape.push_str(" F-order");
+    }
+    let size = match &array.data {
+        numpy::Data::Bytes(bytes) => human_size(bytes.len()),
+        numpy::Data::Pickled(_) => "objects".to_string(),
+    };
+    [name, array.dtype.descr.clone(), shape, size]
+}
+
+/// `brinery show` on a `.npy`, `.npz` or joblib file: a table of its
+/// arrays, then (joblib) the object they are part of.
+pub(crate) fn show_arrays(path: &Path, kind: &str, allow_unsafe: bool, opts: ReprOptions) -> Result<()> {
+    let name = path.display().to_string();
+    let file = MappedFile::open(path).with_context(|| format!("opening {name}"))?;
+    let bad = |e: Error| bad_model(&name, e);
+    let mut out = String::new();
+    match kind {
+        "npy" | "npz" => {
+            let opts_np = numpy::LoadOptions { allow_pickle: true, allow_unsafe, ..Default::default() };
+            let arrays = if kind == "npy" {
+                let stem = path.file_stem().map_or_else(|| name.clone(), |s| s.to_string_lossy().into_owned());
+                vec![(stem, numpy::load_npy(&file, &opts_np).map_err(bad)?)]
+            } else {
+                numpy::load_npz(&file, &opts_np).map_err(bad)?
+            };
+            let _ = writeln!(out, "{name}: {kind}, {} array(s)", arrays.len());
+            let rows: Vec<_> = arrays.iter().map(|(n, a)| array_row(n.clone(), a)).collect();
+            out.push_str(&table(&rows));
+        }
+        _ => {
+            let loaded =
+                joblib::load(&file, &joblib::LoadOptions { allow_unsafe, ..Default::default() }).map_err(bad)?;
+            let arrays = loaded.arrays();
+            let _ = writeln!(
+                out,
+                "{name}: joblib, {} array(s), scan verdict {}",
+                arrays.len(),
+                loaded.report.verdict(false)
+            );
+            let rows: Vec<_> = arrays.iter().map(|(p, a)| array_row(p.clone(), a)).collect();
+            out.push_str(&table(&rows));
+            let _ = writeln!(out, "object (arrays as joblib's NumpyArrayWrapper):\n{}", loaded.root.repr_with(opts));
         }
     }
     crate::write_output(&"-".into(), out.as_bytes())

@@ -1,4 +1,6 @@
-//! `brinery show`: the value a pickle holds, as Python's repr() prints it.
+//! `brinery show`: the value a pickle holds, as Python's repr() prints it;
+//! for model files (PyTorch checkpoints, `.npy`/`.npz`, joblib), a table of
+//! their tensors or arrays first.
 
 use anyhow::Result;
 use brinery::pickle::{LoadOptions, TrailingData};
@@ -42,6 +44,16 @@ pub(crate) fn run(args: &ShowArgs) -> Result<()> {
             max_len: args.max_len,
         };
         return crate::model::show(&args.file, args.allow_unsafe, opts);
+    }
+    if !args.all {
+        if let Some(kind) = crate::model::array_file_kind(&args.file) {
+            let opts = ReprOptions {
+                max_depth: args.max_depth.unwrap_or(6),
+                max_items: args.max_items.unwrap_or(20),
+                max_len: args.max_len,
+            };
+            return crate::model::show_arrays(&args.file, kind, args.allow_unsafe, opts);
+        }
     }
     let data = crate::read_input(&args.file)?;
     let name = args.file.display().to_string();

@@ -118,3 +118,49 @@ fn conversion_says_what_it_did_and_refuses_what_it_cannot_write() {
     let (code, _, err) = brinery(&["convert", &fixture("layouts"), "--to", "json", "--allow-unsafe"]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// `brinery show` on the joblib, `.npy` and `.npz` fixtures: one row per
+/// array with the path, dtype and shape joblib/numpy reported; a
+/// scikit-learn model is refused until `--allow-unsafe`.
+#[test]
+fn show_lists_the_arrays_of_joblib_and_numpy_files() {
+    let file = |name: &str| root().join(format!("tests/models/fixtures/{name}")).display().to_string();
+    let rows_of = |report: &str| -> Vec<String> {
+        expected(report)["arrays"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                let shape: Vec<String> = a["shape"].as_array().unwrap().iter().map(|d| d.to_string()).collect();
+                format!("{} {} [{}]", a["name"].as_str().unwrap(), a["dtype"].as_str().unwrap(), shape.join(", "))
+            })
+            .collect()
+    };
+    let check = |table: &str, rows: &[String], what: &str| {
+        for row in rows {
+            let found = table.lines().any(|l| l.split_whitespace().collect::<Vec<_>>().join(" ").starts_with(row));
+            assert!(found, "{what}: no row {row:?} in\n{table}");
+        }
+    };
+
+    let (code, _, err) = brinery(&["show", &file("sklearn_pipeline.joblib")]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("refusing to read it") && err.contains("sklearn.pipeline.Pipeline"), "{err}");
+    for name in ["sklearn_pipeline", "sklearn_pipeline_zlib"] {
+        let (code, table, err) = brinery(&["show", "--allow-unsafe", &file(&format!("{name}.joblib"))]);
+        assert_eq!(code, 0, "{name}: {err}");
+        assert!(table.starts_with(&format!("{}: joblib, 7 array(s)", file(&format!("{name}.joblib")))), "{table}");
+        check(&table, &rows_of(name), name);
+        assert!(table.contains("sklearn.linear_model._logistic.LogisticRegression("), "{table}");
+    }
+    let (code, table, err) = brinery(&["show", &file("joblib_arrays.joblib")]);
+    assert_eq!(code, 0, "{err}");
+    check(&table, &rows_of("joblib_arrays"), "joblib_arrays");
+
+    let (code, table, err) = brinery(&["show", &file("np_plain.npz")]);
+    assert_eq!(code, 0, "{err}");
+    check(&table, &rows_of("np_plain"), "np_plain");
+    let (code, table, err) = brinery(&["show", &file("np_fortran.npy")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(table.contains("np_fortran  <f8    [3, 4] F-order  96 B"), "{table}");
+}
