@@ -119,6 +119,8 @@ set -e
 echo "$refusal" | sed -n '1,2p'
 
 [ "$show_status" = 2 ] && echo "    a full-model save names classes, so it is refused unless --allow-unsafe" || { echo "    unexpected exit status $show_status"; exit 1; }
+echo "==> a scikit-learn pipeline saved with joblib.dump: its arrays, read without Python (classes stay inert)"
+"$BRINERY" show --allow-unsafe --max-len 300 tests/models/fixtures/sklearn_pipeline.joblib
 
 echo
 echo "==> the Python module (built into .venv): drop-in brinery.pickle, safe brinery.loads"
