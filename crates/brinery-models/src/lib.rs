@@ -5,6 +5,8 @@
 //!   the saved object as inert values and its tensors as typed views of the
 //!   file's bytes;
 //! - [`numpy`]: `.npy` and `.npz` files, object arrays included;
+//! - [`joblib`]: `joblib.dump` files (how scikit-learn models are saved),
+//!   plain or compressed, with the numpy arrays joblib writes into the stream;
 //! - [`safetensors`]: writing a checkpoint's tensors as a safetensors file,
 //!   the way Hugging Face's converter does.
 //!
