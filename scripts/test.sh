@@ -21,9 +21,12 @@ echo "==> cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> cargo test"
 cargo test --workspace --locked
-echo "==> Python package (maturin develop --release into .venv) and pytest"
+echo "==> Python package (maturin develop --release into .venv) and pytest under PYTHONMALLOC=debug"
 bash scripts/python-build.sh scan >/dev/null
-python3 -m pytest -q tests/python
+# Python's debug allocator hooks (PYTHONMALLOC=debug) and development mode
+# catch a native module's memory misuse: writes past a buffer, frees with the
+# wrong allocator, allocation without the GIL.
+PYTHONMALLOC=debug python3 -X dev -m pytest -q tests/python
 echo "==> fuzz smoke: every cargo-fuzz target for ${FUZZ_SMOKE_SECONDS:-10}s (make fuzz runs them longer)"
 if [ "${FUZZ_SMOKE_SECONDS:-10}" != 0 ]; then
     FUZZ_SECONDS="${FUZZ_SMOKE_SECONDS:-10}" FUZZ_SANITIZER=none bash scripts/fuzz.sh
