@@ -28,6 +28,37 @@ fn state_bytes<'v>(v: &'v Value<'_>) -> Option<Cow<'v, [u8]>> {
 }
 
 /// Integer argument `i` of a constructor call, or `default` when absent.
+/// The fields of a `datetime`/`time` constructor call, `fold`, and where
+/// its `tzinfo` argument would be: from the packed state bytes CPython
+/// pickles (`packed_len` of them, read by `unpack`), or from `N` int
+/// arguments (the pure-Python pickles; `default(i)` for a missing one).
+fn time_fields<const N: usize>(
+    view: &'static str,
+    args: &[Value<'_>],
+    packed_len: usize,
+    unpack: impl Fn(&[u8]) -> ([i64; N], bool),
+    default: impl Fn(usize) -> i64,
+) -> Result<([i64; N], bool, usize), ViewError> {
+    let (fields, fold, tz_at) = match args.first().and_then(state_bytes) {
+        Some(b) if b.len() == packed_len => {
+            let (fields, fold) = unpack(&b);
+            (fields, fold, 1)
+        }
+        Some(b) => return Err(err(view, format!("the state has {} bytes, not {packed_len}", b.len()))),
+        None => {
+            let mut fields = [0i64; N];
+            for (i, slot) in fields.iter_mut().enumerate() {
+                *slot = int_arg(view, args, i, default(i))?;
+            }
+            (fields, false, N)
+        }
+    };
+    if args.len() > tz_at + 1 {
+        return Err(err(view, format!("{} arguments is too many", args.len())));
+    }
+    Ok((fields, fold, tz_at))
+}
+
 fn int_arg(view: &'static str, args: &[Value<'_>], i: usize, default: i64) -> Result<i64, ViewError> {
     match args.get(i) {
         None => Ok(default),
@@ -216,32 +247,20 @@ impl<'v, 'a> DateTime<'v, 'a> {
             return Ok(None);
         }
         let args = call.args;
-        let (fields, fold, tz_at) = match args.first().and_then(state_bytes) {
-            Some(b) if b.len() == 10 => {
-                let us = u32::from(b[7]) << 16 | u32::from(b[8]) << 8 | u32::from(b[9]);
-                let f = [
-                    i64::from(b[0]) << 8 | i64::from(b[1]),
-                    i64::from(b[2] & 0x7f),
-                    b[3].into(),
-                    b[4].into(),
-                    b[5].into(),
-                    b[6].into(),
-                    us.into(),
-                ];
-                (f, b[2] & 0x80 != 0, 1)
-            }
-            Some(b) => return Err(err(VIEW, format!("the state has {} bytes, not 10", b.len()))),
-            None => {
-                let mut f = [0i64; 7];
-                for (i, slot) in f.iter_mut().enumerate() {
-                    *slot = int_arg(VIEW, args, i, if i < 3 { -1 } else { 0 })?;
-                }
-                (f, false, 7)
-            }
+        let unpack = |b: &[u8]| {
+            let us = u32::from(b[7]) << 16 | u32::from(b[8]) << 8 | u32::from(b[9]);
+            let f = [
+                i64::from(b[0]) << 8 | i64::from(b[1]),
+                i64::from(b[2] & 0x7f),
+                b[3].into(),
+                b[4].into(),
+                b[5].into(),
+                b[6].into(),
+                us.into(),
+            ];
+            (f, b[2] & 0x80 != 0)
         };
-        if args.len() > tz_at + 1 {
-            return Err(err(VIEW, format!("{} arguments is too many", args.len())));
-        }
+        let (fields, fold, tz_at) = time_fields(VIEW, args, 10, unpack, |i| if i < 3 { -1 } else { 0 })?;
         let [y, mo, d, h, mi, s, us] = fields;
         check_date(VIEW, y, mo, d)?;
         check_time(VIEW, h, mi, s, us)?;
@@ -333,23 +352,11 @@ impl<'v, 'a> Time<'v, 'a> {
             return Ok(None);
         }
         let args = call.args;
-        let (fields, fold, tz_at) = match args.first().and_then(state_bytes) {
-            Some(b) if b.len() == 6 => {
-                let us = u32::from(b[3]) << 16 | u32::from(b[4]) << 8 | u32::from(b[5]);
-                ([i64::from(b[0] & 0x7f), b[1].into(), b[2].into(), us.into()], b[0] & 0x80 != 0, 1)
-            }
-            Some(b) => return Err(err(VIEW, format!("the state has {} bytes, not 6", b.len()))),
-            None => {
-                let mut f = [0i64; 4];
-                for (i, slot) in f.iter_mut().enumerate() {
-                    *slot = int_arg(VIEW, args, i, 0)?;
-                }
-                (f, false, 4)
-            }
+        let unpack = |b: &[u8]| {
+            let us = u32::from(b[3]) << 16 | u32::from(b[4]) << 8 | u32::from(b[5]);
+            ([i64::from(b[0] & 0x7f), b[1].into(), b[2].into(), us.into()], b[0] & 0x80 != 0)
         };
-        if args.len() > tz_at + 1 {
-            return Err(err(VIEW, format!("{} arguments is too many", args.len())));
-        }
+        let (fields, fold, tz_at) = time_fields(VIEW, args, 6, unpack, |_| 0)?;
         let [h, mi, s, us] = fields;
         check_time(VIEW, h, mi, s, us)?;
         Ok(Some(Time {
