@@ -14,6 +14,11 @@ pub(crate) enum IntOrBool {
     Bool(bool),
 }
 
+/// `line` as CPython's C code sees it: a C string, which ends at the first NUL.
+fn c_string(line: &[u8]) -> &[u8] {
+    line.split(|&b| b == 0).next().unwrap_or(line)
+}
+
 fn is_c_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
@@ -88,8 +93,7 @@ pub(crate) fn python_int(text: &[u8], max_digits: usize) -> Result<Int, IntError
 /// 10)` on the line as a C string, so it ends at the first NUL; leading zeros
 /// and underscores between digits are allowed, prefixes are not.
 pub(crate) fn memo_index_line(line: &[u8]) -> Result<Int, IntError> {
-    let until_nul = line.split(|&b| b == 0).next().unwrap_or(line);
-    python_int_base(until_nul, usize::MAX, 10)
+    python_int_base(c_string(line), usize::MAX, 10)
 }
 
 /// Python's `int(text, base)` for base 0 (prefixes, no leading zeros) or 10.
@@ -143,8 +147,7 @@ pub(crate) fn parse_int_line(line: &[u8], max_digits: usize) -> Result<IntOrBool
             return Ok(IntOrBool::Int(Int::from(v)));
         }
     }
-    let until_nul = line.split(|&b| b == 0).next().unwrap_or(line);
-    match python_int(until_nul, max_digits) {
+    match python_int(c_string(line), max_digits) {
         Ok(i) => Ok(IntOrBool::Int(i)),
         Err(IntError::TooManyDigits(n)) => Err(IntError::TooManyDigits(n)),
         Err(IntError::Invalid(_)) => Err(IntError::Invalid("could not convert string to int".into())),
@@ -157,14 +160,12 @@ pub(crate) fn parse_long_line(line: &[u8], max_digits: usize) -> Result<Int, Int
         return Err(IntError::Invalid("LONG argument is empty".into()));
     }
     let body = line.strip_suffix(b"L").unwrap_or(line);
-    let body = body.split(|&b| b == 0).next().unwrap_or(body);
-    python_int(body, max_digits)
+    python_int(c_string(body), max_digits)
 }
 
 /// The FLOAT opcode's line (without `\n`), as `PyOS_string_to_double` reads it.
 pub(crate) fn parse_float_line(line: &[u8]) -> Result<f64, String> {
-    let body = line.split(|&b| b == 0).next().unwrap_or(line);
-    let text = std::str::from_utf8(body).map_err(|_| "could not convert string to float".to_string())?;
+    let text = std::str::from_utf8(c_string(line)).map_err(|_| "could not convert string to float".to_string())?;
     let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
     let lower = unsigned.to_ascii_lowercase();
     let special = matches!(lower.as_str(), "inf" | "infinity" | "nan");
