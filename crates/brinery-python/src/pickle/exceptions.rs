@@ -5,7 +5,7 @@ use brinery::pickle::{Error, ErrorKind};
 use pyo3::exceptions::{PyEOFError, PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyType;
+use pyo3::types::{PyBytes, PyType};
 
 /// `pickle.PicklingError` / `pickle.UnpicklingError`, imported once.
 fn stdlib_exception<'py>(py: Python<'py>, name: &'static str) -> PyResult<Bound<'py, PyType>> {
@@ -77,6 +77,7 @@ pub(crate) fn to_python(py: Python<'_>, err: Error) -> PyErr {
              use sys.set_int_max_str_digits() to increase the limit"
         )),
         ErrorKind::LimitExceeded { .. } => unpickling_error(py, message),
+        ErrorKind::NotUtf8 { bytes, .. } => utf8_decode_error(py, &bytes, message),
         ErrorKind::Io(e) => PyErr::from(e),
         ErrorKind::Unpicklable(msg) => pickling_error(py, msg),
         ErrorKind::BadArgument(msg) => bad_argument(py, msg),
@@ -94,6 +95,15 @@ fn locate(py: Python<'_>, err: PyErr, offset: Option<u64>, opcode: Option<&str>)
         }
     }
     err
+}
+
+/// The `UnicodeDecodeError` CPython's UTF-8 decoder raises on `bytes`
+/// (CPython raises it while quoting a bad text argument in its message).
+fn utf8_decode_error(py: Python<'_>, bytes: &[u8], message: String) -> PyErr {
+    match PyBytes::new(py, bytes).call_method1("decode", ("utf-8",)) {
+        Err(e) => e,
+        Ok(_) => PyValueError::new_err(message),
+    }
 }
 
 /// Bad inline arguments: CPython raises `ValueError` for unparsable text

@@ -81,6 +81,20 @@ fn decode_surrogatepass(py: Python<'_>, bytes: &[u8]) -> PyResult<Obj> {
     }
 }
 
+/// `bytes.decode('raw-unicode-escape')`, CPython's decoder for UNICODE lines.
+fn decode_raw_unicode_escape(py: Python<'_>, bytes: &[u8]) -> PyResult<Obj> {
+    // SAFETY: the pointer and length describe `bytes`, alive for the call;
+    // a null error handler means 'strict'.
+    unsafe {
+        let ptr = pyo3::ffi::PyUnicode_DecodeRawUnicodeEscape(
+            bytes.as_ptr().cast(),
+            bytes.len() as pyo3::ffi::Py_ssize_t,
+            std::ptr::null(),
+        );
+        Bound::from_owned_ptr_or_err(py, ptr).map(Bound::unbind)
+    }
+}
+
 /// CPython's `instantiate()` for INST and OBJ: `cls.__new__(cls)` when there
 /// are no arguments and the class has no `__getinitargs__`, else `cls(*args)`.
 fn instantiate<'py>(cls: &Bound<'py, PyAny>, args: Bound<'py, PyTuple>) -> PyResult<Obj> {
@@ -203,6 +217,11 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
     fn str_utf8(&mut self, data: Cow<'a, [u8]>) -> Result<Obj> {
         // CPython decodes with 'surrogatepass' too, so errors read the same.
         decode_surrogatepass(self.py, &data).engine()
+    }
+
+    fn str_raw_unicode_escape(&mut self, line: Cow<'a, [u8]>) -> Result<Obj> {
+        // CPython's own decoder, so a bad escape raises its UnicodeDecodeError.
+        decode_raw_unicode_escape(self.py, &line).engine()
     }
 
     fn bytes(&mut self, data: Cow<'a, [u8]>) -> Result<Obj> {

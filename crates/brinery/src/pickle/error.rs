@@ -101,6 +101,15 @@ pub enum ErrorKind {
     /// Text that cannot be decoded with the requested encoding.
     #[error("cannot decode: {0}")]
     Decode(String),
+    /// A text argument that is not valid, and whose start (the part CPython
+    /// quotes in its error message, which it decodes as UTF-8) is not UTF-8.
+    #[error("invalid {what}: not UTF-8: b'{}'", .bytes.iter().map(|&b| python_byte(b)).collect::<String>())]
+    NotUtf8 {
+        /// What was being read.
+        what: &'static str,
+        /// The bytes that are not UTF-8.
+        bytes: Vec<u8>,
+    },
     /// A value that cannot be pickled (at this protocol).
     #[error("cannot pickle: {0}")]
     Unpicklable(String),

@@ -86,13 +86,20 @@ pub fn raw_unicode_escape_decode(text: &[u8]) -> Result<Str<'static>, String> {
             _ => continue,
         };
         points.pop(); // the escaping backslash
-        let hex = text.get(i + 1..i + 1 + width).and_then(hex_value).ok_or_else(|| {
-            format!("'rawunicodeescape' codec can't decode: truncated \\{}XXXX escape", text[i] as char)
-        })?;
-        if hex > 0x10FFFF {
-            return Err("'rawunicodeescape' codec can't decode: \\Uxxxxxxxx out of range".to_string());
+                      // Like CPython's decoder, report the escape from its backslash to the
+                      // first byte that is not one of its hex digits.
+        let digits = text[i + 1..].iter().take(width).take_while(|b| b.is_ascii_hexdigit()).count();
+        let failure = |reason: &str, end: usize| {
+            format!("'rawunicodeescape' codec can't decode bytes in position {}-{}: {reason}", i - 1, end - 1)
+        };
+        if digits < width {
+            let reason = if width == 4 { "truncated \\uXXXX escape" } else { "truncated \\UXXXXXXXX escape" };
+            return Err(failure(reason, i + 1 + digits));
         }
-        points.push(hex);
+        match hex_value(&text[i + 1..i + 1 + width]) {
+            Some(hex) if hex <= 0x10FFFF => points.push(hex),
+            _ => return Err(failure("\\Uxxxxxxxx out of range", i + 1 + width)),
+        }
         i += 1 + width;
     }
     Ok(Str::from_code_points(points))
@@ -114,8 +121,18 @@ mod tests {
     fn raw_unicode_escape_decodes_odd_backslash_runs() {
         let s = raw_unicode_escape_decode(b"caf\xe9 \\u20ac \\\\u0041 \\U0001F600").unwrap();
         assert_eq!(s.as_str(), Some("café € \\\\u0041 \u{1F600}"));
-        assert!(raw_unicode_escape_decode(b"\\u12").is_err());
-        assert!(raw_unicode_escape_decode(b"\\U00110000").is_err());
+        assert_eq!(
+            raw_unicode_escape_decode(b"ab\\u12").unwrap_err(),
+            "'rawunicodeescape' codec can't decode bytes in position 2-5: truncated \\uXXXX escape"
+        );
+        assert_eq!(
+            raw_unicode_escape_decode(b"\\U0001g").unwrap_err(),
+            "'rawunicodeescape' codec can't decode bytes in position 0-5: truncated \\UXXXXXXXX escape"
+        );
+        assert_eq!(
+            raw_unicode_escape_decode(b"\\U00110000").unwrap_err(),
+            "'rawunicodeescape' codec can't decode bytes in position 0-9: \\Uxxxxxxxx out of range"
+        );
         assert_eq!(raw_unicode_escape_decode(b"\\ud800").unwrap().as_str(), None);
     }
 }

@@ -314,9 +314,7 @@ impl<'o, 'm, 'a, S: Sink<'a>> Machine<'o, 'm, 'a, S> {
             Opcode::Unicode => {
                 let arg = read_arg(op.info(), input)?;
                 let Arg::Line(line) = arg else { unreachable!() };
-                let s =
-                    super::escapes::raw_unicode_escape_decode(&line).map_err(|m| Error::new(ErrorKind::Decode(m)))?;
-                let v = self.sink.str(s)?;
+                let v = self.sink.str_raw_unicode_escape(line)?;
                 self.push(v)
             }
             Opcode::ShortBinBytes | Opcode::BinBytes | Opcode::BinBytes8 => {
@@ -607,14 +605,7 @@ impl<'o, 'm, 'a, S: Sink<'a>> Machine<'o, 'm, 'a, S> {
     }
 
     fn int_error(&self, e: text::IntError) -> Error {
-        match e {
-            text::IntError::Invalid(msg) => Error::new(ErrorKind::BadArgument(msg)),
-            text::IntError::TooManyDigits(digits) => Error::new(ErrorKind::LimitExceeded {
-                limit: "max_int_digits",
-                max: self.opts.limits.max_int_digits as u64,
-                value: digits as u64,
-            }),
-        }
+        int_error(e, self.opts.limits.max_int_digits)
     }
 
     /// Resolves a global name, applying `fix_imports` for protocols < 3.
@@ -644,7 +635,17 @@ impl<'o, 'm, 'a, S: Sink<'a>> Machine<'o, 'm, 'a, S> {
     }
 }
 
-/// PUT/GET's decimal argument (Python's `int(text, 10)`).
+/// The error for a text integer `e`, given the digit limit in force.
+fn int_error(e: text::IntError, max_int_digits: usize) -> Error {
+    Error::new(match e {
+        text::IntError::Invalid(msg) => ErrorKind::BadArgument(msg),
+        text::IntError::NotUtf8(bytes) => ErrorKind::NotUtf8 { what: "int literal", bytes },
+        text::IntError::TooManyDigits(digits) => {
+            ErrorKind::LimitExceeded { limit: "max_int_digits", max: max_int_digits as u64, value: digits as u64 }
+        }
+    })
+}
+
 /// A text PUT/GET index (see [`text::memo_index_line`]); one that does not
 /// fit a C `ssize_t` is refused, as CPython refuses it.
 fn memo_index(line: &[u8]) -> Result<i64> {
@@ -652,8 +653,7 @@ fn memo_index(line: &[u8]) -> Result<i64> {
         Ok(i) => i
             .as_i64()
             .ok_or_else(|| Error::new(ErrorKind::BadArgument("Python int too large to convert to C ssize_t".into()))),
-        Err(text::IntError::Invalid(msg)) => bad(msg),
-        Err(text::IntError::TooManyDigits(_)) => unreachable!("memo indices have no digit limit"),
+        Err(e) => Err(int_error(e, usize::MAX)),
     }
 }
 

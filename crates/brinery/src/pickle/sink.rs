@@ -40,6 +40,13 @@ pub trait Sink<'a> {
             Str::from_surrogatepass(data).map_err(|e| Error::new(ErrorKind::Decode(format!("'utf-8' codec: {e}"))))?;
         self.str(s)
     }
+    /// A UNICODE (protocol 0) line, raw-unicode-escape encoded. By default it
+    /// is decoded by the engine into a [`Str`] for [`Sink::str`]; a sink with
+    /// its own decoder can take the line as it is.
+    fn str_raw_unicode_escape(&mut self, line: Cow<'a, [u8]>) -> Result<Self::Item> {
+        let s = super::escapes::raw_unicode_escape_decode(&line).map_err(|m| Error::new(ErrorKind::Decode(m)))?;
+        self.str(s)
+    }
     /// Any bytes opcode.
     fn bytes(&mut self, data: Cow<'a, [u8]>) -> Result<Self::Item>;
     /// A Python 2 string (STRING, BINSTRING, SHORT_BINSTRING) when the load

@@ -3,7 +3,7 @@
 //! `PyOS_string_to_double` for FLOAT, Python 2 string escapes for STRING,
 //! raw-unicode-escape for UNICODE).
 
-use crate::value::Int;
+use crate::value::{Int, Str};
 use num_bigint::BigInt;
 use num_traits::Num;
 
@@ -74,6 +74,10 @@ pub(crate) enum IntError {
     Invalid(String),
     /// More decimal digits than the limit allows.
     TooManyDigits(usize),
+    /// Not an integer literal, and its first 200 bytes (the part CPython
+    /// quotes in its message) are not UTF-8: CPython fails while decoding
+    /// them, so the error is a `UnicodeDecodeError` there. Holds those bytes.
+    NotUtf8(Vec<u8>),
 }
 
 impl From<String> for IntError {
@@ -82,24 +86,16 @@ impl From<String> for IntError {
     }
 }
 
-/// Python's `int(text, 0)`: optional whitespace and sign, `0x`/`0o`/`0b`
-/// prefixes, underscores between digits, no leading zeros on decimals, at most
-/// `max_digits` decimal digits.
-pub(crate) fn python_int(text: &[u8], max_digits: usize) -> Result<Int, IntError> {
-    python_int_base(text, max_digits, 0)
-}
-
-/// The index of a text PUT or GET: CPython's `PyLong_FromString(line, NULL,
-/// 10)` on the line as a C string, so it ends at the first NUL; leading zeros
-/// and underscores between digits are allowed, prefixes are not.
-pub(crate) fn memo_index_line(line: &[u8]) -> Result<Int, IntError> {
-    python_int_base(c_string(line), usize::MAX, 10)
-}
-
-/// Python's `int(text, base)` for base 0 (prefixes, no leading zeros) or 10.
-fn python_int_base(text: &[u8], max_digits: usize, base: u32) -> Result<Int, IntError> {
-    let invalid = || format!("invalid literal for int() with base {base}: {:?}", String::from_utf8_lossy(text));
-    let s = std::str::from_utf8(text).map_err(|_| invalid())?.trim_matches(|c: char| c.is_whitespace());
+/// CPython's `PyLong_FromString(s, NULL, base)` on a line as C code sees it:
+/// `line` is the text before the `\n` (which is part of the C string when
+/// `with_newline`), and the string ends at its first NUL. Optional ASCII
+/// whitespace and sign; for base 0 the `0x`/`0o`/`0b` prefixes and no leading
+/// zeros on decimals; underscores between digits; at most `max_digits`
+/// decimal digits.
+fn c_line_int(line: &[u8], with_newline: bool, max_digits: usize, base: u32) -> Result<Int, IntError> {
+    let text = c_string(line);
+    let s = std::str::from_utf8(text).map_err(|_| bad_int_literal(line, with_newline, base))?;
+    let s = s.trim_matches(|c: char| c.is_ascii() && is_c_space(c as u8));
     let (negative, s) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
@@ -113,15 +109,22 @@ fn python_int_base(text: &[u8], max_digits: usize, base: u32) -> Result<Int, Int
     };
     // With a prefix, one underscore may follow it directly ("0x_1f").
     let body = if radix != 10 { body.strip_prefix('_').unwrap_or(body) } else { body };
+    // CPython reports base 0 again for an "old octal" literal (a leading 0)
+    // once its digit loop, which stops at the first other character, has passed.
+    let digit_run = &body[..body.find(|c: char| !c.is_digit(radix) && c != '_').unwrap_or(body.len())];
+    let digit_loop_failed = digit_run.contains("__") || digit_run.ends_with('_');
+    let old_octal = base == 0 && radix == 10 && body.starts_with('0');
+    let reported_base = if old_octal && !digit_loop_failed { 0 } else { radix };
+    let invalid = || bad_int_literal(line, with_newline, reported_base);
     if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
-        return Err(invalid().into());
+        return Err(invalid());
     }
     let digits: String = body.chars().filter(|&c| c != '_').collect();
     if !digits.chars().all(|c| c.is_digit(radix)) {
-        return Err(invalid().into());
+        return Err(invalid());
     }
     if base == 0 && radix == 10 && digits.len() > 1 && digits.starts_with('0') && digits.chars().any(|c| c != '0') {
-        return Err(invalid().into());
+        return Err(invalid());
     }
     if radix == 10 && digits.len() > max_digits {
         return Err(IntError::TooManyDigits(digits.len()));
@@ -131,6 +134,35 @@ fn python_int_base(text: &[u8], max_digits: usize, base: u32) -> Result<Int, Int
         v = -v;
     }
     Ok(Int::from(v))
+}
+
+/// CPython's error for a bad literal: `invalid literal for int() with base
+/// {base}: {repr}` quoting the first 200 bytes of the C string (with its
+/// `\n`), the repr cut to 200 characters; when those bytes are not UTF-8,
+/// CPython fails while decoding them ([`IntError::NotUtf8`]). `base` is the
+/// one CPython reports: for base 0, the base the prefix chose.
+fn bad_int_literal(line: &[u8], with_newline: bool, base: u32) -> IntError {
+    const QUOTED_BYTES: usize = 200;
+    let text = c_string(line);
+    let mut quoted = text[..text.len().min(QUOTED_BYTES)].to_vec();
+    if with_newline && text.len() == line.len() && quoted.len() < QUOTED_BYTES {
+        quoted.push(b'\n');
+    }
+    match String::from_utf8(quoted) {
+        Ok(q) => {
+            let mut repr = String::new();
+            crate::value::repr::push_str_repr(&mut repr, &Str::new(q.as_str()));
+            let repr: String = repr.chars().take(QUOTED_BYTES).collect();
+            IntError::Invalid(format!("invalid literal for int() with base {base}: {repr}"))
+        }
+        Err(e) => IntError::NotUtf8(e.into_bytes()),
+    }
+}
+
+/// The index of a text PUT or GET: CPython's `PyLong_FromString(line, NULL,
+/// 10)`, so leading zeros are allowed and prefixes are not.
+pub(crate) fn memo_index_line(line: &[u8]) -> Result<Int, IntError> {
+    c_line_int(line, true, usize::MAX, 10)
 }
 
 /// The INT opcode's line (without `\n`).
@@ -147,10 +179,13 @@ pub(crate) fn parse_int_line(line: &[u8], max_digits: usize) -> Result<IntOrBool
             return Ok(IntOrBool::Int(Int::from(v)));
         }
     }
-    match python_int(c_string(line), max_digits) {
+    // CPython replaces int()'s error (even a UnicodeDecodeError) with its own.
+    match c_line_int(line, true, max_digits, 0) {
         Ok(i) => Ok(IntOrBool::Int(i)),
         Err(IntError::TooManyDigits(n)) => Err(IntError::TooManyDigits(n)),
-        Err(IntError::Invalid(_)) => Err(IntError::Invalid("could not convert string to int".into())),
+        Err(IntError::Invalid(_) | IntError::NotUtf8(_)) => {
+            Err(IntError::Invalid("could not convert string to int".into()))
+        }
     }
 }
 
@@ -159,27 +194,73 @@ pub(crate) fn parse_long_line(line: &[u8], max_digits: usize) -> Result<Int, Int
     if line.is_empty() {
         return Err(IntError::Invalid("LONG argument is empty".into()));
     }
-    let body = line.strip_suffix(b"L").unwrap_or(line);
-    python_int(c_string(body), max_digits)
+    // CPython overwrites a final `L` with the NUL that ends the C string.
+    match line.strip_suffix(b"L") {
+        Some(body) => c_line_int(body, false, max_digits, 0),
+        None => c_line_int(line, true, max_digits, 0),
+    }
 }
 
-/// The FLOAT opcode's line (without `\n`), as `PyOS_string_to_double` reads it.
+/// The FLOAT opcode's line (without `\n`), as CPython reads it:
+/// `PyOS_string_to_double` parses the longest float literal at the start of
+/// the C string (no whitespace, no underscores; `inf`, `infinity` and `nan`
+/// in any case), then the literal must end the line.
 pub(crate) fn parse_float_line(line: &[u8]) -> Result<f64, String> {
-    let text = std::str::from_utf8(c_string(line)).map_err(|_| "could not convert string to float".to_string())?;
-    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
-    let lower = unsigned.to_ascii_lowercase();
-    let special = matches!(lower.as_str(), "inf" | "infinity" | "nan");
-    let plain = !unsigned.is_empty()
-        && unsigned.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
-        && unsigned.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.');
-    if !special && !plain {
+    let text = c_string(line);
+    let end = float_literal_len(text);
+    // CPython quotes the first 200 bytes of the C string, its `\n` included.
+    let quoted = || {
+        let mut q = text[..text.len().min(200)].to_vec();
+        if text.len() == line.len() && q.len() < 200 {
+            q.push(b'\n');
+        }
+        String::from_utf8_lossy(&q).into_owned()
+    };
+    if end == 0 {
+        return Err(format!("could not convert string to float: '{}'", quoted()));
+    }
+    // The literal is ASCII, and one Rust's parser reads: `float_literal_len` checked it.
+    let literal = std::str::from_utf8(&text[..end]).map_err(|_| "could not convert string to float".to_string())?;
+    let v: f64 = literal.parse().map_err(|_| "could not convert string to float".to_string())?;
+    let is_literal_inf = literal.trim_start_matches(['+', '-']).starts_with(['i', 'I']);
+    if v.is_infinite() && !is_literal_inf {
+        return Err(format!("value too large to convert to float: '{}'", quoted()));
+    }
+    if end != text.len() {
         return Err("could not convert string to float".into());
     }
-    let v: f64 = text.parse().map_err(|_| "could not convert string to float".to_string())?;
-    if v.is_infinite() && !special {
-        return Err(format!("value too large to convert to float: {text:?}"));
-    }
     Ok(v)
+}
+
+/// The length of the float literal at the start of `text`, as C's `strtod`
+/// in CPython's `dtoa.c` (then `_Py_parse_inf_or_nan`) reads it: a sign,
+/// digits with an optional fraction, an optional exponent with digits; or
+/// `inf`/`infinity`/`nan`. 0 when there is none.
+fn float_literal_len(text: &[u8]) -> usize {
+    let digits_from = |i: usize| text[i.min(text.len())..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let sign = usize::from(matches!(text.first(), Some(b'+' | b'-')));
+    let int_digits = digits_from(sign);
+    let mut end = sign + int_digits;
+    let mut frac_digits = 0;
+    if text.get(end) == Some(&b'.') {
+        frac_digits = digits_from(end + 1);
+        end += 1 + frac_digits;
+    }
+    if int_digits + frac_digits == 0 {
+        let rest = text[sign..].to_ascii_lowercase();
+        return match ["infinity", "inf", "nan"].iter().find(|w| rest.starts_with(w.as_bytes())) {
+            Some(word) => sign + word.len(),
+            None => 0,
+        };
+    }
+    if matches!(text.get(end), Some(b'e' | b'E')) {
+        let exp_sign = usize::from(matches!(text.get(end + 1), Some(b'+' | b'-')));
+        let exp_digits = digits_from(end + 1 + exp_sign);
+        if exp_digits > 0 {
+            end += 1 + exp_sign + exp_digits;
+        }
+    }
+    end
 }
 
 /// The STRING opcode's line: strip matching quotes, then decode Python 2
@@ -241,6 +322,40 @@ mod tests {
         assert_eq!(parse_long_line(b"-9223372036854775809L", 4300).unwrap().to_string(), "-9223372036854775809");
         assert!(parse_long_line(b"12LL", 4300).is_err());
         assert!(parse_long_line(&b"1".repeat(4301), 4300).is_err());
+    }
+
+    /// Messages as CPython 3.11's `pickle.loads` words them.
+    #[test]
+    fn bad_int_literals_are_reported_like_cpython() {
+        let invalid = |m: &str| Err(IntError::Invalid(m.to_string()));
+        // The quoted C string keeps its newline, unless an L was cut off.
+        assert_eq!(parse_long_line(b"1x", 4300), invalid("invalid literal for int() with base 10: '1x\\n'"));
+        assert_eq!(parse_long_line(b"1xL", 4300), invalid("invalid literal for int() with base 10: '1x'"));
+        // An "old octal" literal is reported with base 0; a prefix with its own base.
+        assert_eq!(parse_long_line(b"012L", 4300), invalid("invalid literal for int() with base 0: '012'"));
+        assert_eq!(parse_long_line(b"0_L", 4300), invalid("invalid literal for int() with base 10: '0_'"));
+        assert_eq!(parse_long_line(b"0xgL", 4300), invalid("invalid literal for int() with base 16: '0xg'"));
+        // Only ASCII whitespace is skipped.
+        assert_eq!(parse_long_line(b" 7\t", 4300), Ok(Int::from(7)));
+        assert!(parse_long_line("7\u{a0}".as_bytes(), 4300).is_err());
+        // Quoted bytes that are not UTF-8 make CPython's UnicodeDecodeError.
+        assert_eq!(parse_long_line(b"1\xff", 4300), Err(IntError::NotUtf8(b"1\xff\n".to_vec())));
+        assert_eq!(memo_index_line(b"1\xe9"), Err(IntError::NotUtf8(b"1\xe9\n".to_vec())));
+    }
+
+    #[test]
+    fn float_lines_read_like_py_os_string_to_double() {
+        assert_eq!(parse_float_line(b"0e999999999999999999999"), Ok(0.0));
+        assert_eq!(parse_float_line(b"-InFiNiTy"), Ok(f64::NEG_INFINITY));
+        assert_eq!(parse_float_line(b"1.5\x00junk"), Ok(1.5));
+        assert_eq!(parse_float_line(b"1e-400"), Ok(0.0));
+        // No literal at all: the text is quoted. A literal with junk after it: no text.
+        assert_eq!(parse_float_line(b" 1"), Err("could not convert string to float: ' 1\n'".to_string()));
+        assert_eq!(parse_float_line(b"1.5x"), Err("could not convert string to float".to_string()));
+        assert_eq!(parse_float_line(b"1e"), Err("could not convert string to float".to_string()));
+        assert_eq!(parse_float_line(b"nanx"), Err("could not convert string to float".to_string()));
+        // Overflow is checked before the junk.
+        assert_eq!(parse_float_line(b"1e400x"), Err("value too large to convert to float: '1e400x\n'".to_string()));
     }
 
     #[test]
