@@ -187,7 +187,7 @@ fn argument_cases() -> Vec<Case> {
         case!("INT empty line is truncation, as in CPython", cat(&[P2, b"I\n."]), ErrorKind::Truncated { .. }, at 2, Py::Rejects),
         case!("LONG not a number", cat(&[P2, b"L12aL\n."]), ErrorKind::BadArgument(_), at 2, Py::Rejects),
         case!("LONG two Ls", cat(&[P2, b"L5LL\n."]), ErrorKind::BadArgument(_), at 2, Py::Rejects),
-        case!("LONG invalid UTF-8", cat(&[P2, b"L\xffL\n."]), ErrorKind::BadArgument(_), at 2, Py::Rejects),
+        case!("LONG invalid UTF-8", cat(&[P2, b"L\xffL\n."]), ErrorKind::NotUtf8 { what: "int literal", .. }, at 2, Py::Rejects),
         case!("FLOAT trailing junk", cat(&[P2, b"F1.5x\n."]), ErrorKind::BadArgument(_), at 2, Py::Rejects),
         case!("FLOAT not a number", cat(&[P2, b"Fabc\n."]), ErrorKind::BadArgument(_), at 2, Py::Rejects),
         case!("FLOAT leading space", cat(&[P2, b"F 1.5\n."]), ErrorKind::BadArgument(_), at 2, Py::Rejects),

@@ -27,6 +27,12 @@ pub(crate) enum Item<'a> {
 struct Node<'a> {
     /// 1 + the deepest child, as far as known when the node last changed.
     depth: u32,
+    /// How many times the node was stored in a container (or is the root),
+    /// counting to 2. A node on a cycle always has 2: the edge that closes
+    /// the cycle, and the edge (or root) it was first reached by. So a node
+    /// with fewer cannot be met twice while sealing, and is sealed without
+    /// the bookkeeping that sharing and cycles need.
+    parents: u8,
     /// If Python could not hash it, the type to blame (list, dict, set, or
     /// what a tuple holds), decided once when the node is made.
     unhashable: Option<Unhashable>,
@@ -126,6 +132,9 @@ pub(crate) struct ValueSink<'o, 'a> {
     /// Per node, how far sealing got.
     seal_state: Vec<SealState<'a>>,
     seal_error: Option<Error>,
+    /// Sealing at STOP, when every node's `parents` count is final (a
+    /// persistent id sealed earlier for the hook may still be shared later).
+    final_seal: bool,
     /// The empty tuple: one object, as in CPython, so a stream of EMPTY_TUPLE
     /// opcodes costs a stack slot each, not an allocation.
     empty_tuple: Option<Shared<Vec<Value<'a>>>>,
@@ -157,6 +166,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
             interned: HashMap::new(),
             seal_state: Vec::new(),
             seal_error: None,
+            final_seal: false,
             empty_tuple: None,
         }
     }
@@ -207,7 +217,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
             NodeKind::Tuple(span) => self.pool[span.range()].iter().find_map(|it| self.unhashable_type(it)),
             NodeKind::FrozenSet(_) | NodeKind::Object(_) | NodeKind::Sealed => None,
         };
-        self.nodes.push(Node { depth, unhashable, kind });
+        self.nodes.push(Node { depth, parents: 0, unhashable, kind });
         Ok(Item::N(index))
     }
 
@@ -240,8 +250,25 @@ impl<'o, 'a> ValueSink<'o, 'a> {
                 return Err(e);
             }
         };
+        for k in start..self.pool.len() {
+            if let Item::N(i) = self.pool[k] {
+                self.adopt_node(i);
+            }
+        }
         let span = Span { start: start32, len: (self.pool.len() - start) as u32 };
         self.push_node(depth, if frozenset { NodeKind::FrozenSet(span) } else { NodeKind::Tuple(span) })
+    }
+
+    /// Counts one more container (or the root) holding `item`, if it is a node.
+    fn adopt(&mut self, item: &Item<'a>) {
+        if let Item::N(i) = *item {
+            self.adopt_node(i);
+        }
+    }
+
+    fn adopt_node(&mut self, i: u32) {
+        let node = &mut self.nodes[i as usize];
+        node.parents = node.parents.saturating_add(1).min(2);
     }
 
     /// Raises a node's depth after something was added to it.
@@ -291,6 +318,8 @@ impl<'o, 'a> ValueSink<'o, 'a> {
     /// Adds a key and value to a dict node.
     fn insert_pair(&mut self, node: u32, key: Item<'a>, value: Item<'a>) -> Result<()> {
         self.check_hashable(&key)?;
+        self.adopt(&key);
+        self.adopt(&value);
         self.deepen(node, self.depth_of(&key).max(self.depth_of(&value)))?;
         match &mut self.nodes[node as usize].kind {
             NodeKind::Dict(pairs) => pairs.push((key, value)),
@@ -302,6 +331,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
     /// Adds an item to a set node.
     fn insert_item(&mut self, node: u32, item: Item<'a>) -> Result<()> {
         self.check_hashable(&item)?;
+        self.adopt(&item);
         self.deepen(node, self.depth_of(&item))?;
         match &mut self.nodes[node as usize].kind {
             NodeKind::Set(items) => items.push(item),
@@ -312,11 +342,21 @@ impl<'o, 'a> ValueSink<'o, 'a> {
 
     fn new_object(&mut self, ctor: CtorKind, parts: Vec<Item<'a>>) -> Result<Item<'a>> {
         let depth = self.depth_above(parts.iter())?;
+        for part in &parts {
+            self.adopt(part);
+        }
         self.push_node(depth, NodeKind::Object(Box::new(ObjNode { ctor, parts, updates: Vec::new() })))
     }
 
     fn push_update(&mut self, node: u32, update: UpdateItem<'a>, child_depth: u32) -> Result<()> {
         self.deepen(node, child_depth)?;
+        match &update {
+            UpdateItem::Build(item) | UpdateItem::Append(item) => self.adopt(item),
+            UpdateItem::SetItem(key, value) => {
+                self.adopt(key);
+                self.adopt(value);
+            }
+        }
         match &mut self.nodes[node as usize].kind {
             NodeKind::Object(o) => o.updates.push(update),
             _ => unreachable!("push_update on a non-object"),
@@ -456,52 +496,81 @@ impl<'o, 'a> ValueSink<'o, 'a> {
             }
             return Value::None;
         }
+        // A node only one container holds is met once: no back-references
+        // to hand out, no sealed value to remember.
+        let once = self.final_seal && self.nodes[index as usize].parents <= 1;
         let kind = std::mem::replace(&mut self.nodes[index as usize].kind, NodeKind::Sealed);
         let value = match kind {
-            NodeKind::List(items) => Value::List(self.seal_seq(index, Items::Owned(items), depth, Cycle::List, false)),
-            NodeKind::Tuple(span) => Value::Tuple(self.seal_seq(index, Items::Pool(span), depth, Cycle::Tuple, false)),
-            NodeKind::FrozenSet(span) => {
-                Value::FrozenSet(self.seal_seq(index, Items::Pool(span), depth, Cycle::FrozenSet, true))
+            NodeKind::List(items) => {
+                Value::List(self.seal_seq(index, once, Items::Owned(items), depth, Cycle::List, false))
             }
-            NodeKind::Set(items) => Value::Set(self.seal_seq(index, Items::Owned(items), depth, Cycle::Set, true)),
-            NodeKind::Dict(pairs) => Value::Dict(Shared(Arc::new_cyclic(|weak| {
-                self.seal_state[index as usize] = SealState::Open(Cycle::Dict(weak.clone()));
+            NodeKind::Tuple(span) => {
+                Value::Tuple(self.seal_seq(index, once, Items::Pool(span), depth, Cycle::Tuple, false))
+            }
+            NodeKind::FrozenSet(span) => {
+                Value::FrozenSet(self.seal_seq(index, once, Items::Pool(span), depth, Cycle::FrozenSet, true))
+            }
+            NodeKind::Set(items) => {
+                Value::Set(self.seal_seq(index, once, Items::Owned(items), depth, Cycle::Set, true))
+            }
+            NodeKind::Dict(pairs) => Value::Dict(Shared(self.shared(index, once, Cycle::Dict, |s| {
                 // Consuming the pairs lets the collect reuse their allocation.
-                let pairs =
-                    pairs.into_iter().map(|(k, v)| (self.seal_owned(k, depth + 1), self.seal_owned(v, depth + 1)));
+                let pairs = pairs.into_iter().map(|(k, v)| (s.seal_owned(k, depth + 1), s.seal_owned(v, depth + 1)));
                 let pairs: Vec<_> = pairs.collect();
                 crate::value::dedup_pairs(pairs.into_iter())
             }))),
-            NodeKind::Object(obj) => Value::Object(Object(Shared(Arc::new_cyclic(|weak| {
-                self.seal_state[index as usize] = SealState::Open(Cycle::Object(weak.clone()));
-                self.seal_object(*obj, depth)
-            })))),
+            NodeKind::Object(obj) => {
+                Value::Object(Object(Shared(self.shared(index, once, Cycle::Object, |s| s.seal_object(*obj, depth)))))
+            }
             NodeKind::Sealed => unreachable!("sealed nodes are Done"),
         };
-        self.seal_state[index as usize] = SealState::Done(value.clone());
+        if !once {
+            self.seal_state[index as usize] = SealState::Done(value.clone());
+        }
         value
+    }
+
+    /// The `Arc` of node `index`, with contents from `build`. Unless the node
+    /// is met only `once`, references to it from inside `build` become
+    /// `back(weak)`.
+    fn shared<T>(
+        &mut self,
+        index: u32,
+        once: bool,
+        back: fn(std::sync::Weak<T>) -> Cycle<'a>,
+        build: impl FnOnce(&mut Self) -> T,
+    ) -> Arc<T> {
+        if once {
+            return Arc::new(build(self));
+        }
+        Arc::new_cyclic(|weak| {
+            self.seal_state[index as usize] = SealState::Open(back(weak.clone()));
+            build(self)
+        })
     }
 
     /// Seals a sequence node; `dedup` applies set semantics to its items.
     fn seal_seq(
         &mut self,
         index: u32,
+        once: bool,
         items: Items<'a>,
         depth: usize,
         back: fn(std::sync::Weak<Vec<Value<'a>>>) -> Cycle<'a>,
         dedup: bool,
     ) -> Shared<Vec<Value<'a>>> {
-        Shared(Arc::new_cyclic(|weak| {
-            self.seal_state[index as usize] = SealState::Open(back(weak.clone()));
+        Shared(self.shared(index, once, back, |s| {
             let out: Vec<Value<'a>> = match items {
                 // Consuming the items lets the collect reuse their allocation
                 // (an Item is the size of a Value).
-                Items::Owned(items) => items.into_iter().map(|i| self.seal_owned(i, depth + 1)).collect(),
+                Items::Owned(items) => items.into_iter().map(|i| s.seal_owned(i, depth + 1)).collect(),
+                // A pool span belongs to one node, sealed once: its items can
+                // be moved out (strings then need no reference-count round trip).
                 Items::Pool(span) => span
                     .range()
                     .map(|k| {
-                        let item = self.pool[k].clone();
-                        self.seal(&item, depth + 1)
+                        let item = std::mem::replace(&mut s.pool[k], Item::V(Value::None));
+                        s.seal_owned(item, depth + 1)
                     })
                     .collect(),
             };
@@ -624,6 +693,9 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
     fn list<I: Iterator<Item = Item<'a>>>(&mut self, items: I) -> Result<Item<'a>> {
         let items: Vec<Item<'a>> = items.collect();
         let depth = self.depth_above(items.iter())?;
+        for item in &items {
+            self.adopt(item);
+        }
         self.push_node(depth, NodeKind::List(items))
     }
 
@@ -646,6 +718,14 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
                 list.extend(items);
                 let NodeKind::List(list) = &self.nodes[node as usize].kind else { unreachable!() };
                 let deepest = list[start..].iter().map(|item| self.depth_of(item)).max().unwrap_or(0);
+                let end = list.len();
+                for k in start..end {
+                    if let NodeKind::List(list) = &self.nodes[node as usize].kind {
+                        if let Item::N(i) = list[k] {
+                            self.adopt_node(i);
+                        }
+                    }
+                }
                 self.deepen(node, deepest)
             }
             NodeKind::Object(_) => {
@@ -661,8 +741,12 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
 
     fn set_items<I: Iterator<Item = Item<'a>>>(&mut self, target: &Item<'a>, mut items: I) -> Result<()> {
         let Item::N(node) = *target else { return wrong_type("a dict", self.type_name(target)) };
-        let is_dict = match &self.nodes[node as usize].kind {
-            NodeKind::Dict(_) => true,
+        let is_dict = match &mut self.nodes[node as usize].kind {
+            NodeKind::Dict(pairs) => {
+                // One allocation for a whole SETITEMS batch, not a doubling per push.
+                pairs.reserve(items.size_hint().0 / 2);
+                true
+            }
             NodeKind::Object(_) => false,
             _ => return wrong_type("a dict", self.type_name(target)),
         };
@@ -776,6 +860,9 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
     }
 
     fn finish(&mut self, top: Item<'a>) -> Result<Value<'a>> {
+        // The root counts as held, so a cycle back to it is seen as sharing.
+        self.adopt(&top);
+        self.final_seal = true;
         self.seal_now(&top)
     }
 }
@@ -835,6 +922,43 @@ mod tests {
         // memory-bound tests depend on them staying small.
         assert!(std::mem::size_of::<Node<'_>>() <= 40, "Node is {} bytes", std::mem::size_of::<Node<'_>>());
         assert!(std::mem::size_of::<Item<'_>>() <= 32, "Item is {} bytes", std::mem::size_of::<Item<'_>>());
+    }
+
+    /// Containers held once are sealed without the sharing bookkeeping
+    /// (`Node::parents`); everything held twice must keep one identity.
+    #[test]
+    fn shared_containers_and_cycles_survive_sealing() {
+        fn load(data: &[u8]) -> Value<'_> {
+            crate::pickle::loads(data, &LoadOptions::default()).unwrap()
+        }
+        // a = []; [a, a]
+        let v = load(b"\x80\x02]q\x00(]q\x01h\x01e.");
+        assert_eq!(v[0].identity(), v[1].identity());
+        // The same built with LIST (protocol 1): ((l q0 h0 l
+        let v = load(b"((lq\x00h\x00l.");
+        assert_eq!(v[0].identity(), v[1].identity());
+        // l = []; l.append(l): the cycle closes on the root.
+        let v = load(b"\x80\x02]q\x00h\x00a.");
+        let Value::Cycle(back) = &v[0] else { panic!("{v:?}") };
+        assert_eq!(back.upgrade().unwrap().identity(), v.identity());
+        // d = {}; d['t'] = ([d],): a cycle through a list and a tuple.
+        let v = load(b"\x80\x02}q\x00X\x01\x00\x00\x00tq\x01]q\x02h\x00a\x85q\x03s.");
+        let Value::Cycle(back) = &v["t"][0][0] else { panic!("{v:?}") };
+        assert_eq!(back.upgrade().unwrap().identity(), v.identity());
+    }
+
+    #[test]
+    fn a_persistent_id_sealed_for_the_hook_can_be_shared_later() {
+        // [pid_loaded, pid] where pid = ('k',) is handed to the hook, then fetched again from the memo.
+        let opts = LoadOptions {
+            persistent_load: Some(Arc::new(|_: &Value<'_>| Ok(Value::from("loaded")))),
+            ..LoadOptions::default()
+        };
+        let data = b"\x80\x02]q\x00(X\x01\x00\x00\x00k\x85q\x01Qh\x01h\x01e.";
+        let v = crate::pickle::loads(data, &opts).unwrap();
+        assert_eq!(v[0], Value::from("loaded"));
+        assert_eq!(v[1], Value::tuple(vec![Value::from("k")]));
+        assert_eq!(v[1].identity(), v[2].identity());
     }
 
     #[test]

@@ -246,7 +246,12 @@ fn few_have_duplicates<'v, 'a: 'v>(keys: impl Iterator<Item = &'v Value<'a>> + C
         if matches!(a, Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::ByteArray(_) | Value::Buffer(_)) {
             continue; // unhashable: never a repeat
         }
-        if rest.clone().any(|b| eq.eq(a, b)) {
+        if rest.clone().any(|b| match (a, b) {
+            // The usual keys, compared without the general machinery.
+            (Value::Str(x), Value::Str(y)) => x.as_surrogatepass() == y.as_surrogatepass(),
+            (Value::Str(_), _) | (_, Value::Str(_)) => false,
+            _ => eq.eq(a, b),
+        }) {
             return true;
         }
     }
