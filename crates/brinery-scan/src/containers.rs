@@ -7,6 +7,7 @@ use crate::policy::Class;
 use crate::report::{FileReport, Finding, FindingKind};
 use crate::stream::{join, looks_like_pickle, scan_stacked, Ctx};
 use brinery_formats::{compress, npy, sevenz, sniff, zip, Format, Limits};
+use std::cell::Cell;
 
 /// Deepest nesting of containers followed (a zip in a zip in a gzip …).
 const MAX_DEPTH: u32 = 8;
@@ -14,13 +15,60 @@ const MAX_DEPTH: u32 = 8;
 pub(crate) struct Walker<'p> {
     pub(crate) ctx: Ctx<'p>,
     pub(crate) limits: Limits,
+    /// What one file may still make the scan open, nested archives included.
+    budget: Cell<Budget>,
+}
+
+/// The whole file's allowance: archives nested in archives (even a few
+/// levels of overlapping members) would otherwise multiply the work.
+#[derive(Clone, Copy)]
+struct Budget {
+    /// Members (listed, hidden or in 7z) left to open: `Limits::max_members` in all.
+    members: usize,
+    /// Bytes left to walk below the top level (nested containers,
+    /// decompressed streams, pickles): `Limits::max_output` in all.
+    bytes: u64,
+    /// The error was reported; everything after it is skipped quietly.
+    exhausted: bool,
 }
 
 fn anomaly(what: String, offset: u64, why: &str) -> Finding {
     Finding { class: Class::Unknown, kind: FindingKind::Anomaly, offset, opcode: None, what, why: why.to_string() }
 }
 
-impl Walker<'_> {
+impl<'p> Walker<'p> {
+    pub(crate) fn new(ctx: Ctx<'p>, limits: Limits) -> Self {
+        let budget = Budget { members: limits.max_members, bytes: limits.max_output, exhausted: false };
+        Walker { ctx, limits, budget: Cell::new(budget) }
+    }
+
+    /// Takes `members` and `bytes` from the file's budget; `false` (and one
+    /// error in the report) once it is spent.
+    fn charge(&self, members: usize, bytes: usize, location: &str, report: &mut FileReport) -> bool {
+        let mut b = self.budget.get();
+        if b.exhausted {
+            return false;
+        }
+        match (b.members.checked_sub(members), b.bytes.checked_sub(bytes as u64)) {
+            (Some(m), Some(n)) => {
+                b.members = m;
+                b.bytes = n;
+                self.budget.set(b);
+                true
+            }
+            _ => {
+                b.exhausted = true;
+                self.budget.set(b);
+                report.errors.push(format!(
+                    "{location}: the file opens more than {} members or {} bytes in all (nested archives \
+                     included); the rest is not scanned",
+                    self.limits.max_members, self.limits.max_output
+                ));
+                false
+            }
+        }
+    }
+
     /// Scans `data` found at `location`, adding to `report`.
     pub(crate) fn walk(&self, data: &[u8], location: &str, depth: u32, report: &mut FileReport) {
         if depth > MAX_DEPTH {
@@ -43,6 +91,7 @@ impl Walker<'_> {
                 Err(e) => report.errors.push(format!("{location}: .npy header: {e}")),
             },
             Format::Compressed(codec) => match compress::decompress(codec, data, &self.limits) {
+                Ok(inner) if !self.charge(0, inner.len(), location, report) => {}
                 Ok(inner) => {
                     if depth == 0 {
                         report.format = format!("{}+{}", codec.name(), sniff(&inner).name());
@@ -55,6 +104,9 @@ impl Walker<'_> {
                 Ok(entries) => {
                     for entry in entries {
                         let at = join(location, &entry.name);
+                        if !self.charge(1, 0, &at, report) {
+                            return;
+                        }
                         match entry.data {
                             Ok(bytes) => self.member(&bytes, &entry.name, &at, depth, report),
                             Err(e) => report.errors.push(format!("{at}: {e}")),
@@ -83,6 +135,9 @@ impl Walker<'_> {
         }
         for mut member in archive.members {
             let at = join(location, &member.name);
+            if !self.charge(1, 0, &at, report) {
+                return;
+            }
             let bytes = match member.data(data, &self.limits) {
                 Ok(b) => b,
                 Err(e) => {
@@ -107,6 +162,10 @@ impl Walker<'_> {
     /// An archive member: a nested container, a pickle, or something else (skipped).
     fn member(&self, bytes: &[u8], name: &str, at: &str, depth: u32, report: &mut FileReport) {
         let nested = sniff(bytes);
+        let walked = nested != Format::Other || looks_like_pickle(bytes);
+        if walked && !self.charge(0, bytes.len(), at, report) {
+            return;
+        }
         if nested != Format::Other {
             self.walk(bytes, at, depth + 1, report);
             return;
@@ -124,6 +183,55 @@ impl Walker<'_> {
             && !name.ends_with(".pkl");
         if !chance {
             report.streams.extend(streams);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{scan_bytes, ScanOptions, Verdict};
+
+    /// A ZIP holding `copies` stored copies of `member`.
+    fn zip_of_copies(member: &[u8], copies: usize) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        for i in 0..copies {
+            w.start_file(format!("m{i}"), opts).unwrap();
+            std::io::Write::write_all(&mut w, member).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    /// Archives of archives: 3 copies per level, 6 levels, 729 pickles and
+    /// 1 092 members in all.
+    fn nested_archives() -> Vec<u8> {
+        (0..6).fold(b"\x80\x02K\x01.".to_vec(), |inner, _| zip_of_copies(&inner, 3))
+    }
+
+    #[test]
+    fn nested_archives_are_walked_whole_within_the_budget() {
+        let report = scan_bytes(&nested_archives(), "nested.zip", &ScanOptions::default());
+        assert_eq!(report.streams.len(), 729);
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert_eq!(report.verdict(false), Verdict::Safe);
+    }
+
+    /// Fan-out multiplies across levels, so the members and bytes one file
+    /// may open are counted across all of them: past the budget the scan
+    /// stops with one error (the verdict is then at least `error`).
+    #[test]
+    fn nested_archives_past_the_budget_stop_with_one_error() {
+        let data = nested_archives();
+        let few_members =
+            ScanOptions { limits: crate::Limits { max_members: 100, ..Default::default() }, ..Default::default() };
+        let few_bytes =
+            ScanOptions { limits: crate::Limits { max_output: 10_000, ..Default::default() }, ..Default::default() };
+        for opts in [few_members, few_bytes] {
+            let report = scan_bytes(&data, "nested.zip", &opts);
+            assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+            assert!(report.errors[0].contains("in all (nested archives included)"), "{}", report.errors[0]);
+            assert!(report.streams.len() < 100);
+            assert_eq!(report.verdict(false), Verdict::Error);
         }
     }
 }

@@ -57,8 +57,7 @@ pub fn scan_bytes(data: &[u8], path: &str, opts: &ScanOptions) -> FileReport {
         report.errors.push("empty file: ran out of input".to_string());
         return report;
     }
-    let walker =
-        containers::Walker { ctx: stream::Ctx { policy: &opts.policy, joblib: true, depth: 0 }, limits: opts.limits };
+    let walker = containers::Walker::new(stream::Ctx { policy: &opts.policy, joblib: true, depth: 0 }, opts.limits);
     walker.walk(data, "", 0, &mut report);
     report
 }
