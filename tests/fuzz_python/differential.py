@@ -53,12 +53,14 @@ class Refused(pickle.UnpicklingError):
 
 
 class RestrictedUnpickler(pickle.Unpickler):
-    #: CPython maps Python 2 names only below protocol 3 (the first PROTO
-    #: decides here, which is what real pickles have).
-    map_names = True
+    #: The protocol in effect at each global the stream names, in order
+    #: (CPython maps Python 2 names only below protocol 3, per the latest
+    #: PROTO; a find_class override cannot see it, so it is read ahead).
+    protocols = iter(())
 
     def find_class(self, module, name):
-        m3, n3 = python3_name(module, name) if self.map_names else (module, name)
+        map_names = next(self.protocols, 0) < 3
+        m3, n3 = python3_name(module, name) if map_names else (module, name)
         if f"{m3}.{n3}" not in DEFAULT_ALLOWED:
             raise Refused(f"global {m3}.{n3} is not allowed")
         return super().find_class(module, name)
@@ -76,8 +78,29 @@ class PeekableBytes(io.BytesIO):
 
 def cpython_pickle(data):
     unpickler = RestrictedUnpickler(PeekableBytes(data))
-    unpickler.map_names = not (data[:1] == b"\x80" and data[1:2] >= b"\x03")
+    unpickler.protocols = iter(protocols_at_globals(data))
     return unpickler.load()
+
+
+#: The opcodes for which CPython's unpickler calls find_class.
+GLOBAL_OPCODES = {"GLOBAL", "STACK_GLOBAL", "INST", "EXT1", "EXT2", "EXT4"}
+
+
+def protocols_at_globals(data):
+    """The protocol in effect (the last PROTO, else 0) at each opcode that
+    calls find_class, in stream order, up to STOP or where the stream breaks."""
+    import pickletools
+
+    protocols, proto = [], 0
+    try:
+        for op, arg, _ in pickletools.genops(data):
+            if op.name == "PROTO":
+                proto = arg
+            elif op.name in GLOBAL_OPCODES:
+                protocols.append(proto)
+    except Exception:  # noqa: BLE001  (malformed input: CPython stops there too)
+        pass
+    return protocols
 
 
 #: CPython's C unpickler grows its memo array to twice the largest index

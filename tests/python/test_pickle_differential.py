@@ -109,6 +109,8 @@ TEXT_ARGUMENT_CASES = [
     b"V\\U00110000\n.",  # past U+10FFFF: UnicodeDecodeError
     b"F1e" + b"9" * 200 + b"\n.",  # a 200-digit exponent: OverflowError
     b"F0e" + b"9" * 200 + b"\n.",  # ... of zero: 0.0
+    b"c\xff\nx\n.",  # a GLOBAL name that is not UTF-8: UnicodeDecodeError
+    b"(i\xd92\nang\n.",  # an INST name that is not ASCII: UnicodeDecodeError
 ]
 
 # The pieces protocol-0 text arguments are generated from: digits, signs,

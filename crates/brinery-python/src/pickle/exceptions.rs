@@ -77,7 +77,7 @@ pub(crate) fn to_python(py: Python<'_>, err: Error) -> PyErr {
              use sys.set_int_max_str_digits() to increase the limit"
         )),
         ErrorKind::LimitExceeded { .. } => unpickling_error(py, message),
-        ErrorKind::NotUtf8 { bytes, .. } => utf8_decode_error(py, &bytes, message),
+        ErrorKind::Undecodable { codec, bytes, .. } => decode_error(py, codec, &bytes, message),
         ErrorKind::Io(e) => PyErr::from(e),
         ErrorKind::Unpicklable(msg) => pickling_error(py, msg),
         ErrorKind::BadArgument(msg) => bad_argument(py, msg),
@@ -97,10 +97,10 @@ fn locate(py: Python<'_>, err: PyErr, offset: Option<u64>, opcode: Option<&str>)
     err
 }
 
-/// The `UnicodeDecodeError` CPython's UTF-8 decoder raises on `bytes`
-/// (CPython raises it while quoting a bad text argument in its message).
-fn utf8_decode_error(py: Python<'_>, bytes: &[u8], message: String) -> PyErr {
-    match PyBytes::new(py, bytes).call_method1("decode", ("utf-8",)) {
+/// The `UnicodeDecodeError` CPython's decoder for `codec` raises on `bytes`,
+/// as CPython decodes the same text argument.
+fn decode_error(py: Python<'_>, codec: &str, bytes: &[u8], message: String) -> PyErr {
+    match PyBytes::new(py, bytes).call_method1("decode", (codec,)) {
         Err(e) => e,
         Ok(_) => PyValueError::new_err(message),
     }

@@ -101,13 +101,16 @@ pub enum ErrorKind {
     /// Text that cannot be decoded with the requested encoding.
     #[error("cannot decode: {0}")]
     Decode(String),
-    /// A text argument that is not valid, and whose start (the part CPython
-    /// quotes in its error message, which it decodes as UTF-8) is not UTF-8.
-    #[error("invalid {what}: not UTF-8: b'{}'", .bytes.iter().map(|&b| python_byte(b)).collect::<String>())]
-    NotUtf8 {
+    /// Text CPython decodes strictly that does not decode: a GLOBAL name
+    /// (UTF-8), an INST name (ASCII), or the start of a bad int literal,
+    /// which CPython decodes as UTF-8 to quote it in its message.
+    #[error("{what} is not {codec}: b'{}'", .bytes.iter().map(|&b| python_byte(b)).collect::<String>())]
+    Undecodable {
+        /// The codec CPython uses (`"utf-8"` or `"ascii"`).
+        codec: &'static str,
         /// What was being read.
         what: &'static str,
-        /// The bytes that are not UTF-8.
+        /// The bytes that do not decode.
         bytes: Vec<u8>,
     },
     /// A value that cannot be pickled (at this protocol).

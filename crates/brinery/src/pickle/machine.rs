@@ -480,8 +480,8 @@ impl<'o, 'm, 'a, S: Sink<'a>> Machine<'o, 'm, 'a, S> {
             Opcode::Global => {
                 let arg = read_arg(op.info(), input)?;
                 let Arg::Pair(module, name) = arg else { unreachable!() };
-                let module = utf8_name(module, "GLOBAL")?;
-                let name = utf8_name(name, "GLOBAL")?;
+                let module = utf8_name(module, "a GLOBAL module name")?;
+                let name = utf8_name(name, "a GLOBAL name")?;
                 let v = self.global(module, name)?;
                 self.push(v)
             }
@@ -533,8 +533,8 @@ impl<'o, 'm, 'a, S: Sink<'a>> Machine<'o, 'm, 'a, S> {
                 let arg = read_arg(op.info(), input)?;
                 let Arg::Pair(module, name) = arg else { unreachable!() };
                 let args = self.pop_mark_items()?;
-                let module = ascii_name(module, "INST")?;
-                let name = ascii_name(name, "INST")?;
+                let module = ascii_name(module, "an INST module name")?;
+                let name = ascii_name(name, "an INST class name")?;
                 let cls = self.global(module, name)?;
                 let v = self.sink.inst(cls, args)?;
                 self.push(v)
@@ -639,7 +639,9 @@ impl<'o, 'm, 'a, S: Sink<'a>> Machine<'o, 'm, 'a, S> {
 fn int_error(e: text::IntError, max_int_digits: usize) -> Error {
     Error::new(match e {
         text::IntError::Invalid(msg) => ErrorKind::BadArgument(msg),
-        text::IntError::NotUtf8(bytes) => ErrorKind::NotUtf8 { what: "int literal", bytes },
+        text::IntError::NotUtf8(bytes) => {
+            ErrorKind::Undecodable { codec: "utf-8", what: "an invalid int literal", bytes }
+        }
         text::IntError::TooManyDigits(digits) => {
             ErrorKind::LimitExceeded { limit: "max_int_digits", max: max_int_digits as u64, value: digits as u64 }
         }
@@ -657,19 +659,21 @@ fn memo_index(line: &[u8]) -> Result<i64> {
     }
 }
 
-fn utf8_name<'a>(raw: Cow<'a, [u8]>, what: &str) -> Result<Str<'a>> {
+/// A GLOBAL name (`what`), which CPython decodes as strict UTF-8.
+fn utf8_name<'a>(raw: Cow<'a, [u8]>, what: &'static str) -> Result<Str<'a>> {
     if raw.is_empty() {
         return err(ErrorKind::Truncated { what: "global name", needed: 1, available: 0 });
     }
     if std::str::from_utf8(&raw).is_err() {
-        return err(ErrorKind::Decode(format!("{what} name is not valid UTF-8")));
+        return err(ErrorKind::Undecodable { codec: "utf-8", what, bytes: raw.into_owned() });
     }
     Ok(Str::from_surrogatepass(raw).expect("validated"))
 }
 
-fn ascii_name<'a>(raw: Cow<'a, [u8]>, what: &str) -> Result<Str<'a>> {
+/// An INST name (`what`), which CPython decodes as strict ASCII.
+fn ascii_name<'a>(raw: Cow<'a, [u8]>, what: &'static str) -> Result<Str<'a>> {
     if !raw.is_ascii() {
-        return err(ErrorKind::Decode(format!("{what} name is not ASCII")));
+        return err(ErrorKind::Undecodable { codec: "ascii", what, bytes: raw.into_owned() });
     }
     utf8_name(raw, what)
 }
