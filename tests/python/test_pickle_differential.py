@@ -111,6 +111,9 @@ TEXT_ARGUMENT_CASES = [
     b"F0e" + b"9" * 200 + b"\n.",  # ... of zero: 0.0
     b"c\xff\nx\n.",  # a GLOBAL name that is not UTF-8: UnicodeDecodeError
     b"(i\xd92\nang\n.",  # an INST name that is not ASCII: UnicodeDecodeError
+    b"c\xff\n",  # the module line is decoded before the name line is read
+    b"(i\xd9\n",  # likewise for INST
+    b"ios\nx\n.",  # INST looks for its MARK first
 ]
 
 # The pieces protocol-0 text arguments are generated from: digits, signs,

@@ -477,11 +477,10 @@ impl<'o, 'm, 'a, S: Sink<'a>> Machine<'o, 'm, 'a, S> {
             }
 
             // Globals and objects.
+            // Like CPython, each name line is decoded before the next is read.
             Opcode::Global => {
-                let arg = read_arg(op.info(), input)?;
-                let Arg::Pair(module, name) = arg else { unreachable!() };
-                let module = utf8_name(module, "a GLOBAL module name")?;
-                let name = utf8_name(name, "a GLOBAL name")?;
+                let module = utf8_name(input.line("GLOBAL")?, "a GLOBAL module name")?;
+                let name = utf8_name(input.line("GLOBAL")?, "a GLOBAL name")?;
                 let v = self.global(module, name)?;
                 self.push(v)
             }
@@ -529,12 +528,14 @@ impl<'o, 'm, 'a, S: Sink<'a>> Machine<'o, 'm, 'a, S> {
                 let v = self.sink.new_obj_ex(cls, args, kwargs)?;
                 self.push(v)
             }
+            // CPython finds the MARK, then reads and decodes one name line at a time.
             Opcode::Inst => {
-                let arg = read_arg(op.info(), input)?;
-                let Arg::Pair(module, name) = arg else { unreachable!() };
+                if self.marks.is_empty() {
+                    return err(ErrorKind::NoMark);
+                }
+                let module = ascii_name(input.line("INST")?, "an INST module name")?;
+                let name = ascii_name(input.line("INST")?, "an INST class name")?;
                 let args = self.pop_mark_items()?;
-                let module = ascii_name(module, "an INST module name")?;
-                let name = ascii_name(name, "an INST class name")?;
                 let cls = self.global(module, name)?;
                 let v = self.sink.inst(cls, args)?;
                 self.push(v)
