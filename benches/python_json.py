@@ -85,6 +85,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--budget", type=float, default=0.2, help="seconds per repeat")
     parser.add_argument("--markdown", type=Path, help="write the table here")
+    parser.add_argument("--json", type=Path, help="write the results here (read by benches/chart.py)")
     parser.add_argument("--only", action="append", choices=DOCUMENTS, help="documents to run (default: all)")
     args = parser.parse_args()
 
@@ -107,6 +108,9 @@ def main():
     print(table)
     if args.markdown:
         args.markdown.write_text(table, encoding="utf-8")
+    if args.json:
+        records = [{"document": d, "op": o, "gc": g, "times": t} for d, o, g, t in rows]
+        args.json.write_text(json.dumps(records, indent=1) + "\n", encoding="utf-8")
 
 
 def markdown(rows, names):

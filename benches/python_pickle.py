@@ -4,11 +4,12 @@ pickle_dict (objects re-created in benches/make_datasets.py), with the
 garbage collector on and off. Prints medians and ratios (CPython time /
 brinery time: above 1 means brinery is faster) and can write a markdown table.
 
-Usage: python benches/python_pickle.py [--markdown FILE] [--repeat N]
+Usage: python benches/python_pickle.py [--markdown FILE] [--json FILE] [--repeat N]
 """
 
 import argparse
 import gc
+import json
 import pathlib
 import pickle
 import statistics
@@ -78,6 +79,7 @@ def median_time(fn, repeat, target=0.05):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--markdown")
+    ap.add_argument("--json", help="write the results here (read by benches/chart.py)")
     ap.add_argument("--repeat", type=int, default=15)
     args = ap.parse_args()
     theirs, ours = workloads(pickle), workloads(bpickle)
@@ -97,6 +99,9 @@ def main():
         ]
         lines += [f"| {n} | {g} | {c * 1e6:.1f} | {b * 1e6:.1f} | {r:.2f}× |" for n, g, c, b, r in rows]
         pathlib.Path(args.markdown).write_text("\n".join(lines) + "\n")
+    if args.json:
+        records = [{"workload": n, "gc": g, "cpython": c, "brinery": b} for n, g, c, b, _ in rows]
+        pathlib.Path(args.json).write_text(json.dumps(records, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@
 #     times brinery.pickle beside CPython's C pickle on pyperformance's
 #     bm_pickle workloads (GC on and off), written to $TARGET/bench-python-pickle.md,
 #     and benches/python_json.py times brinery.json beside json, orjson, msgspec
-#     and ujson on the JSON benchmark documents ($TARGET/bench-python-json.md);
+#     and ujson on the JSON benchmark documents ($TARGET/bench-python-json.md),
+#     and benches/chart.py draws both as $TARGET/bench-python.svg (the README's chart);
 #  6. scripts/bench-scan.sh times brinery scan against picklescan, fickling
 #     and modelscan ($TARGET/bench-scan.md);
 #  7. scripts/bench-models.sh times loading a ~1 GB PyTorch checkpoint with
@@ -62,10 +63,15 @@ echo "==> CPython json, orjson and ratios"
 
 echo "==> Python package: brinery.pickle beside CPython's C pickle (bm_pickle workloads)"
 bash scripts/python-build.sh bench >/dev/null
-"$PYTHON" benches/python_pickle.py --markdown "$TARGET/bench-python-pickle.md"
+"$PYTHON" benches/python_pickle.py --markdown "$TARGET/bench-python-pickle.md" --json "$TARGET/bench-python-pickle.json"
 
 echo "==> Python package: brinery.json beside json, orjson, msgspec, ujson"
-"$PYTHON" benches/python_json.py --markdown "$TARGET/bench-python-json.md"
+"$PYTHON" benches/python_json.py --markdown "$TARGET/bench-python-json.md" --json "$TARGET/bench-python-json.json"
+
+# The README's chart (docs/bench-python.svg is the copy of a recorded run).
+"$PYTHON" benches/chart.py "$TARGET/bench-python-pickle.json" "$TARGET/bench-python-json.json" \
+    "$TARGET/bench-python.svg" --title "brinery's Python module vs CPython and orjson ($(date +%F), $(uname -m))"
+echo "    chart: $TARGET/bench-python.svg"
 
 echo "==> scan: brinery scan vs picklescan, fickling, modelscan"
 bash scripts/bench-scan.sh
