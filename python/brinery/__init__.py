@@ -4,7 +4,8 @@
 standard library modules. The top-level ``dumps``/``dump`` pickle like
 ``pickle.dumps``; the top-level ``loads``/``load`` are *safe by default*:
 they import only an allowlist of harmless globals and refuse everything
-else before importing it (see :mod:`brinery.safe`).
+else before importing it (see :mod:`brinery.safe`). ``brinery.scan`` tells
+whether a pickle or model file is safe to load, without loading it.
 
 >>> import brinery, datetime
 >>> brinery.loads(brinery.dumps({"when": datetime.date(2026, 11, 21)}))
@@ -12,12 +13,15 @@ else before importing it (see :mod:`brinery.safe`).
 """
 
 from brinery import json, pickle, safe
+from brinery._scan import Finding, ScanReport, scan
 from brinery.pickle import DEFAULT_PROTOCOL, HIGHEST_PROTOCOL, dump, dumps
 from brinery.safe import UnsafeGlobalError, load, loads
 
 __all__ = [
     "DEFAULT_PROTOCOL",
+    "Finding",
     "HIGHEST_PROTOCOL",
+    "ScanReport",
     "UnsafeGlobalError",
     "dump",
     "dumps",
@@ -26,4 +30,5 @@ __all__ = [
     "loads",
     "pickle",
     "safe",
+    "scan",
 ]

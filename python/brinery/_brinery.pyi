@@ -63,3 +63,7 @@ def load(
     errors: str = "strict",
     buffers: Optional[Iterable[Any]] = None,
 ) -> Any: ...
+
+def scan_report(
+    source: Any, strict: bool, allow: list[str], deny: list[str], policies: list[str], /
+) -> str: ...

@@ -198,48 +198,6 @@ fn text(reports: &[FileReport], strict: bool, verbose: bool) -> String {
     out
 }
 
-fn finding_value(location: &str, f: &brinery_scan::Finding) -> Value<'static> {
-    Value::dict([
-        ("location", Value::from(location.to_string())),
-        ("class", Value::from(f.class.as_str())),
-        ("kind", Value::from(f.kind.as_str())),
-        ("what", Value::from(f.what.clone())),
-        ("offset", Value::from(f.offset)),
-        ("opcode", Value::from(f.opcode)),
-        ("why", Value::from(f.why.clone())),
-    ])
-}
-
-fn report_value(r: &FileReport, strict: bool) -> Value<'static> {
-    let streams = r.streams.iter().map(|s| {
-        let globals = s.globals.iter().map(|g| {
-            Value::dict([
-                ("module", Value::from(g.module.clone())),
-                ("name", Value::from(g.name.clone())),
-                ("offset", Value::from(g.offset)),
-                ("opcode", Value::from(g.opcode)),
-                ("attribute_walk", Value::from(g.walk)),
-            ])
-        });
-        Value::dict([
-            ("location", Value::from(s.location.clone())),
-            ("start", Value::from(s.start)),
-            ("length", Value::from(s.length)),
-            ("class", Value::from(s.class().as_str())),
-            ("globals", Value::list(globals)),
-            ("error", Value::from(s.error.clone())),
-        ])
-    });
-    Value::dict([
-        ("path", Value::from(r.path.clone())),
-        ("format", Value::from(r.format.clone())),
-        ("verdict", Value::from(r.verdict(strict).as_str())),
-        ("findings", Value::list(r.findings().map(|(l, f)| finding_value(l, f)))),
-        ("streams", Value::list(streams)),
-        ("errors", Value::list(r.errors.iter().map(|e| Value::from(e.clone())))),
-    ])
-}
-
 fn dump(v: &Value<'_>) -> Result<String> {
     let mut s = json::dumps(v, &DumpOptions::default().indent(2).ensure_ascii(false))?;
     s.push('\n');
@@ -247,7 +205,7 @@ fn dump(v: &Value<'_>) -> Result<String> {
 }
 
 fn json_report(reports: &[FileReport], strict: bool) -> Result<String> {
-    dump(&Value::dict([("files", Value::list(reports.iter().map(|r| report_value(r, strict))))]))
+    dump(&Value::dict([("files", Value::list(reports.iter().map(|r| r.to_value(strict))))]))
 }
 
 /// SARIF 2.1.0: one result per finding and per unreadable file/stream.

@@ -1,7 +1,8 @@
 //! The native half of the Python package `brinery` (`brinery._brinery`):
 //! a `Pickler` that drives the engine's one encoder from Python objects, an
 //! `Unpickler` that runs the engine's one machine with a Python-object sink,
-//! and JSON encoding/decoding over the engine's JSON writer and parser.
+//! JSON encoding/decoding over the engine's JSON writer and parser, and the
+//! scanner behind `brinery.scan`.
 //!
 //! The Python-facing API (`brinery.pickle`, `brinery.json`, the safe
 //! top-level `brinery.loads`) lives in `python/brinery/`; this crate only
@@ -11,6 +12,7 @@ use pyo3::prelude::*;
 
 mod json;
 mod pickle;
+mod scan;
 
 /// The extension module `brinery._brinery`.
 #[pymodule]
@@ -18,5 +20,6 @@ mod pickle;
 fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     json::register(m)?;
     pickle::register(m)?;
+    scan::register(m)?;
     Ok(())
 }

@@ -24,6 +24,7 @@
 mod containers;
 pub mod policy;
 pub mod report;
+mod report_value;
 mod stream;
 mod symbolic;
 

@@ -10,6 +10,7 @@ mod save;
 mod unpickler;
 
 use pyo3::prelude::*;
+pub(crate) use unpickler::buffer_bytes;
 
 /// Adds the pickle classes and functions to the native module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
