@@ -137,4 +137,6 @@ try:
     brinery.loads(open(f"{sys.argv[1]}/evil.pkl", "rb").read())
 except brinery.UnsafeGlobalError as e:
     print("    brinery.loads(evil.pkl) ->", type(e).__name__ + ":", e)
+report = brinery.scan(f"{sys.argv[1]}/evil.pkl")
+print("    brinery.scan(evil.pkl).verdict ->", report.verdict, [(f.what, f.offset) for f in report.findings])
 PY
