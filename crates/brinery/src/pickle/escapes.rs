@@ -86,8 +86,9 @@ pub fn raw_unicode_escape_decode(text: &[u8]) -> Result<Str<'static>, String> {
             _ => continue,
         };
         points.pop(); // the escaping backslash
-                      // Like CPython's decoder, report the escape from its backslash to the
-                      // first byte that is not one of its hex digits.
+
+        // Like CPython's decoder, report the escape from its backslash to the
+        // first byte that is not one of its hex digits.
         let digits = text[i + 1..].iter().take(width).take_while(|b| b.is_ascii_hexdigit()).count();
         let failure = |reason: &str, end: usize| {
             format!("'rawunicodeescape' codec can't decode bytes in position {}-{}: {reason}", i - 1, end - 1)

@@ -80,12 +80,6 @@ pub(crate) enum IntError {
     NotUtf8(Vec<u8>),
 }
 
-impl From<String> for IntError {
-    fn from(msg: String) -> Self {
-        IntError::Invalid(msg)
-    }
-}
-
 /// CPython's `PyLong_FromString(s, NULL, base)` on a line as C code sees it:
 /// `line` is the text before the `\n` (which is part of the C string when
 /// `with_newline`), and the string ends at its first NUL. Optional ASCII

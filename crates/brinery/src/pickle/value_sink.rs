@@ -27,12 +27,6 @@ pub(crate) enum Item<'a> {
 struct Node<'a> {
     /// 1 + the deepest child, as far as known when the node last changed.
     depth: u32,
-    /// How many times the node was stored in a container (or is the root),
-    /// counting to 2. A node on a cycle always has 2: the edge that closes
-    /// the cycle, and the edge (or root) it was first reached by. So a node
-    /// with fewer cannot be met twice while sealing, and is sealed without
-    /// the bookkeeping that sharing and cycles need.
-    parents: u8,
     /// If Python could not hash it, the type to blame (list, dict, set, or
     /// what a tuple holds), decided once when the node is made.
     unhashable: Option<Unhashable>,
@@ -132,9 +126,14 @@ pub(crate) struct ValueSink<'o, 'a> {
     /// Per node, how far sealing got.
     seal_state: Vec<SealState<'a>>,
     seal_error: Option<Error>,
-    /// Sealing at STOP, when every node's `parents` count is final (a
-    /// persistent id sealed earlier for the hook may still be shared later).
-    final_seal: bool,
+    /// Per node, how many containers hold it (or 1 for the root), counting
+    /// to 2; filled at STOP by [`ValueSink::count_parents`], empty before (a
+    /// persistent id sealed early for the hook may still be shared later).
+    /// A node on a cycle always has 2: the edge that closes the cycle, and
+    /// the edge (or root) it was first reached by. So a node with fewer
+    /// cannot be met twice while sealing, and is sealed without the
+    /// bookkeeping that sharing and cycles need.
+    parents: Vec<u8>,
     /// The empty tuple: one object, as in CPython, so a stream of EMPTY_TUPLE
     /// opcodes costs a stack slot each, not an allocation.
     empty_tuple: Option<Shared<Vec<Value<'a>>>>,
@@ -166,7 +165,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
             interned: HashMap::new(),
             seal_state: Vec::new(),
             seal_error: None,
-            final_seal: false,
+            parents: Vec::new(),
             empty_tuple: None,
         }
     }
@@ -217,7 +216,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
             NodeKind::Tuple(span) => self.pool[span.range()].iter().find_map(|it| self.unhashable_type(it)),
             NodeKind::FrozenSet(_) | NodeKind::Object(_) | NodeKind::Sealed => None,
         };
-        self.nodes.push(Node { depth, parents: 0, unhashable, kind });
+        self.nodes.push(Node { depth, unhashable, kind });
         Ok(Item::N(index))
     }
 
@@ -250,25 +249,8 @@ impl<'o, 'a> ValueSink<'o, 'a> {
                 return Err(e);
             }
         };
-        for k in start..self.pool.len() {
-            if let Item::N(i) = self.pool[k] {
-                self.adopt_node(i);
-            }
-        }
         let span = Span { start: start32, len: (self.pool.len() - start) as u32 };
         self.push_node(depth, if frozenset { NodeKind::FrozenSet(span) } else { NodeKind::Tuple(span) })
-    }
-
-    /// Counts one more container (or the root) holding `item`, if it is a node.
-    fn adopt(&mut self, item: &Item<'a>) {
-        if let Item::N(i) = *item {
-            self.adopt_node(i);
-        }
-    }
-
-    fn adopt_node(&mut self, i: u32) {
-        let node = &mut self.nodes[i as usize];
-        node.parents = node.parents.saturating_add(1).min(2);
     }
 
     /// Raises a node's depth after something was added to it.
@@ -318,8 +300,6 @@ impl<'o, 'a> ValueSink<'o, 'a> {
     /// Adds a key and value to a dict node.
     fn insert_pair(&mut self, node: u32, key: Item<'a>, value: Item<'a>) -> Result<()> {
         self.check_hashable(&key)?;
-        self.adopt(&key);
-        self.adopt(&value);
         self.deepen(node, self.depth_of(&key).max(self.depth_of(&value)))?;
         match &mut self.nodes[node as usize].kind {
             NodeKind::Dict(pairs) => pairs.push((key, value)),
@@ -331,7 +311,6 @@ impl<'o, 'a> ValueSink<'o, 'a> {
     /// Adds an item to a set node.
     fn insert_item(&mut self, node: u32, item: Item<'a>) -> Result<()> {
         self.check_hashable(&item)?;
-        self.adopt(&item);
         self.deepen(node, self.depth_of(&item))?;
         match &mut self.nodes[node as usize].kind {
             NodeKind::Set(items) => items.push(item),
@@ -342,21 +321,11 @@ impl<'o, 'a> ValueSink<'o, 'a> {
 
     fn new_object(&mut self, ctor: CtorKind, parts: Vec<Item<'a>>) -> Result<Item<'a>> {
         let depth = self.depth_above(parts.iter())?;
-        for part in &parts {
-            self.adopt(part);
-        }
         self.push_node(depth, NodeKind::Object(Box::new(ObjNode { ctor, parts, updates: Vec::new() })))
     }
 
     fn push_update(&mut self, node: u32, update: UpdateItem<'a>, child_depth: u32) -> Result<()> {
         self.deepen(node, child_depth)?;
-        match &update {
-            UpdateItem::Build(item) | UpdateItem::Append(item) => self.adopt(item),
-            UpdateItem::SetItem(key, value) => {
-                self.adopt(key);
-                self.adopt(value);
-            }
-        }
         match &mut self.nodes[node as usize].kind {
             NodeKind::Object(o) => o.updates.push(update),
             _ => unreachable!("push_update on a non-object"),
@@ -498,7 +467,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         }
         // A node only one container holds is met once: no back-references
         // to hand out, no sealed value to remember.
-        let once = self.final_seal && self.nodes[index as usize].parents <= 1;
+        let once = self.parents.get(index as usize).is_some_and(|&held| held <= 1);
         let kind = std::mem::replace(&mut self.nodes[index as usize].kind, NodeKind::Sealed);
         let value = match kind {
             NodeKind::List(items) => {
@@ -612,6 +581,46 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         ObjectData { constructor, updates }
     }
 
+    /// Fills [`ValueSink::parents`]: one pass over every node's items, once
+    /// no container can change any more.
+    fn count_parents(&mut self, root: &Item<'a>) {
+        let mut parents = vec![0u8; self.nodes.len()];
+        let mut held = |item: &Item<'a>| {
+            if let Item::N(i) = *item {
+                let p = &mut parents[i as usize];
+                *p = (*p + 1).min(2);
+            }
+        };
+        // The root counts as held, so a cycle back to it is seen as sharing.
+        held(root);
+        for node in &self.nodes {
+            match &node.kind {
+                NodeKind::List(items) | NodeKind::Set(items) => items.iter().for_each(&mut held),
+                NodeKind::Tuple(span) | NodeKind::FrozenSet(span) => self.pool[span.range()].iter().for_each(&mut held),
+                NodeKind::Dict(pairs) => pairs.iter().for_each(|(k, v)| {
+                    held(k);
+                    held(v);
+                }),
+                NodeKind::Object(obj) => {
+                    obj.parts.iter().for_each(&mut held);
+                    for update in &obj.updates {
+                        match update {
+                            UpdateItem::Build(item) | UpdateItem::Append(item) => held(item),
+                            UpdateItem::SetItem(k, v) => {
+                                held(k);
+                                held(v);
+                            }
+                        }
+                    }
+                }
+                // Sealed early (for the persistent-load hook): its items were
+                // sealed with their sealed values remembered.
+                NodeKind::Sealed => {}
+            }
+        }
+        self.parents = parents;
+    }
+
     /// Seals part of the graph early (a persistent id handed to the hook).
     fn seal_now(&mut self, item: &Item<'a>) -> Result<Value<'a>> {
         self.seal_state.resize(self.nodes.len(), SealState::Todo);
@@ -693,9 +702,6 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
     fn list<I: Iterator<Item = Item<'a>>>(&mut self, items: I) -> Result<Item<'a>> {
         let items: Vec<Item<'a>> = items.collect();
         let depth = self.depth_above(items.iter())?;
-        for item in &items {
-            self.adopt(item);
-        }
         self.push_node(depth, NodeKind::List(items))
     }
 
@@ -718,14 +724,6 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
                 list.extend(items);
                 let NodeKind::List(list) = &self.nodes[node as usize].kind else { unreachable!() };
                 let deepest = list[start..].iter().map(|item| self.depth_of(item)).max().unwrap_or(0);
-                let end = list.len();
-                for k in start..end {
-                    if let NodeKind::List(list) = &self.nodes[node as usize].kind {
-                        if let Item::N(i) = list[k] {
-                            self.adopt_node(i);
-                        }
-                    }
-                }
                 self.deepen(node, deepest)
             }
             NodeKind::Object(_) => {
@@ -860,9 +858,7 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
     }
 
     fn finish(&mut self, top: Item<'a>) -> Result<Value<'a>> {
-        // The root counts as held, so a cycle back to it is seen as sharing.
-        self.adopt(&top);
-        self.final_seal = true;
+        self.count_parents(&top);
         self.seal_now(&top)
     }
 }
@@ -925,7 +921,7 @@ mod tests {
     }
 
     /// Containers held once are sealed without the sharing bookkeeping
-    /// (`Node::parents`); everything held twice must keep one identity.
+    /// (`ValueSink::parents`); everything held twice must keep one identity.
     #[test]
     fn shared_containers_and_cycles_survive_sealing() {
         fn load(data: &[u8]) -> Value<'_> {
