@@ -12,10 +12,11 @@ without loading it, by the same scanner as ``brinery scan`` (see
 'safe'
 """
 
+import copy
 import json
 import os
-from dataclasses import dataclass
-from typing import Iterable, List, Optional, Tuple, Union
+from dataclasses import dataclass, field
+from typing import Iterable, Optional, Tuple, Union
 
 from brinery import _brinery
 
@@ -87,6 +88,8 @@ class ScanReport:
     findings: Tuple[Finding, ...]
     streams: Tuple[Stream, ...]
     errors: Tuple[str, ...]
+    #: The scanner's own document, which ``to_dict`` hands out.
+    _document: dict = field(repr=False, compare=False)
 
     @property
     def dangerous(self) -> bool:
@@ -101,7 +104,7 @@ class ScanReport:
     def to_dict(self) -> dict:
         """The report as plain data: the per-file document of
         ``brinery scan --format json``."""
-        return _as_dict(self)
+        return copy.deepcopy(self._document)
 
 
 def scan(
@@ -156,35 +159,8 @@ def _report(d: dict) -> ScanReport:
             for s in d["streams"]
         ),
         errors=tuple(d["errors"]),
+        _document=d,
     )
-
-
-def _as_dict(r: ScanReport) -> dict:
-    finding = lambda f: {  # noqa: E731
-        "location": f.location,
-        "class": f.cls,
-        "kind": f.kind,
-        "what": f.what,
-        "offset": f.offset,
-        "opcode": f.opcode,
-        "why": f.why,
-    }
-    stream = lambda s: {  # noqa: E731
-        "location": s.location,
-        "start": s.start,
-        "length": s.length,
-        "class": s.cls,
-        "globals": [vars(g).copy() for g in s.globals],
-        "error": s.error,
-    }
-    return {
-        "path": r.path,
-        "format": r.format,
-        "verdict": r.verdict,
-        "findings": [finding(f) for f in r.findings],
-        "streams": [stream(s) for s in r.streams],
-        "errors": list(r.errors),
-    }
 
 
 __all__ = ["Finding", "GlobalRef", "ScanReport", "Stream", "VERDICTS", "scan"]
