@@ -20,6 +20,11 @@ cargo fmt --all -- --check
 echo "==> cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> cargo test"
+# The integration tests write their generated corpora and scratch files under
+# target/tmp, one folder per test process, and keep them for inspection after
+# a failure; each run starts by removing the previous run's (they add up to
+# hundreds of MB per run otherwise).
+rm -rf "${CARGO_TARGET_DIR:-target}/tmp"
 cargo test --workspace --locked
 echo "==> Python package (maturin develop --release into .venv) and pytest under PYTHONMALLOC=debug"
 bash scripts/python-build.sh scan >/dev/null
