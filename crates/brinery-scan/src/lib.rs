@@ -22,6 +22,7 @@
 //! ```
 
 mod containers;
+mod item_pool;
 pub mod policy;
 pub mod report;
 mod report_value;

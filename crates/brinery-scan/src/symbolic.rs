@@ -4,6 +4,7 @@
 //! carrying the worst [`Class`] of everything that flowed into it. Every
 //! global resolved and every call made is recorded with its byte offset.
 
+use crate::item_pool::{Id, ItemPool, Span};
 use crate::policy::Class;
 use crate::report::{Finding, FindingKind, GlobalRef, InlineArray, StreamReport};
 use crate::stream::{self, Ctx};
@@ -13,26 +14,30 @@ use brinery::pickle::{Error, ErrorKind, Result};
 use brinery::{Int, Str};
 use std::borrow::Cow;
 
-/// An arena index.
-pub(crate) type Id = u32;
+/// A resolved global's module and (possibly dotted) qualified name.
+struct GlobalName {
+    module: String,
+    name: String,
+}
 
 enum Kind<'a> {
     None,
     Bool(bool),
     Int(Int),
     Float(f64),
-    Str(Str<'a>),
+    /// UTF-8 text as pickle stores it (lone surrogates allowed), already
+    /// validated: kept as bytes so that a string costs no allocation.
+    Str(Cow<'a, [u8]>),
     Bytes(Cow<'a, [u8]>),
     ByteArray(Cow<'a, [u8]>),
-    List(Vec<Id>),
-    Tuple(Vec<Id>),
-    Dict(Vec<Id>),
-    Set(Vec<Id>),
-    FrozenSet(Vec<Id>),
-    Global {
-        module: String,
-        name: String,
-    },
+    List(Span),
+    Tuple(Span),
+    /// Keys and values in turn.
+    Dict(Span),
+    Set(Span),
+    FrozenSet(Span),
+    /// Boxed: the names are rare and would double the size of every node.
+    Global(Box<GlobalName>),
     /// What a call returned: the callable, its arguments (a tuple node) and any BUILD state.
     Object {
         callable: Id,
@@ -71,6 +76,8 @@ pub(crate) struct Symbolic<'s, 'a> {
     /// Whether a joblib `NumpyArrayWrapper` was built (the stream is a joblib file).
     pub(crate) saw_joblib_array: bool,
     nodes: Vec<Node<'a>>,
+    /// The items of the container nodes.
+    pool: ItemPool,
     /// Offset (within `data`) and opcode being executed.
     offset: u64,
     op: Opcode,
@@ -94,6 +101,7 @@ impl<'s, 'a> Symbolic<'s, 'a> {
             inline: Vec::new(),
             saw_joblib_array: false,
             nodes: Vec::new(),
+            pool: ItemPool::default(),
             offset: start as u64,
             op: Opcode::Stop,
             proto: 0,
@@ -114,10 +122,45 @@ impl<'s, 'a> Symbolic<'s, 'a> {
         ids.iter().map(|&i| self.node(i).taint).max().unwrap_or(Class::Safe)
     }
 
-    fn container(&mut self, items: impl Iterator<Item = Id>, make: fn(Vec<Id>) -> Kind<'a>) -> Id {
-        let items: Vec<Id> = items.collect();
-        let taint = self.taint_of(&items);
-        self.add(make(items), taint)
+    /// A container node holding `items`; `keys_step` is 2 for a dict (its
+    /// keys must be hashable), 1 for a frozenset, 0 for the others.
+    fn container(
+        &mut self,
+        items: impl Iterator<Item = Id>,
+        make: fn(Span) -> Kind<'a>,
+        keys_step: usize,
+    ) -> Result<Id> {
+        let span = self.pool.span_of(items);
+        let items = self.pool.get(span);
+        if keys_step > 0 {
+            self.check_hashable(items.iter().step_by(keys_step))?;
+        }
+        let taint = self.taint_of(items);
+        Ok(self.add(make(span), taint))
+    }
+
+    /// The items of a container node (none for other nodes).
+    fn items(&self, id: Id) -> &[Id] {
+        match self.node(id).kind {
+            Kind::List(s) | Kind::Tuple(s) | Kind::Dict(s) | Kind::Set(s) | Kind::FrozenSet(s) => self.pool.get(s),
+            _ => &[],
+        }
+    }
+
+    /// The items of a tuple node.
+    fn tuple_items(&self, id: Id) -> Option<&[Id]> {
+        match self.node(id).kind {
+            Kind::Tuple(s) => Some(self.pool.get(s)),
+            _ => None,
+        }
+    }
+
+    /// The text of a str node.
+    fn text(&self, id: Id) -> Option<Str<'a>> {
+        match &self.node(id).kind {
+            Kind::Str(bytes) => Str::from_surrogatepass(bytes.clone()).ok(),
+            _ => None,
+        }
     }
 
     /// Python's type name for a node, for error messages and renderings.
@@ -135,7 +178,7 @@ impl<'s, 'a> Symbolic<'s, 'a> {
             Kind::Dict(_) => "dict",
             Kind::Set(_) => "set",
             Kind::FrozenSet(_) => "frozenset",
-            Kind::Global { .. } => "global",
+            Kind::Global(_) => "global",
             Kind::Object { .. } => "object",
             Kind::Persistent => "persistent id",
             Kind::Buffer => "buffer",
@@ -146,10 +189,10 @@ impl<'s, 'a> Symbolic<'s, 'a> {
     /// (builtin constants and containers) rather than an object whose
     /// methods it would call.
     fn is_builtin(&self, id: Id) -> bool {
-        !matches!(self.node(id).kind, Kind::Global { .. } | Kind::Object { .. } | Kind::Persistent | Kind::Buffer)
+        !matches!(self.node(id).kind, Kind::Global(_) | Kind::Object { .. } | Kind::Persistent | Kind::Buffer)
     }
 
-    fn check_hashable(&self, ids: &[Id]) -> Result<()> {
+    fn check_hashable<'i>(&self, ids: impl Iterator<Item = &'i Id>) -> Result<()> {
         for &i in ids {
             if matches!(self.node(i).kind, Kind::List(_) | Kind::Dict(_) | Kind::Set(_) | Kind::ByteArray(_)) {
                 return Err(Error::from_kind(ErrorKind::Unhashable(self.type_name(i))));
@@ -201,8 +244,8 @@ impl<'s, 'a> Symbolic<'s, 'a> {
             Kind::Float(f) => {
                 let _ = write!(out, "{f:?}");
             }
-            Kind::Str(s) => {
-                let text = s.to_string_lossy();
+            Kind::Str(_) => {
+                let text = self.text(id).map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
                 let short: String = text.chars().take(60).collect();
                 let _ = write!(out, "{short:?}");
                 if short.len() < text.len() {
@@ -212,27 +255,27 @@ impl<'s, 'a> Symbolic<'s, 'a> {
             Kind::Bytes(b) | Kind::ByteArray(b) => {
                 let _ = write!(out, "<{} bytes>", b.len());
             }
-            Kind::List(items) => {
+            Kind::List(_) => {
                 out.push('[');
-                self.render_items(items, out, depth);
+                self.render_items(self.items(id), out, depth);
                 out.push(']');
             }
-            Kind::Tuple(items) => {
+            Kind::Tuple(span) => {
                 out.push('(');
-                self.render_items(items, out, depth);
-                if items.len() == 1 {
+                self.render_items(self.items(id), out, depth);
+                if span.len() == 1 {
                     out.push(',');
                 }
                 out.push(')');
             }
-            Kind::Set(items) | Kind::FrozenSet(items) => {
+            Kind::Set(_) | Kind::FrozenSet(_) => {
                 out.push('{');
-                self.render_items(items, out, depth);
+                self.render_items(self.items(id), out, depth);
                 out.push('}');
             }
-            Kind::Dict(items) => {
+            Kind::Dict(_) => {
                 out.push('{');
-                for (i, pair) in items.chunks(2).enumerate() {
+                for (i, pair) in self.items(id).chunks(2).enumerate() {
                     if out.len() > RENDER_MAX {
                         break;
                     }
@@ -247,13 +290,13 @@ impl<'s, 'a> Symbolic<'s, 'a> {
                 }
                 out.push('}');
             }
-            Kind::Global { module, name } => {
-                let _ = write!(out, "{module}.{name}");
+            Kind::Global(global) => {
+                let _ = write!(out, "{}.{}", global.module, global.name);
             }
             Kind::Object { callable, args, .. } => {
                 self.render_into(*callable, out, depth + 1);
                 out.push('(');
-                if let Kind::Tuple(items) = &self.node(*args).kind {
+                if let Some(items) = self.tuple_items(*args) {
                     self.render_items(items, out, depth);
                 } else {
                     out.push('*');
@@ -304,12 +347,11 @@ impl<'s, 'a> Symbolic<'s, 'a> {
 
     /// `pickle.loads(b'...')` and friends: the bytes are a pickle CPython would load.
     fn nested_loader_call(&mut self, callable: Id, args: Id) {
-        let Kind::Global { module, name } = &self.node(callable).kind else { return };
-        if !self.ctx.policy.is_loader(module, name) {
+        let Kind::Global(global) = &self.node(callable).kind else { return };
+        if !self.ctx.policy.is_loader(&global.module, &global.name) {
             return;
         }
-        let Kind::Tuple(items) = &self.node(args).kind else { return };
-        let Some(&first) = items.first() else { return };
+        let Some(&first) = self.tuple_items(args).and_then(|items| items.first()) else { return };
         if let Kind::Bytes(b) | Kind::ByteArray(b) = &self.node(first).kind {
             let offset = self.offset - self.start as u64 + self.report.start;
             self.nested.push((offset, "bytes given to a loader", b.clone()));
@@ -334,22 +376,54 @@ impl<'s, 'a> Symbolic<'s, 'a> {
         node.taint = node.taint.max(class);
     }
 
-    fn push_items(&mut self, target: Id, items: Vec<Id>) {
-        let taint = self.taint_of(&items);
-        match &mut self.nodes[target as usize].kind {
-            Kind::List(v) | Kind::Dict(v) | Kind::Set(v) => v.extend(items),
-            _ => {}
-        }
+    /// Appends items to a list, dict (key/value pairs) or set node, checking
+    /// that the keys a dict or set would hash are hashable (CPython fails the
+    /// load on the first one that is not).
+    fn push_items(&mut self, target: Id, items: impl Iterator<Item = Id>) -> Result<()> {
+        let (span, keys_step) = match &mut self.nodes[target as usize].kind {
+            Kind::List(span) => (span, 0),
+            Kind::Dict(span) => (span, 2),
+            Kind::Set(span) => (span, 1),
+            _ => unreachable!("push_items on a node that holds no items"),
+        };
+        let first_new = self.pool.extend(span, items);
+        let added = &self.items(target)[first_new..];
+        let hashable = if keys_step == 0 { Ok(()) } else { self.check_hashable(added.iter().step_by(keys_step)) };
+        let taint = self.taint_of(added);
         self.raise_taint(target, taint);
+        hashable
+    }
+
+    /// What the sink notes about PROTO and the EXT opcodes (kept out of the
+    /// per-opcode path).
+    #[cold]
+    fn rare_opcode(&mut self, op: Opcode) {
+        let at = self.offset as usize;
+        match op {
+            Opcode::Proto => self.proto = self.data.get(at + 1).copied().unwrap_or(0),
+            _ => {
+                let code = match op {
+                    Opcode::Ext1 => self.data.get(at + 1).map(|&b| b as i64),
+                    Opcode::Ext2 => self.data.get(at + 1..at + 3).map(|b| u16::from_le_bytes([b[0], b[1]]) as i64),
+                    _ => self.data.get(at + 1..at + 5).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64),
+                };
+                let what = code.map_or("extension code (truncated)".to_string(), |c| format!("extension code {c}"));
+                self.finding(
+                    Class::Unknown,
+                    FindingKind::Extension,
+                    what,
+                    "EXT imports whatever copyreg's extension registry maps the code to; CPython's default \
+                     registry is empty (the load fails here), but an application may have registered codes"
+                        .to_string(),
+                );
+            }
+        }
     }
 
     // --- joblib ----------------------------------------------------------
 
     fn str_of(&self, id: Id) -> Option<String> {
-        match &self.node(id).kind {
-            Kind::Str(s) => Some(s.to_string_lossy().into_owned()),
-            _ => None,
-        }
+        self.text(id).map(|s| s.to_string_lossy().into_owned())
     }
 
     fn int_of(&self, id: Id) -> Option<i64> {
@@ -364,21 +438,22 @@ impl<'s, 'a> Symbolic<'s, 'a> {
     fn class_global(&self, id: Id) -> Option<(&str, &str)> {
         let Kind::Object { callable, args, .. } = self.node(id).kind else { return None };
         match &self.node(callable).kind {
-            Kind::Global { module, name } if module == "copyreg" && name == "_reconstructor" => {
-                let Kind::Tuple(items) = &self.node(args).kind else { return None };
-                match &self.node(*items.first()?).kind {
-                    Kind::Global { module, name } => Some((module, name)),
+            Kind::Global(g) if g.module == "copyreg" && g.name == "_reconstructor" => {
+                match &self.node(*self.tuple_items(args)?.first()?).kind {
+                    Kind::Global(class) => Some((&class.module, &class.name)),
                     _ => None,
                 }
             }
-            Kind::Global { module, name } => Some((module, name)),
+            Kind::Global(g) => Some((&g.module, &g.name)),
             _ => None,
         }
     }
 
     fn dict_get(&self, dict: Id, key: &str) -> Option<Id> {
-        let Kind::Dict(items) = &self.node(dict).kind else { return None };
-        items.chunks(2).rev().find(|p| p.len() == 2 && self.str_of(p[0]).as_deref() == Some(key)).map(|p| p[1])
+        let Kind::Dict(_) = self.node(dict).kind else { return None };
+        let items = self.items(dict);
+        let is_key = |id: Id| matches!(&self.node(id).kind, Kind::Str(b) if b.as_ref() == key.as_bytes());
+        items.chunks(2).rev().find(|p| p.len() == 2 && is_key(p[0])).map(|p| p[1])
     }
 
     /// Item size and whether it holds objects, for a `numpy.dtype(...)` node.
@@ -387,22 +462,18 @@ impl<'s, 'a> Symbolic<'s, 'a> {
             return None;
         }
         let Kind::Object { args, state, .. } = self.node(id).kind else { return None };
-        let Kind::Tuple(items) = &self.node(args).kind else { return None };
-        let descr = self.str_of(*items.first()?)?;
+        let descr = self.str_of(*self.tuple_items(args)?.first()?)?;
         let (letter, digits) = descr.split_at(descr.find(|c: char| c.is_ascii_digit()).unwrap_or(descr.len()));
         let n: u64 = digits.parse().unwrap_or(0);
-        let state_items = state.and_then(|s| match &self.node(s).kind {
-            Kind::Tuple(t) => Some(t.clone()),
-            _ => None,
-        });
+        let state_items = state.and_then(|s| self.tuple_items(s));
         // State (version, endian, subdescr, names, fields, elsize, alignment, flags).
-        let elsize = state_items.as_ref().and_then(|t| t.get(5)).and_then(|&e| self.int_of(e)).filter(|&e| e > 0);
+        let elsize = state_items.and_then(|t| t.get(5)).and_then(|&e| self.int_of(e)).filter(|&e| e > 0);
         let mut hasobject = letter == "O";
-        if let Some(fields) = state_items.as_ref().and_then(|t| t.get(4)) {
-            if let Kind::Dict(pairs) = &self.node(*fields).kind {
-                for pair in pairs.chunks(2) {
+        if let Some(&fields) = state_items.and_then(|t| t.get(4)) {
+            if let Kind::Dict(_) = self.node(fields).kind {
+                for pair in self.items(fields).chunks(2) {
                     let Some(&v) = pair.get(1) else { continue };
-                    if let Kind::Tuple(f) = &self.node(v).kind {
+                    if let Some(f) = self.tuple_items(v) {
                         if let Some(&sub) = f.first() {
                             hasobject |= self.dtype_info(sub, depth + 1).is_none_or(|(_, o)| o);
                         }
@@ -436,12 +507,11 @@ impl<'s, 'a> Symbolic<'s, 'a> {
         let (Some(shape), Some(dtype)) = (self.dict_get(state, "shape"), self.dict_get(state, "dtype")) else {
             return;
         };
-        let count = match &self.node(shape).kind {
-            Kind::Tuple(dims) => dims.iter().try_fold(1u64, |acc, &d| {
+        let count = self.tuple_items(shape).and_then(|dims| {
+            dims.iter().try_fold(1u64, |acc, &d| {
                 self.int_of(d).and_then(|d| u64::try_from(d).ok()).and_then(|d| acc.checked_mul(d))
-            }),
-            _ => None,
-        };
+            })
+        });
         let (Some(count), Some((itemsize, hasobject))) = (count, self.dtype_info(dtype, 0)) else {
             return;
         };
@@ -481,29 +551,12 @@ impl<'a> Sink<'a> for &mut Symbolic<'_, 'a> {
     type Item = Id;
     type Output = ();
 
+    #[inline]
     fn at_opcode(&mut self, offset: u64, op: Opcode) {
         self.offset = offset + self.start as u64;
         self.op = op;
-        let at = self.offset as usize;
-        match op {
-            Opcode::Proto => self.proto = self.data.get(at + 1).copied().unwrap_or(0),
-            Opcode::Ext1 | Opcode::Ext2 | Opcode::Ext4 => {
-                let code = match op {
-                    Opcode::Ext1 => self.data.get(at + 1).map(|&b| b as i64),
-                    Opcode::Ext2 => self.data.get(at + 1..at + 3).map(|b| u16::from_le_bytes([b[0], b[1]]) as i64),
-                    _ => self.data.get(at + 1..at + 5).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64),
-                };
-                let what = code.map_or("extension code (truncated)".to_string(), |c| format!("extension code {c}"));
-                self.finding(
-                    Class::Unknown,
-                    FindingKind::Extension,
-                    what,
-                    "EXT imports whatever copyreg's extension registry maps the code to; CPython's default \
-                     registry is empty (the load fails here), but an application may have registered codes"
-                        .to_string(),
-                );
-            }
-            _ => {}
+        if matches!(op, Opcode::Proto | Opcode::Ext1 | Opcode::Ext2 | Opcode::Ext4) {
+            self.rare_opcode(op);
         }
     }
 
@@ -524,7 +577,17 @@ impl<'a> Sink<'a> for &mut Symbolic<'_, 'a> {
         self.add(Kind::Float(value), Class::Safe)
     }
     fn str(&mut self, value: Str<'a>) -> Result<Id> {
-        Ok(self.add(Kind::Str(value), Class::Safe))
+        // Texts the engine decoded itself (protocol 0 lines, Python 2
+        // strings); the common opcodes come through `str_utf8`.
+        Ok(self.add(Kind::Str(Cow::Owned(value.as_surrogatepass().to_vec())), Class::Safe))
+    }
+    fn str_utf8(&mut self, data: Cow<'a, [u8]>) -> Result<Id> {
+        if std::str::from_utf8(&data).is_err() {
+            // Lone surrogates are allowed; anything else fails as the engine's own check does.
+            Str::from_surrogatepass(&data[..])
+                .map_err(|e| Error::new(ErrorKind::Decode(format!("'utf-8' codec: {e}"))))?;
+        }
+        Ok(self.add(Kind::Str(data), Class::Safe))
     }
     fn bytes(&mut self, data: Cow<'a, [u8]>) -> Result<Id> {
         Ok(self.add(Kind::Bytes(data), Class::Safe))
@@ -533,66 +596,49 @@ impl<'a> Sink<'a> for &mut Symbolic<'_, 'a> {
         Ok(self.add(Kind::ByteArray(data), Class::Safe))
     }
     fn empty_list(&mut self) -> Result<Id> {
-        Ok(self.add(Kind::List(Vec::new()), Class::Safe))
+        Ok(self.add(Kind::List(Span::default()), Class::Safe))
     }
     fn empty_dict(&mut self) -> Result<Id> {
-        Ok(self.add(Kind::Dict(Vec::new()), Class::Safe))
+        Ok(self.add(Kind::Dict(Span::default()), Class::Safe))
     }
     fn empty_set(&mut self) -> Result<Id> {
-        Ok(self.add(Kind::Set(Vec::new()), Class::Safe))
+        Ok(self.add(Kind::Set(Span::default()), Class::Safe))
     }
     fn tuple<I: Iterator<Item = Id>>(&mut self, items: I) -> Result<Id> {
-        Ok(self.container(items, Kind::Tuple))
+        self.container(items, Kind::Tuple, 0)
     }
     fn list<I: Iterator<Item = Id>>(&mut self, items: I) -> Result<Id> {
-        Ok(self.container(items, Kind::List))
+        self.container(items, Kind::List, 0)
     }
     fn dict<I: Iterator<Item = Id>>(&mut self, items: I) -> Result<Id> {
-        let items: Vec<Id> = items.collect();
-        self.check_hashable(&items.iter().step_by(2).copied().collect::<Vec<_>>())?;
-        Ok(self.container(items.into_iter(), Kind::Dict))
+        self.container(items, Kind::Dict, 2)
     }
     fn frozenset<I: Iterator<Item = Id>>(&mut self, items: I) -> Result<Id> {
-        let items: Vec<Id> = items.collect();
-        self.check_hashable(&items)?;
-        Ok(self.container(items.into_iter(), Kind::FrozenSet))
+        self.container(items, Kind::FrozenSet, 1)
     }
 
     fn append<I: Iterator<Item = Id>>(&mut self, target: &Id, items: I) -> Result<()> {
-        let items: Vec<Id> = items.collect();
         match self.node(*target).kind {
             Kind::List(_) => self.push_items(*target, items),
-            _ if !self.is_builtin(*target) => self.method_call(*target, "extend", &items),
-            _ => return Err(wrong("an object with append or extend", self.type_name(*target))),
+            _ if !self.is_builtin(*target) => Ok(self.method_call(*target, "extend", &items.collect::<Vec<_>>())),
+            _ => Err(wrong("an object with append or extend", self.type_name(*target))),
         }
-        Ok(())
     }
 
     fn set_items<I: Iterator<Item = Id>>(&mut self, target: &Id, items: I) -> Result<()> {
-        let items: Vec<Id> = items.collect();
         match self.node(*target).kind {
-            Kind::Dict(_) => {
-                self.check_hashable(&items.iter().step_by(2).copied().collect::<Vec<_>>())?;
-                self.push_items(*target, items)
-            }
-            Kind::List(_) => self.push_items(*target, items),
-            _ if !self.is_builtin(*target) => self.method_call(*target, "__setitem__", &items),
-            _ => return Err(wrong("an object supporting item assignment", self.type_name(*target))),
+            Kind::Dict(_) | Kind::List(_) => self.push_items(*target, items),
+            _ if !self.is_builtin(*target) => Ok(self.method_call(*target, "__setitem__", &items.collect::<Vec<_>>())),
+            _ => Err(wrong("an object supporting item assignment", self.type_name(*target))),
         }
-        Ok(())
     }
 
     fn add_items<I: Iterator<Item = Id>>(&mut self, target: &Id, items: I) -> Result<()> {
-        let items: Vec<Id> = items.collect();
         match self.node(*target).kind {
-            Kind::Set(_) => {
-                self.check_hashable(&items)?;
-                self.push_items(*target, items)
-            }
-            _ if !self.is_builtin(*target) => self.method_call(*target, "add", &items),
-            _ => return Err(wrong("a set or an object with add", self.type_name(*target))),
+            Kind::Set(_) => self.push_items(*target, items),
+            _ if !self.is_builtin(*target) => Ok(self.method_call(*target, "add", &items.collect::<Vec<_>>())),
+            _ => Err(wrong("a set or an object with add", self.type_name(*target))),
         }
-        Ok(())
     }
 
     fn global(&mut self, module: Str<'a>, name: Str<'a>) -> Result<Id> {
@@ -614,14 +660,11 @@ impl<'a> Sink<'a> for &mut Symbolic<'_, 'a> {
         let why =
             if walk { format!("{} (attribute walk, protocol {})", judgement.why, self.proto) } else { judgement.why };
         self.finding(judgement.class, FindingKind::Global, what, why);
-        Ok(self.add(Kind::Global { module, name }, judgement.class))
+        Ok(self.add(Kind::Global(Box::new(GlobalName { module, name })), judgement.class))
     }
 
     fn as_str(&self, item: &Id) -> Option<Str<'a>> {
-        match &self.node(*item).kind {
-            Kind::Str(s) => Some(s.clone()),
-            _ => None,
-        }
+        self.text(*item)
     }
 
     fn reduce(&mut self, callable: Id, args: Id) -> Result<Id> {
@@ -648,7 +691,7 @@ impl<'a> Sink<'a> for &mut Symbolic<'_, 'a> {
         if self.is_builtin(kwargs) && !matches!(self.node(kwargs).kind, Kind::Dict(_)) {
             return Err(wrong("a dict of keyword arguments", self.type_name(kwargs)));
         }
-        let all = self.container([args, kwargs].into_iter(), Kind::Tuple);
+        let all = self.container([args, kwargs].into_iter(), Kind::Tuple, 0)?;
         if self.is_builtin(cls) {
             return Err(wrong("a class", self.type_name(cls)));
         }
@@ -656,7 +699,7 @@ impl<'a> Sink<'a> for &mut Symbolic<'_, 'a> {
     }
 
     fn inst(&mut self, cls: Id, args: Vec<Id>) -> Result<Id> {
-        let args = self.container(args.into_iter(), Kind::Tuple);
+        let args = self.container(args.into_iter(), Kind::Tuple, 0)?;
         Ok(self.call(cls, args, "INST"))
     }
 
@@ -664,7 +707,7 @@ impl<'a> Sink<'a> for &mut Symbolic<'_, 'a> {
         if self.is_builtin(cls) {
             return Err(wrong("a class", self.type_name(cls)));
         }
-        let args = self.container(args.into_iter(), Kind::Tuple);
+        let args = self.container(args.into_iter(), Kind::Tuple, 0)?;
         Ok(self.call(cls, args, "OBJ"))
     }
 
