@@ -620,7 +620,10 @@ impl<'a> Sink<'a> for &mut Symbolic<'_, 'a> {
     fn append<I: Iterator<Item = Id>>(&mut self, target: &Id, items: I) -> Result<()> {
         match self.node(*target).kind {
             Kind::List(_) => self.push_items(*target, items),
-            _ if !self.is_builtin(*target) => Ok(self.method_call(*target, "extend", &items.collect::<Vec<_>>())),
+            _ if !self.is_builtin(*target) => {
+                self.method_call(*target, "extend", &items.collect::<Vec<_>>());
+                Ok(())
+            }
             _ => Err(wrong("an object with append or extend", self.type_name(*target))),
         }
     }
@@ -628,7 +631,10 @@ impl<'a> Sink<'a> for &mut Symbolic<'_, 'a> {
     fn set_items<I: Iterator<Item = Id>>(&mut self, target: &Id, items: I) -> Result<()> {
         match self.node(*target).kind {
             Kind::Dict(_) | Kind::List(_) => self.push_items(*target, items),
-            _ if !self.is_builtin(*target) => Ok(self.method_call(*target, "__setitem__", &items.collect::<Vec<_>>())),
+            _ if !self.is_builtin(*target) => {
+                self.method_call(*target, "__setitem__", &items.collect::<Vec<_>>());
+                Ok(())
+            }
             _ => Err(wrong("an object supporting item assignment", self.type_name(*target))),
         }
     }
@@ -636,7 +642,10 @@ impl<'a> Sink<'a> for &mut Symbolic<'_, 'a> {
     fn add_items<I: Iterator<Item = Id>>(&mut self, target: &Id, items: I) -> Result<()> {
         match self.node(*target).kind {
             Kind::Set(_) => self.push_items(*target, items),
-            _ if !self.is_builtin(*target) => Ok(self.method_call(*target, "add", &items.collect::<Vec<_>>())),
+            _ if !self.is_builtin(*target) => {
+                self.method_call(*target, "add", &items.collect::<Vec<_>>());
+                Ok(())
+            }
             _ => Err(wrong("a set or an object with add", self.type_name(*target))),
         }
     }
