@@ -6,15 +6,21 @@ Usage: python3 benches/scan_compare.py --brinery PATH/TO/brinery --corpus DIR --
 
 Run with the python of the venv that has the three tools (requirements/scan-bench.txt).
 Each Python tool is called through its library API in this process (no
-interpreter start-up counted); brinery is one process for all files, so its
-start-up is counted once per directory.
+interpreter start-up counted), once per file: they take seconds to minutes on
+the model-sized files; brinery is one process for all files of a group, so its
+start-up is counted once per group, and it runs BRINERY_RUNS times (median
+taken), since a tenth of a second moves with everything else on the machine.
+The model-sized files are also timed one by one.
 """
 
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import time
+
+BRINERY_RUNS = 7
 
 
 def files_under(d):
@@ -25,11 +31,14 @@ def files_under(d):
 
 
 def run_brinery(exe, paths):
-    t = time.perf_counter()
-    p = subprocess.run([exe, "scan", "--format", "json", *paths], capture_output=True, text=True)
-    elapsed = time.perf_counter() - t
+    """Median wall time of BRINERY_RUNS runs of one `brinery scan` over `paths`, and its verdicts."""
+    times = []
+    for _ in range(BRINERY_RUNS):
+        t = time.perf_counter()
+        p = subprocess.run([exe, "scan", "--format", "json", *paths], capture_output=True, text=True)
+        times.append(time.perf_counter() - t)
     verdicts = {f["path"]: f["verdict"] for f in json.loads(p.stdout)["files"]}
-    return elapsed, verdicts
+    return statistics.median(times), verdicts
 
 
 def picklescan_verdict(path):
@@ -71,15 +80,21 @@ def modelscan_verdict(path):
 TOOLS = {"picklescan": picklescan_verdict, "fickling": fickling_verdict, "modelscan": modelscan_verdict}
 
 
-def time_tool(fn, paths):
+def time_tool(fn, paths, per_file=None):
+    """Total time of `fn` over `paths` and its verdicts; each file's time goes in `per_file`."""
     verdicts = {}
-    t = time.perf_counter()
+    total = 0.0
     for p in paths:
+        t = time.perf_counter()
         try:
             verdicts[p] = fn(p)
-        except Exception as e:  # a tool crashing on a file
+        except Exception:  # a tool crashing on a file
             verdicts[p] = "crash"
-    return time.perf_counter() - t, verdicts
+        elapsed = time.perf_counter() - t
+        total += elapsed
+        if per_file is not None:
+            per_file[p] = elapsed
+    return total, verdicts
 
 
 def mb(n):
@@ -101,12 +116,14 @@ def main():
     }
     lines = ["| files | size (MiB) | tool | time (s) | MiB/s | vs brinery |", "|---|---:|---|---:|---:|---:|"]
     verdicts = {}
+    one_by_one = {}  # tool -> {path: seconds}, model-sized files only
     for group, paths in groups.items():
         size = sum(os.path.getsize(p) for p in paths)
         bt, bv = run_brinery(a.brinery, paths)
         results = {"brinery": (bt, bv)}
         for name, fn in TOOLS.items():
-            results[name] = time_tool(fn, paths)
+            per_file = one_by_one.setdefault(name, {}) if group == "model-sized" else None
+            results[name] = time_tool(fn, paths, per_file)
         for name, (t, v) in results.items():
             verdicts.setdefault(name, {}).update(v)
             ratio = t / bt if bt else float("nan")
@@ -127,13 +144,21 @@ def main():
                 elif v == "dangerous":
                     summary[name]["false_alarm"] += 1
             table.append("| " + " | ".join(row) + " |")
+    files = ["| file | size (MiB) | brinery (s) | " + " | ".join(f"{n} (s, × brinery)" for n in TOOLS) + " |",
+             "|---|---:|---:|" + "---:|" * len(TOOLS)]
+    for p in groups["model-sized"]:
+        bt, _ = run_brinery(a.brinery, [p])
+        cells = [f"{one_by_one[n][p]:.3f} ({one_by_one[n][p] / bt:.0f}×)" for n in TOOLS]
+        files.append(f"| {os.path.basename(p)} | {mb(os.path.getsize(p)):.1f} | {bt:.4f} | " + " | ".join(cells) + " |")
     sums = ["| tool | malicious caught | malicious missed | benign flagged dangerous |", "|---|---:|---:|---:|"]
     for name, s in summary.items():
         sums.append(f"| {name} | {s['caught']} | {s['missed']} | {s['false_alarm']} |")
     with open(a.markdown, "w") as f:
-        f.write("## Throughput\n\n" + "\n".join(lines) + "\n\n## Detection\n\n" + "\n".join(sums)
+        f.write("## Throughput\n\n" + "\n".join(lines) + "\n\n### Model-sized files one by one\n\n" + "\n".join(files)
+                + "\n\n## Detection\n\n" + "\n".join(sums)
                 + "\n\n## Verdicts per file\n\n" + "\n".join(table) + "\n")
     print("\n".join(lines))
+    print("\n".join(files))
     print("\n".join(sums))
 
 
