@@ -55,7 +55,7 @@ impl<'a> Input<'a> for SliceInput<'a> {
         Ok(b)
     }
 
-    #[inline]
+    #[inline(always)]
     fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N]> {
         match self.data.get(self.pos..self.pos + N) {
             Some(s) => {
