@@ -86,6 +86,11 @@ pub(crate) struct Symbolic<'s, 'a> {
     skip: u64,
 }
 
+/// Whether CPython fails to hash a value of this kind (a dict key or set item).
+fn is_unhashable(kind: &Kind<'_>) -> bool {
+    matches!(kind, Kind::List(_) | Kind::Dict(_) | Kind::Set(_) | Kind::ByteArray(_))
+}
+
 fn wrong(expected: &'static str, found: &'static str) -> Error {
     Error::from_kind(ErrorKind::WrongType { expected, found })
 }
@@ -194,7 +199,7 @@ impl<'s, 'a> Symbolic<'s, 'a> {
 
     fn check_hashable<'i>(&self, ids: impl Iterator<Item = &'i Id>) -> Result<()> {
         for &i in ids {
-            if matches!(self.node(i).kind, Kind::List(_) | Kind::Dict(_) | Kind::Set(_) | Kind::ByteArray(_)) {
+            if is_unhashable(&self.node(i).kind) {
                 return Err(Error::from_kind(ErrorKind::Unhashable(self.type_name(i))));
             }
         }
@@ -387,11 +392,24 @@ impl<'s, 'a> Symbolic<'s, 'a> {
             _ => unreachable!("push_items on a node that holds no items"),
         };
         let first_new = self.pool.extend(span, items);
-        let added = &self.items(target)[first_new..];
-        let hashable = if keys_step == 0 { Ok(()) } else { self.check_hashable(added.iter().step_by(keys_step)) };
-        let taint = self.taint_of(added);
+        let span = *span;
+        // One pass over the new items: their worst class, and the first key
+        // that is not hashable.
+        let mut taint = Class::Safe;
+        let mut unhashable = None;
+        for (i, &id) in self.pool.get(span)[first_new..].iter().enumerate() {
+            let node = &self.nodes[id as usize];
+            taint = taint.max(node.taint);
+            let is_key = keys_step == 1 || (keys_step == 2 && i % 2 == 0);
+            if is_key && unhashable.is_none() && is_unhashable(&node.kind) {
+                unhashable = Some(id);
+            }
+        }
         self.raise_taint(target, taint);
-        hashable
+        match unhashable {
+            Some(id) => Err(Error::from_kind(ErrorKind::Unhashable(self.type_name(id)))),
+            None => Ok(()),
+        }
     }
 
     /// What the sink notes about PROTO and the EXT opcodes (kept out of the
