@@ -450,6 +450,10 @@ def edge_cases():
         "reduce_on_constant.pkl": b"K\x01)R" + glob0("posix", "system") + b".",
         "build_on_int.pkl": b"K\x01}b" + glob0("posix", "system") + b".",
         "unhashable_key.pkl": b"(]K\x01d" + glob0("posix", "system") + b".",
+        # SETITEMS and ADDITEMS: the first unhashable key ends the load (after the items before it).
+        "unhashable_setitems_key.pkl": b"}(K\x01K\x02]K\x03u" + glob0("posix", "system") + b".",
+        "unhashable_additems_item.pkl": b"\x80\x04\x8f(K\x01]\x90" + glob0("posix", "system") + b".",
+        "setitems_list_index.pkl": b"(K\x07l(K\x00K\x08u" + glob0("collections", "OrderedDict") + b")R.",
         "newobj_ex_kwargs_not_dict.pkl": b"\x80\x04" + stack_global("collections", "OrderedDict") + b")N\x92"
                                         + glob0("posix", "system") + b".",
         "append_to_object.pkl": b"\x80\x02" + glob0("collections", "deque") + b")R(K\x01e"
