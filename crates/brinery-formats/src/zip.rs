@@ -125,11 +125,17 @@ pub fn read(data: &[u8], limits: &Limits) -> Result<Archive, Error> {
                 }
             }
             // The crate gives neither the flag bits nor methods it was built without: read them ourselves.
+            // Matched by local header offset through a map (the first entry
+            // wins, as a search would): a search per member was quadratic.
             if let Ok(own) = central_directory(data, limits) {
+                let mut by_offset = std::collections::HashMap::with_capacity(own.len());
+                for o in &own {
+                    by_offset.entry(o.header_offset).or_insert((o.flags, o.method));
+                }
                 for m in &mut archive.members {
-                    if let Some(o) = own.iter().find(|o| o.header_offset == m.header_offset) {
-                        m.flags = o.flags;
-                        m.method = o.method;
+                    if let Some(&(flags, method)) = by_offset.get(&m.header_offset) {
+                        m.flags = flags;
+                        m.method = method;
                     }
                 }
             }
