@@ -52,7 +52,8 @@ pub struct JoblibFile<'a> {
     pub root: Value<'static>,
     /// What the scan found.
     pub report: FileReport,
-    /// Each wrapper (by identity) and its array, in stream order.
+    /// Each wrapper (by identity) and its array, sorted by identity (stably:
+    /// equal identities keep stream order) so that a lookup is a binary search.
     arrays: Vec<(usize, Array<'a>)>,
 }
 
@@ -61,7 +62,8 @@ impl<'a> JoblibFile<'a> {
     /// stands for (`None` for any other value).
     pub fn array(&self, wrapper: &Value<'_>) -> Option<&Array<'a>> {
         let id = wrapper.identity()?;
-        self.arrays.iter().find(|(w, _)| *w == id).map(|(_, a)| a)
+        let first = self.arrays.partition_point(|(w, _)| *w < id);
+        self.arrays.get(first).filter(|(w, _)| *w == id).map(|(_, a)| a)
     }
 
     /// Every array with where it is in [`root`](JoblibFile::root): attribute
@@ -111,6 +113,7 @@ fn load_pickle<'a>(data: &'a [u8], opts: &LoadOptions) -> Result<JoblibFile<'a>>
         let array = array_of(wrapper, region, data).map_err(|e| malformed(format!("array {path}: {e}")))?;
         arrays.push((wrapper.identity().expect("a wrapper is an object"), array));
     }
+    arrays.sort_by_key(|(id, _)| *id);
     Ok(JoblibFile { root, report, arrays })
 }
 
