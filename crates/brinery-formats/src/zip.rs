@@ -59,6 +59,10 @@ pub struct Archive {
     pub members: Vec<Member>,
     /// Archive-level oddities.
     pub anomalies: Vec<String>,
+    /// Bytes [`read`] searched for local headers no directory entry lists:
+    /// everything but the listed members' data (so, with the directory
+    /// itself, the work of reading the archive beyond its members).
+    pub swept: u64,
 }
 
 fn u16_at(d: &[u8], at: usize) -> Option<u16> {
@@ -95,7 +99,7 @@ fn malformed(what: impl Into<String>, offset: u64) -> Error {
 /// assert_eq!(&*archive.members[0].data(&bytes, &Limits::default()).unwrap(), b"K\x01.");
 /// ```
 pub fn read_directory(data: &[u8], limits: &Limits) -> Result<Archive, Error> {
-    Ok(Archive { members: central_directory(data, limits)?, anomalies: Vec::new() })
+    Ok(Archive { members: central_directory(data, limits)?, ..Archive::default() })
 }
 
 /// Lists the members of the archive in `data`, reading every local header
@@ -308,10 +312,13 @@ fn find_hidden(data: &[u8], archive: &mut Archive, limits: &Limits) -> Result<()
         };
         // Search up to 3 bytes past the segment so a signature that starts in it is whole.
         let end = segment_end.max(at);
-        let Some(pos) = data[at..(end + 3).min(data.len())].windows(4).position(|w| w == b"PK\x03\x04") else {
+        let searched = &data[at..(end + 3).min(data.len())];
+        let Some(pos) = searched.windows(4).position(|w| w == b"PK\x03\x04") else {
+            archive.swept += searched.len() as u64;
             at = end;
             continue;
         };
+        archive.swept += pos as u64 + 4;
         let off = at + pos;
         at = off + 4;
         if known.contains(&(off as u64)) {

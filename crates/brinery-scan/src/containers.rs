@@ -108,7 +108,7 @@ impl<'p> Walker<'p> {
                             return;
                         }
                         match entry.data {
-                            Ok(bytes) => self.member(&bytes, &entry.name, &at, depth, report),
+                            Ok(bytes) => self.member(&bytes, &entry.name, &at, depth, false, report),
                             Err(e) => report.errors.push(format!("{at}: {e}")),
                         }
                     }
@@ -133,6 +133,12 @@ impl<'p> Walker<'p> {
         for a in archive.anomalies {
             report.anomalies.push((location.to_string(), anomaly(a, 0, "ZIP readers disagree on this archive")));
         }
+        // A nested archive costs what reading it beyond its members' data
+        // takes (directory, headers, the sweep for hidden members); its
+        // members are charged one by one below.
+        if depth > 0 && !self.charge(0, usize::try_from(archive.swept).unwrap_or(usize::MAX), location, report) {
+            return;
+        }
         for mut member in archive.members {
             let at = join(location, &member.name);
             if !self.charge(1, 0, &at, report) {
@@ -145,25 +151,34 @@ impl<'p> Walker<'p> {
                     continue;
                 }
             };
-            if sniff(&bytes) == Format::Other && !looks_like_pickle(&bytes) {
+            let format = sniff(&bytes);
+            if format == Format::Other && !looks_like_pickle(&bytes) {
                 continue; // tensor data, source code, version files
             }
-            member.check_crc(&bytes);
+            // A stored archive in the archive (a checkpoint in a ZIP of
+            // checkpoints) is walked in place, never read through: its own
+            // members get their CRC checked when they are read.
+            let in_place = format == Format::Zip && member.method == 0;
+            if !in_place {
+                member.check_crc(&bytes);
+            }
             for a in std::mem::take(&mut member.anomalies) {
                 report.anomalies.push((
                     at.clone(),
                     anomaly(a, member.header_offset, "ZIP readers disagree on this member; it is scanned anyway"),
                 ));
             }
-            self.member(&bytes, &member.name, &at, depth, report);
+            self.member(&bytes, &member.name, &at, depth, in_place, report);
         }
     }
 
-    /// An archive member: a nested container, a pickle, or something else (skipped).
-    fn member(&self, bytes: &[u8], name: &str, at: &str, depth: u32, report: &mut FileReport) {
+    /// An archive member: a nested container, a pickle, or something else
+    /// (skipped). What is walked is charged by its size, but for a stored
+    /// ZIP walked `in_place`, which [`zip`](Self::zip) charges by what it reads.
+    fn member(&self, bytes: &[u8], name: &str, at: &str, depth: u32, in_place: bool, report: &mut FileReport) {
         let nested = sniff(bytes);
         let walked = nested != Format::Other || looks_like_pickle(bytes);
-        if walked && !self.charge(0, bytes.len(), at, report) {
+        if walked && !in_place && !self.charge(0, bytes.len(), at, report) {
             return;
         }
         if nested != Format::Other {
@@ -213,6 +228,26 @@ mod tests {
         let report = scan_bytes(&nested_archives(), "nested.zip", &ScanOptions::default());
         assert_eq!(report.streams.len(), 729);
         assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert_eq!(report.verdict(false), Verdict::Safe);
+    }
+
+    /// A stored ZIP of stored checkpoints: the inner archive's tensor bytes
+    /// are neither read (CRC) nor charged; only what the scan reads is.
+    #[test]
+    fn a_stored_archive_inside_an_archive_is_charged_by_what_is_read_of_it() {
+        let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        let mut inner = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        inner.start_file("ckpt/data.pkl", stored).unwrap();
+        std::io::Write::write_all(&mut inner, b"\x80\x02}q\x00.").unwrap();
+        inner.start_file("ckpt/data/0", stored).unwrap();
+        std::io::Write::write_all(&mut inner, &vec![0x3f; 200_000]).unwrap();
+        let inner = inner.finish().unwrap().into_inner();
+        let outer = zip_of_copies(&inner, 2);
+        let opts =
+            ScanOptions { limits: crate::Limits { max_output: 10_000, ..Default::default() }, ..Default::default() };
+        let report = scan_bytes(&outer, "checkpoints.zip", &opts);
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert_eq!(report.streams.len(), 2);
         assert_eq!(report.verdict(false), Verdict::Safe);
     }
 
