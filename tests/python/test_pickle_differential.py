@@ -160,3 +160,27 @@ def test_text_arguments_read_like_cpython():
             assert type(ours[1]) is type(theirs[1]) and ours[1] == theirs[1], (data, ours, theirs)
         else:
             assert ours[1] is theirs[1], (data, ours, theirs)
+
+
+def test_ints_past_the_text_digit_limit_dump_like_cpython():
+    """Below protocol 2 an int is written as decimal text, which CPython refuses
+    past sys.get_int_max_str_digits() digits; brinery follows the same setting."""
+    import sys
+
+    def outcome(dumps, x, proto):
+        try:
+            return dumps(x, proto)
+        except ValueError as e:
+            return ("ValueError", str(e))
+
+    limit = sys.get_int_max_str_digits()
+    try:
+        for setting in (limit, 0, 5000):
+            sys.set_int_max_str_digits(setting)
+            for digits in (4300, 4301, 5001):
+                for x in (10 ** (digits - 1), -(10 ** (digits - 1))):
+                    for proto in range(pickle.HIGHEST_PROTOCOL + 1):
+                        ours, theirs = outcome(bpickle.dumps, x, proto), outcome(pickle.dumps, x, proto)
+                        assert ours == theirs, (setting, digits, proto)
+    finally:
+        sys.set_int_max_str_digits(limit)

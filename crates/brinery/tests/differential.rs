@@ -157,3 +157,43 @@ fn loading_borrows_payloads_from_the_input() {
     let range = data.as_ptr_range();
     assert!(range.contains(&b.as_slice().as_ptr()), "payload must point into the input");
 }
+
+/// Ints too long for text: below protocol 2 CPython writes an int as decimal
+/// text and refuses past `sys.get_int_max_str_digits()` digits (4300) when
+/// dumping, as when loading; from protocol 2 it writes bytes, whatever the size.
+#[test]
+fn dumping_ints_past_the_text_digit_limit_fails_like_cpython() {
+    let script = r#"
+import pickle, sys
+for digits in (4300, 4301):
+    for sign in (1, -1):
+        for protocol in range(6):
+            try:
+                data = pickle.dumps(sign * 10 ** (digits - 1), protocol)
+                print(digits, sign, protocol, "ok", data.hex())
+            except ValueError:
+                print(digits, sign, protocol, "ValueError", "-")
+"#;
+    let out = common::run_python(script, "");
+    let mut checked = 0;
+    for line in out.lines() {
+        let f: Vec<&str> = line.split(' ').collect();
+        let (digits, sign, protocol): (usize, i32, u8) =
+            (f[0].parse().unwrap(), f[1].parse().unwrap(), f[2].parse().unwrap());
+        let text = format!("{}1{}", if sign < 0 { "-" } else { "" }, "0".repeat(digits - 1));
+        let value = Value::Int(text.parse().unwrap());
+        match (pickle::dumps(&value, &DumpOptions::protocol(protocol)), f[3]) {
+            (Ok(bytes), "ok") => assert_eq!(hex(&bytes), f[4], "{digits} digits, protocol {protocol}"),
+            (Err(e), "ValueError") => {
+                assert!(e.to_string().contains("max_int_digits"), "{digits} digits, protocol {protocol}: {e}")
+            }
+            (ours, theirs) => panic!("{digits} digits, protocol {protocol}: brinery {ours:?}, CPython {theirs}"),
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 24);
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

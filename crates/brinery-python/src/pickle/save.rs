@@ -282,6 +282,10 @@ impl<'py> Saver<'py> {
     fn save_long(&mut self, i: &Bound<'py, PyInt>) -> PyResult<()> {
         if let Ok(v) = i.extract::<i64>() {
             self.enc.int_i64(v);
+        } else if self.proto < 2 {
+            // Text, as CPython writes it: `repr` raises CPython's own
+            // ValueError past `sys.get_int_max_str_digits()` digits.
+            self.enc.long_text(&i.repr()?.to_string());
         } else {
             let big: BigInt = i.extract()?;
             self.enc.int(&Int::from(big));

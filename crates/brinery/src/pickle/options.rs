@@ -194,11 +194,23 @@ pub struct DumpOptions {
     /// The extension registry: globals listed here are written as EXT1/EXT2/EXT4
     /// codes at protocol ≥ 2 (Python's `copyreg.add_extension`).
     pub extensions: Option<Arc<HashMap<(String, String), i64>>>,
+    /// Most decimal digits of an int written as text (LONG at protocols 0
+    /// and 1): CPython's `sys.get_int_max_str_digits()`, 4300, under which
+    /// `pickle.dumps` refuses what `pickle.loads` would refuse to read back.
+    /// 0 means no limit (as in CPython).
+    pub max_int_digits: usize,
 }
 
 impl Default for DumpOptions {
     fn default() -> Self {
-        DumpOptions { protocol: 5, fix_imports: true, out_of_band: false, persistent_id: None, extensions: None }
+        DumpOptions {
+            protocol: 5,
+            fix_imports: true,
+            out_of_band: false,
+            persistent_id: None,
+            extensions: None,
+            max_int_digits: 4300,
+        }
     }
 }
 
@@ -210,6 +222,7 @@ impl std::fmt::Debug for DumpOptions {
             .field("out_of_band", &self.out_of_band)
             .field("persistent_id", &self.persistent_id.is_some())
             .field("extensions", &self.extensions)
+            .field("max_int_digits", &self.max_int_digits)
             .finish()
     }
 }

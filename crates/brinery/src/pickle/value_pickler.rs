@@ -118,6 +118,23 @@ fn bytes_key(b: &Bytes<'_>, allow_unique: bool) -> MemoKey {
 }
 
 impl<'o, 'v> ValuePickler<'o, 'v> {
+    /// An int; below protocol 2 it is written as decimal text, which CPython
+    /// refuses past `max_int_digits` digits (when dumping as when loading).
+    fn int(&mut self, i: &crate::Int) -> Result<()> {
+        if self.proto() < 2 && self.opts.max_int_digits > 0 && i.as_i64().is_none() {
+            let digits = i.to_string().trim_start_matches('-').len();
+            if digits > self.opts.max_int_digits {
+                return Err(Error::new(ErrorKind::LimitExceeded {
+                    limit: "max_int_digits",
+                    max: self.opts.max_int_digits as u64,
+                    value: digits as u64,
+                }));
+            }
+        }
+        self.enc.int(i);
+        Ok(())
+    }
+
     fn proto(&self) -> u8 {
         self.enc.proto()
     }
@@ -157,7 +174,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         match v {
             Value::None => self.enc.none(),
             Value::Bool(b) => self.enc.bool(*b),
-            Value::Int(i) => self.enc.int(i),
+            Value::Int(i) => self.int(i)?,
             Value::Float(f) => self.enc.float(*f),
             Value::Complex { re, im } => {
                 // complex.__reduce__ is (complex, (re, im)); the tuple is new each time.
