@@ -6,7 +6,10 @@ use super::encoder::{ascii_only, Encoder, MemoKey, BATCH_SIZE};
 use super::error::{Error, ErrorKind, Result};
 use super::options::DumpOptions;
 use crate::opcodes::Opcode;
-use crate::value::{Buffer, Bytes, Constructor, Global, Object, Str, Update, Value};
+use crate::value::{Buffer, Bytes, Constructor, Global, Object, ReprOptions, Str, Update, Value};
+
+/// Longest `str()` of a non-str persistent id written as PERSID text (protocol 0).
+const MAX_PERSID_TEXT: usize = 1 << 20;
 
 /// Pickles one value; returns the pickle and the out-of-band buffers.
 pub(crate) fn pickle_value<'v>(value: &'v Value<'_>, opts: &DumpOptions) -> Result<(Vec<u8>, Vec<Bytes<'v>>)> {
@@ -297,7 +300,19 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         if self.proto() == 0 {
             let s = match pid {
                 Value::Str(s) => s.to_string_lossy().into_owned(),
-                other => other.to_string(),
+                // `str(pid)`, as CPython writes it, but bounded: a pid that
+                // shares sub-objects prints each share in full, so a few KB
+                // of pickle can render as gigabytes.
+                other => {
+                    let text = other.repr_with(ReprOptions { max_len: MAX_PERSID_TEXT, ..Default::default() });
+                    if text.len() >= MAX_PERSID_TEXT {
+                        return Err(Error::unpicklable(format!(
+                            "a persistent id written at protocol 0 is its str(), and this one is longer than \
+                             {MAX_PERSID_TEXT} bytes"
+                        )));
+                    }
+                    text
+                }
             };
             ascii_only(&s, "persistent IDs")?;
             self.enc.persid_text(s.as_bytes());
