@@ -124,17 +124,21 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
     /// An int; below protocol 2 it is written as decimal text, which CPython
     /// refuses past `max_int_digits` digits (when dumping as when loading).
     fn int(&mut self, i: &crate::Int) -> Result<()> {
-        if self.proto() < 2 && self.opts.max_int_digits > 0 && i.as_i64().is_none() {
-            let digits = i.to_string().trim_start_matches('-').len();
-            if digits > self.opts.max_int_digits {
-                return Err(Error::new(ErrorKind::LimitExceeded {
-                    limit: "max_int_digits",
-                    max: self.opts.max_int_digits as u64,
-                    value: digits as u64,
-                }));
-            }
+        if self.proto() >= 2 || i.as_i64().is_some() {
+            self.enc.int(i);
+            return Ok(());
         }
-        self.enc.int(i);
+        // Formatted once: checked, then written as LONG text.
+        let text = i.to_string();
+        let digits = text.trim_start_matches('-').len();
+        if self.opts.max_int_digits > 0 && digits > self.opts.max_int_digits {
+            return Err(Error::new(ErrorKind::LimitExceeded {
+                limit: "max_int_digits",
+                max: self.opts.max_int_digits as u64,
+                value: digits as u64,
+            }));
+        }
+        self.enc.long_text(&text);
         Ok(())
     }
 
