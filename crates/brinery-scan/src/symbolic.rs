@@ -136,12 +136,22 @@ impl<'s, 'a> Symbolic<'s, 'a> {
         keys_step: usize,
     ) -> Result<Id> {
         let span = self.pool.span_of(items);
-        let items = self.pool.get(span);
-        if keys_step > 0 {
-            self.check_hashable(items.iter().step_by(keys_step))?;
-        }
-        let taint = self.taint_of(items);
+        let taint = self.judge_items(self.pool.get(span), keys_step)?;
         Ok(self.add(make(span), taint))
+    }
+
+    /// The worst class among `items`, or CPython's error for the first key
+    /// it could not hash (every `keys_step`-th item from the first; none when 0).
+    fn judge_items(&self, items: &[Id], keys_step: usize) -> Result<Class> {
+        let mut taint = Class::Safe;
+        for (i, &id) in items.iter().enumerate() {
+            let node = self.node(id);
+            taint = taint.max(node.taint);
+            if keys_step > 0 && i % keys_step == 0 && is_unhashable(&node.kind) {
+                return Err(Error::from_kind(ErrorKind::Unhashable(self.type_name(id))));
+            }
+        }
+        Ok(taint)
     }
 
     /// The items of a container node (none for other nodes).
@@ -195,15 +205,6 @@ impl<'s, 'a> Symbolic<'s, 'a> {
     /// methods it would call.
     fn is_builtin(&self, id: Id) -> bool {
         !matches!(self.node(id).kind, Kind::Global(_) | Kind::Object { .. } | Kind::Persistent | Kind::Buffer)
-    }
-
-    fn check_hashable<'i>(&self, ids: impl Iterator<Item = &'i Id>) -> Result<()> {
-        for &i in ids {
-            if is_unhashable(&self.node(i).kind) {
-                return Err(Error::from_kind(ErrorKind::Unhashable(self.type_name(i))));
-            }
-        }
-        Ok(())
     }
 
     // --- Rendering -------------------------------------------------------
@@ -393,23 +394,10 @@ impl<'s, 'a> Symbolic<'s, 'a> {
         };
         let first_new = self.pool.extend(span, items);
         let span = *span;
-        // One pass over the new items: their worst class, and the first key
-        // that is not hashable.
-        let mut taint = Class::Safe;
-        let mut unhashable = None;
-        for (i, &id) in self.pool.get(span)[first_new..].iter().enumerate() {
-            let node = &self.nodes[id as usize];
-            taint = taint.max(node.taint);
-            let is_key = keys_step == 1 || (keys_step == 2 && i % 2 == 0);
-            if is_key && unhashable.is_none() && is_unhashable(&node.kind) {
-                unhashable = Some(id);
-            }
-        }
+        // An unhashable key ends the load: nothing is judged after it.
+        let taint = self.judge_items(&self.pool.get(span)[first_new..], keys_step)?;
         self.raise_taint(target, taint);
-        match unhashable {
-            Some(id) => Err(Error::from_kind(ErrorKind::Unhashable(self.type_name(id)))),
-            None => Ok(()),
-        }
+        Ok(())
     }
 
     /// What the sink notes about PROTO and the EXT opcodes (kept out of the
