@@ -2,7 +2,7 @@
 //! marks and the memo, applies CPython's C-unpickler semantics, and hands
 //! every object it needs built to a [`Sink`].
 
-use super::args::{read_arg, Arg};
+use super::args::{read_arg, read_payload, read_small_int, Arg};
 use super::compat;
 use super::error::{Error, ErrorKind, Result};
 use super::input::Input;
@@ -270,8 +270,7 @@ impl<'o, 'm, 'a, S: Sink<'a>> Machine<'o, 'm, 'a, S> {
                 self.push(v)
             }
             Opcode::BinInt | Opcode::BinInt1 | Opcode::BinInt2 => {
-                let arg = read_arg(op.info(), input)?;
-                let v = self.sink.int(Int::from(arg.as_int().unwrap()));
+                let v = self.sink.int(Int::from(read_small_int(op.info(), input)?));
                 self.push(v)
             }
             Opcode::Int => {
@@ -311,8 +310,7 @@ impl<'o, 'm, 'a, S: Sink<'a>> Machine<'o, 'm, 'a, S> {
                 self.push(v)
             }
             Opcode::ShortBinUnicode | Opcode::BinUnicode | Opcode::BinUnicode8 => {
-                let arg = read_arg(op.info(), input)?;
-                let v = self.sink.str_utf8(self.data(arg))?;
+                let v = self.sink.str_utf8(read_payload(op.info(), input)?)?;
                 self.push(v)
             }
             Opcode::Unicode => {
@@ -322,8 +320,7 @@ impl<'o, 'm, 'a, S: Sink<'a>> Machine<'o, 'm, 'a, S> {
                 self.push(v)
             }
             Opcode::ShortBinBytes | Opcode::BinBytes | Opcode::BinBytes8 => {
-                let arg = read_arg(op.info(), input)?;
-                let v = self.sink.bytes(self.data(arg))?;
+                let v = self.sink.bytes(read_payload(op.info(), input)?)?;
                 self.push(v)
             }
             Opcode::ByteArray8 => {
@@ -447,36 +444,38 @@ impl<'o, 'm, 'a, S: Sink<'a>> Machine<'o, 'm, 'a, S> {
                 let top = self.top()?.clone();
                 self.push(top)
             }
-            Opcode::Get | Opcode::BinGet | Opcode::LongBinGet => {
-                let arg = read_arg(op.info(), input)?;
-                let index = match arg {
-                    Arg::Int(i) => i,
-                    Arg::Line(line) if line.is_empty() => {
-                        return err(ErrorKind::Truncated { what: "GET index", needed: 1, available: 0 })
-                    }
-                    Arg::Line(line) => memo_index(&line)?,
-                    _ => unreachable!(),
-                };
-                let item = u64::try_from(index)
-                    .ok()
-                    .and_then(|i| self.memo.get(i))
-                    .ok_or_else(|| Error::new(ErrorKind::MemoMiss(index)))?
-                    .clone();
+            Opcode::BinGet | Opcode::LongBinGet => {
+                let index = read_small_int(op.info(), input)?;
+                let item = self.memo_get(index)?;
                 self.push(item)
             }
-            Opcode::Put | Opcode::BinPut | Opcode::LongBinPut | Opcode::Memoize => {
-                let arg = read_arg(op.info(), input)?;
+            Opcode::Get => {
+                let line = input.line(op.name())?;
+                if line.is_empty() {
+                    return err(ErrorKind::Truncated { what: "GET index", needed: 1, available: 0 });
+                }
+                let item = self.memo_get(memo_index(&line)?)?;
+                self.push(item)
+            }
+            Opcode::BinPut | Opcode::LongBinPut => {
+                // As CPython's load_binput: the index, then the stack.
+                let index = read_small_int(op.info(), input)? as u64;
+                let top = self.top()?.clone();
+                self.memo.put(index, top);
+            }
+            Opcode::Memoize => {
+                let top = self.top()?.clone();
+                self.memo.put(self.memo.len, top);
+            }
+            Opcode::Put => {
                 // As CPython's load_put: an empty line, then the stack, then the index.
-                if matches!(&arg, Arg::Line(line) if line.is_empty()) {
+                let line = input.line(op.name())?;
+                if line.is_empty() {
                     return err(ErrorKind::Truncated { what: "PUT index", needed: 1, available: 0 });
                 }
                 let top = self.top()?.clone();
-                let index = match arg {
-                    Arg::Int(i) => i as u64,
-                    Arg::Line(line) => u64::try_from(memo_index(&line)?)
-                        .map_err(|_| Error::new(ErrorKind::BadArgument("negative PUT argument".into())))?,
-                    _ => self.memo.len,
-                };
+                let index = u64::try_from(memo_index(&line)?)
+                    .map_err(|_| Error::new(ErrorKind::BadArgument("negative PUT argument".into())))?;
                 self.memo.put(index, top);
             }
 
@@ -589,6 +588,16 @@ impl<'o, 'm, 'a, S: Sink<'a>> Machine<'o, 'm, 'a, S> {
             }
         }
         Ok(Flow::Continue)
+    }
+
+    /// The memo entry `index` (CPython's error for a missing one).
+    #[inline]
+    fn memo_get(&self, index: i64) -> Result<S::Item> {
+        u64::try_from(index)
+            .ok()
+            .and_then(|i| self.memo.get(i))
+            .cloned()
+            .ok_or_else(|| Error::new(ErrorKind::MemoMiss(index)))
     }
 
     fn data(&self, arg: Arg<'a>) -> Cow<'a, [u8]> {
