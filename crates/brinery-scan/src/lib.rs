@@ -23,6 +23,7 @@
 
 mod containers;
 mod item_pool;
+mod plain_data;
 pub mod policy;
 pub mod report;
 mod report_value;
@@ -49,6 +50,14 @@ impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions { policy: Policy::builtin(), limits: Limits::default() }
     }
+}
+
+/// For the fuzz harness: runs the plain-data pass on the pickle at the start
+/// of `data` and, when it answers, checks the symbolic sink agrees (panics
+/// if not). Not part of the API.
+#[doc(hidden)]
+pub fn check_plain_data_claim(data: &[u8]) {
+    plain_data::check_claim(data);
 }
 
 /// Scans bytes (a pickle, stacked pickles, or any supported container).

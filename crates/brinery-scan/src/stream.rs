@@ -2,6 +2,7 @@
 //! `pickle.load` calls on a file read, and legacy `torch.load`), and pickles
 //! nested in them.
 
+use crate::plain_data;
 use crate::policy::{Class, Policy};
 use crate::report::StreamReport;
 use crate::symbolic::Symbolic;
@@ -24,7 +25,7 @@ pub struct Ctx<'p> {
     pub depth: u32,
 }
 
-fn load_options() -> LoadOptions {
+pub(crate) fn load_options() -> LoadOptions {
     LoadOptions {
         // Latin-1 decodes every Python 2 string, so a scan never stops where a
         // loader passing `encoding='latin1'` (numpy, torch) would go on.
@@ -37,7 +38,29 @@ fn load_options() -> LoadOptions {
 /// Scans the pickle at `data[start..]`. Returns its report first, then the
 /// reports of pickles nested in it, and the bytes it used (`None` if the
 /// machine failed: CPython fails there too, after running what came before).
+///
+/// Plain data is measured by the cheap [`plain_data`] pass; anything else
+/// goes to the symbolic sink.
 pub(crate) fn scan_one(data: &[u8], start: usize, location: &str, ctx: &Ctx<'_>) -> (Vec<StreamReport>, Option<usize>) {
+    if let Some(used) = data.get(start..).and_then(|rest| plain_data::plain_length(rest, &load_options())) {
+        let report = StreamReport {
+            location: location.to_string(),
+            start: start as u64,
+            length: Some(used as u64),
+            ..Default::default()
+        };
+        return (vec![report], Some(used));
+    }
+    scan_symbolic(data, start, location, ctx)
+}
+
+/// [`scan_one`] by the symbolic sink alone.
+pub(crate) fn scan_symbolic(
+    data: &[u8],
+    start: usize,
+    location: &str,
+    ctx: &Ctx<'_>,
+) -> (Vec<StreamReport>, Option<usize>) {
     let mut report = StreamReport { location: location.to_string(), start: start as u64, ..Default::default() };
     if start > data.len() {
         report.error = Some("stream starts beyond the end of the data".to_string());
