@@ -18,6 +18,9 @@ use std::borrow::Cow;
 struct GlobalName {
     module: String,
     name: String,
+    /// Whether the policy lists it as a loader of pickled bytes (asked once,
+    /// when the global is resolved, not at each call of it).
+    loader: bool,
 }
 
 enum Kind<'a> {
@@ -354,7 +357,7 @@ impl<'s, 'a> Symbolic<'s, 'a> {
     /// `pickle.loads(b'...')` and friends: the bytes are a pickle CPython would load.
     fn nested_loader_call(&mut self, callable: Id, args: Id) {
         let Kind::Global(global) = &self.node(callable).kind else { return };
-        if !self.ctx.policy.is_loader(&global.module, &global.name) {
+        if !global.loader {
             return;
         }
         let Some(&first) = self.tuple_items(args).and_then(|items| items.first()) else { return };
@@ -588,7 +591,7 @@ impl<'a> Sink<'a> for &mut Symbolic<'_, 'a> {
         Ok(self.add(Kind::Str(Cow::Owned(value.as_surrogatepass().to_vec())), Class::Safe))
     }
     fn str_utf8(&mut self, data: Cow<'a, [u8]>) -> Result<Id> {
-        if std::str::from_utf8(&data).is_err() {
+        if !data.is_ascii() && std::str::from_utf8(&data).is_err() {
             // Lone surrogates are allowed; anything else fails as the engine's own check does.
             Str::from_surrogatepass(&data[..])
                 .map_err(|e| Error::new(ErrorKind::Decode(format!("'utf-8' codec: {e}"))))?;
@@ -675,7 +678,8 @@ impl<'a> Sink<'a> for &mut Symbolic<'_, 'a> {
         let why =
             if walk { format!("{} (attribute walk, protocol {})", judgement.why, self.proto) } else { judgement.why };
         self.finding(judgement.class, FindingKind::Global, what, why);
-        Ok(self.add(Kind::Global(Box::new(GlobalName { module, name })), judgement.class))
+        let loader = self.ctx.policy.is_loader(&module, &name);
+        Ok(self.add(Kind::Global(Box::new(GlobalName { module, name, loader })), judgement.class))
     }
 
     fn as_str(&self, item: &Id) -> Option<Str<'a>> {
