@@ -2,8 +2,13 @@
 - `checkpoint.pt`: a PyTorch-style zip (archive/data.pkl naming storages by
   persistent id, 1 GiB of stored tensor data in archive/data/0);
 - `big_array.pkl`: a 256 MiB numpy array pickled at protocol 4;
-- `many_objects.pkl`: a list of 200 000 small dicts (opcode-heavy)."""
+- `many_objects.pkl`: a list of 200 000 small dicts (opcode-heavy, plain data);
+- `many_records.pkl`: a list of 200 000 records, each a dict holding a
+  `datetime` and a `Decimal` (opcode-heavy, 400 000 calls of two globals: a
+  pickled table of timestamps and amounts)."""
 
+import datetime
+import decimal
 import os
 import pickle
 import sys
@@ -45,3 +50,9 @@ with open(os.path.join(out, "big_array.pkl"), "wb") as f:
     pickle.dump(np.zeros(1 << 25), f, protocol=4)
 with open(os.path.join(out, "many_objects.pkl"), "wb") as f:
     pickle.dump([{"id": i, "name": f"n{i}", "v": [i, i * 0.5]} for i in range(200_000)], f, protocol=4)
+start = datetime.datetime(2024, 1, 1, 12, 0)
+records = [
+    {"id": i, "when": start + datetime.timedelta(seconds=i), "amount": decimal.Decimal(i) / 100} for i in range(200_000)
+]
+with open(os.path.join(out, "many_records.pkl"), "wb") as f:
+    pickle.dump(records, f, protocol=4)

@@ -23,24 +23,39 @@ struct GlobalName {
     loader: bool,
 }
 
+/// The bytes of a str or bytes node: borrowed from the input (always, when
+/// scanning a slice), or kept in [`Symbolic::owned`] (texts the engine
+/// decoded itself).
+#[derive(Clone, Copy)]
+enum Payload<'a> {
+    Input(&'a [u8]),
+    Owned(u32),
+}
+
+/// What a node is. Every variant is `Copy`-sized and owns nothing (names,
+/// big ints and decoded texts live in side tables), so a node is 32 bytes
+/// and the node arena is freed without visiting its nodes.
+#[derive(Clone, Copy)]
 enum Kind<'a> {
     None,
     Bool(bool),
-    Int(Int),
+    Int(i64),
+    /// An int past `i64`: an index into [`Symbolic::big_ints`].
+    BigInt(u32),
     Float(f64),
     /// UTF-8 text as pickle stores it (lone surrogates allowed), already
     /// validated: kept as bytes so that a string costs no allocation.
-    Str(Cow<'a, [u8]>),
-    Bytes(Cow<'a, [u8]>),
-    ByteArray(Cow<'a, [u8]>),
+    Str(Payload<'a>),
+    Bytes(Payload<'a>),
+    ByteArray(Payload<'a>),
     List(Span),
     Tuple(Span),
     /// Keys and values in turn.
     Dict(Span),
     Set(Span),
     FrozenSet(Span),
-    /// Boxed: the names are rare and would double the size of every node.
-    Global(Box<GlobalName>),
+    /// An index into [`Symbolic::globals`].
+    Global(u32),
     /// What a call returned: the callable, its arguments (a tuple node) and any BUILD state.
     Object {
         callable: Id,
@@ -56,6 +71,9 @@ struct Node<'a> {
     /// The worst class of anything that went into this node.
     taint: Class,
 }
+
+const _: () = assert!(std::mem::size_of::<Node<'static>>() <= 32);
+const _: () = assert!(!std::mem::needs_drop::<Node<'static>>());
 
 /// Longest rendering of a call or argument list in a finding.
 const RENDER_MAX: usize = 160;
@@ -79,6 +97,10 @@ pub(crate) struct Symbolic<'s, 'a> {
     /// Whether a joblib `NumpyArrayWrapper` was built (the stream is a joblib file).
     pub(crate) saw_joblib_array: bool,
     nodes: Vec<Node<'a>>,
+    /// What [`Kind::Global`], [`Kind::BigInt`] and [`Payload::Owned`] point into.
+    globals: Vec<GlobalName>,
+    big_ints: Vec<Int>,
+    owned: Vec<Vec<u8>>,
     /// The items of the container nodes.
     pool: ItemPool,
     /// Offset (within `data`) and opcode being executed.
@@ -109,6 +131,9 @@ impl<'s, 'a> Symbolic<'s, 'a> {
             inline: Vec::new(),
             saw_joblib_array: false,
             nodes: Vec::new(),
+            globals: Vec::new(),
+            big_ints: Vec::new(),
+            owned: Vec::new(),
             pool: ItemPool::default(),
             offset: start as u64,
             op: Opcode::Stop,
@@ -138,7 +163,7 @@ impl<'s, 'a> Symbolic<'s, 'a> {
         make: fn(Span) -> Kind<'a>,
         keys_step: usize,
     ) -> Result<Id> {
-        let span = self.pool.span_of(items);
+        let span = self.pool.span_of(items)?;
         let taint = self.judge_items(self.pool.get(span), keys_step)?;
         Ok(self.add(make(span), taint))
     }
@@ -173,10 +198,45 @@ impl<'s, 'a> Symbolic<'s, 'a> {
         }
     }
 
+    /// Keeps `data` as a node's payload (borrowed data stays borrowed).
+    fn payload(&mut self, data: Cow<'a, [u8]>) -> Payload<'a> {
+        match data {
+            Cow::Borrowed(b) => Payload::Input(b),
+            Cow::Owned(v) => {
+                self.owned.push(v);
+                Payload::Owned((self.owned.len() - 1) as u32)
+            }
+        }
+    }
+
+    /// A payload's bytes, as long as the input lives when they are borrowed from it.
+    fn payload_cow(&self, payload: Payload<'a>) -> Cow<'a, [u8]> {
+        match payload {
+            Payload::Input(b) => Cow::Borrowed(b),
+            Payload::Owned(i) => Cow::Owned(self.owned[i as usize].clone()),
+        }
+    }
+
+    /// A payload's bytes.
+    fn payload_bytes(&self, payload: Payload<'a>) -> &[u8] {
+        match payload {
+            Payload::Input(b) => b,
+            Payload::Owned(i) => &self.owned[i as usize],
+        }
+    }
+
+    /// The global behind a global node.
+    fn global_name(&self, id: Id) -> Option<&GlobalName> {
+        match self.node(id).kind {
+            Kind::Global(g) => Some(&self.globals[g as usize]),
+            _ => None,
+        }
+    }
+
     /// The text of a str node.
     fn text(&self, id: Id) -> Option<Str<'a>> {
-        match &self.node(id).kind {
-            Kind::Str(bytes) => Str::from_surrogatepass(bytes.clone()).ok(),
+        match self.node(id).kind {
+            Kind::Str(payload) => Str::from_surrogatepass(self.payload_cow(payload)).ok(),
             _ => None,
         }
     }
@@ -186,7 +246,7 @@ impl<'s, 'a> Symbolic<'s, 'a> {
         match self.node(id).kind {
             Kind::None => "NoneType",
             Kind::Bool(_) => "bool",
-            Kind::Int(_) => "int",
+            Kind::Int(_) | Kind::BigInt(_) => "int",
             Kind::Float(_) => "float",
             Kind::Str(_) => "str",
             Kind::Bytes(_) => "bytes",
@@ -250,6 +310,9 @@ impl<'s, 'a> Symbolic<'s, 'a> {
             Kind::Int(i) => {
                 let _ = write!(out, "{i}");
             }
+            Kind::BigInt(i) => {
+                let _ = write!(out, "{}", self.big_ints[*i as usize]);
+            }
             Kind::Float(f) => {
                 let _ = write!(out, "{f:?}");
             }
@@ -262,7 +325,7 @@ impl<'s, 'a> Symbolic<'s, 'a> {
                 }
             }
             Kind::Bytes(b) | Kind::ByteArray(b) => {
-                let _ = write!(out, "<{} bytes>", b.len());
+                let _ = write!(out, "<{} bytes>", self.payload_bytes(*b).len());
             }
             Kind::List(_) => {
                 out.push('[');
@@ -299,7 +362,8 @@ impl<'s, 'a> Symbolic<'s, 'a> {
                 }
                 out.push('}');
             }
-            Kind::Global(global) => {
+            Kind::Global(g) => {
+                let global = &self.globals[*g as usize];
                 let _ = write!(out, "{}.{}", global.module, global.name);
             }
             Kind::Object { callable, args, .. } => {
@@ -356,14 +420,14 @@ impl<'s, 'a> Symbolic<'s, 'a> {
 
     /// `pickle.loads(b'...')` and friends: the bytes are a pickle CPython would load.
     fn nested_loader_call(&mut self, callable: Id, args: Id) {
-        let Kind::Global(global) = &self.node(callable).kind else { return };
-        if !global.loader {
+        if !self.global_name(callable).is_some_and(|g| g.loader) {
             return;
         }
         let Some(&first) = self.tuple_items(args).and_then(|items| items.first()) else { return };
-        if let Kind::Bytes(b) | Kind::ByteArray(b) = &self.node(first).kind {
+        if let Kind::Bytes(b) | Kind::ByteArray(b) = self.node(first).kind {
             let offset = self.offset - self.start as u64 + self.report.start;
-            self.nested.push((offset, "bytes given to a loader", b.clone()));
+            let bytes = self.payload_cow(b);
+            self.nested.push((offset, "bytes given to a loader", bytes));
         }
     }
 
@@ -395,7 +459,7 @@ impl<'s, 'a> Symbolic<'s, 'a> {
             Kind::Set(span) => (span, 1),
             _ => unreachable!("push_items on a node that holds no items"),
         };
-        let first_new = self.pool.extend(span, items);
+        let first_new = self.pool.extend(span, items)?;
         let span = *span;
         // An unhashable key ends the load: nothing is judged after it.
         let taint = self.judge_items(&self.pool.get(span)[first_new..], keys_step)?;
@@ -437,7 +501,7 @@ impl<'s, 'a> Symbolic<'s, 'a> {
 
     fn int_of(&self, id: Id) -> Option<i64> {
         match &self.node(id).kind {
-            Kind::Int(i) => i.as_i64(),
+            Kind::Int(i) => Some(*i),
             Kind::Bool(b) => Some(*b as i64),
             _ => None,
         }
@@ -446,22 +510,19 @@ impl<'s, 'a> Symbolic<'s, 'a> {
     /// The global a node was made from, through `copyreg._reconstructor(cls, …)`.
     fn class_global(&self, id: Id) -> Option<(&str, &str)> {
         let Kind::Object { callable, args, .. } = self.node(id).kind else { return None };
-        match &self.node(callable).kind {
-            Kind::Global(g) if g.module == "copyreg" && g.name == "_reconstructor" => {
-                match &self.node(*self.tuple_items(args)?.first()?).kind {
-                    Kind::Global(class) => Some((&class.module, &class.name)),
-                    _ => None,
-                }
-            }
-            Kind::Global(g) => Some((&g.module, &g.name)),
-            _ => None,
-        }
+        let g = self.global_name(callable)?;
+        let class = if g.module == "copyreg" && g.name == "_reconstructor" {
+            self.global_name(*self.tuple_items(args)?.first()?)?
+        } else {
+            g
+        };
+        Some((&class.module, &class.name))
     }
 
     fn dict_get(&self, dict: Id, key: &str) -> Option<Id> {
         let Kind::Dict(_) = self.node(dict).kind else { return None };
         let items = self.items(dict);
-        let is_key = |id: Id| matches!(&self.node(id).kind, Kind::Str(b) if b.as_ref() == key.as_bytes());
+        let is_key = |id: Id| matches!(self.node(id).kind, Kind::Str(b) if self.payload_bytes(b) == key.as_bytes());
         items.chunks(2).rev().find(|p| p.len() == 2 && is_key(p[0])).map(|p| p[1])
     }
 
@@ -580,7 +641,14 @@ impl<'a> Sink<'a> for &mut Symbolic<'_, 'a> {
         self.add(Kind::Bool(value), Class::Safe)
     }
     fn int(&mut self, value: Int) -> Id {
-        self.add(Kind::Int(value), Class::Safe)
+        let kind = match value.as_i64() {
+            Some(small) => Kind::Int(small),
+            None => {
+                self.big_ints.push(value);
+                Kind::BigInt((self.big_ints.len() - 1) as u32)
+            }
+        };
+        self.add(kind, Class::Safe)
     }
     fn float(&mut self, value: f64) -> Id {
         self.add(Kind::Float(value), Class::Safe)
@@ -588,7 +656,8 @@ impl<'a> Sink<'a> for &mut Symbolic<'_, 'a> {
     fn str(&mut self, value: Str<'a>) -> Result<Id> {
         // Texts the engine decoded itself (protocol 0 lines, Python 2
         // strings); the common opcodes come through `str_utf8`.
-        Ok(self.add(Kind::Str(Cow::Owned(value.as_surrogatepass().to_vec())), Class::Safe))
+        let payload = self.payload(Cow::Owned(value.as_surrogatepass().to_vec()));
+        Ok(self.add(Kind::Str(payload), Class::Safe))
     }
     fn str_utf8(&mut self, data: Cow<'a, [u8]>) -> Result<Id> {
         if !data.is_ascii() && std::str::from_utf8(&data).is_err() {
@@ -596,13 +665,16 @@ impl<'a> Sink<'a> for &mut Symbolic<'_, 'a> {
             Str::from_surrogatepass(&data[..])
                 .map_err(|e| Error::new(ErrorKind::Decode(format!("'utf-8' codec: {e}"))))?;
         }
-        Ok(self.add(Kind::Str(data), Class::Safe))
+        let payload = self.payload(data);
+        Ok(self.add(Kind::Str(payload), Class::Safe))
     }
     fn bytes(&mut self, data: Cow<'a, [u8]>) -> Result<Id> {
-        Ok(self.add(Kind::Bytes(data), Class::Safe))
+        let payload = self.payload(data);
+        Ok(self.add(Kind::Bytes(payload), Class::Safe))
     }
     fn bytearray(&mut self, data: Cow<'a, [u8]>) -> Result<Id> {
-        Ok(self.add(Kind::ByteArray(data), Class::Safe))
+        let payload = self.payload(data);
+        Ok(self.add(Kind::ByteArray(payload), Class::Safe))
     }
     fn empty_list(&mut self) -> Result<Id> {
         Ok(self.add(Kind::List(Span::default()), Class::Safe))
@@ -679,7 +751,8 @@ impl<'a> Sink<'a> for &mut Symbolic<'_, 'a> {
             if walk { format!("{} (attribute walk, protocol {})", judgement.why, self.proto) } else { judgement.why };
         self.finding(judgement.class, FindingKind::Global, what, why);
         let loader = self.ctx.policy.is_loader(&module, &name);
-        Ok(self.add(Kind::Global(Box::new(GlobalName { module, name, loader })), judgement.class))
+        self.globals.push(GlobalName { module, name, loader });
+        Ok(self.add(Kind::Global((self.globals.len() - 1) as u32), judgement.class))
     }
 
     fn as_str(&self, item: &Id) -> Option<Str<'a>> {
