@@ -10,6 +10,8 @@ interpreter start-up counted), once per file: they take seconds to minutes on
 the model-sized files; brinery is one process for all files of a group, so its
 start-up is counted once per group, and it runs BRINERY_RUNS times (median
 taken), since a tenth of a second moves with everything else on the machine.
+brinery runs with `--jobs 1`: the other tools scan one file at a time, so
+brinery does too (by default it scans a directory on every CPU).
 The model-sized files are also timed one by one.
 """
 
@@ -35,7 +37,7 @@ def run_brinery(exe, paths):
     times = []
     for _ in range(BRINERY_RUNS):
         t = time.perf_counter()
-        p = subprocess.run([exe, "scan", "--format", "json", *paths], capture_output=True, text=True)
+        p = subprocess.run([exe, "scan", "--jobs", "1", "--format", "json", *paths], capture_output=True, text=True)
         times.append(time.perf_counter() - t)
     verdicts = {f["path"]: f["verdict"] for f in json.loads(p.stdout)["files"]}
     return statistics.median(times), verdicts

@@ -10,6 +10,7 @@ use clap::ValueEnum;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -49,6 +50,10 @@ pub(crate) struct ScanArgs {
     /// Text output: also list safe files and calls on unknown objects.
     #[arg(long, short)]
     verbose: bool,
+    /// Files scanned at once (default: one per CPU). The reports come out
+    /// in path order whatever the number.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
 }
 
 fn options(args: &ScanArgs) -> Result<ScanOptions> {
@@ -95,6 +100,41 @@ fn collect(paths: &[PathBuf], errors: &mut Vec<FileReport>) -> Vec<PathBuf> {
     files
 }
 
+/// Scans `files` on up to `jobs` threads, each taking the next unscanned
+/// file, and returns the reports in the order of `files`.
+fn scan_all(
+    files: &[PathBuf],
+    opts: &ScanOptions,
+    jobs: usize,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Vec<FileReport> {
+    let next = AtomicUsize::new(0);
+    let worker = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(file) = files.get(i) else { return done };
+            if let Some(bar) = bar {
+                bar.set_message(file.display().to_string());
+            }
+            done.push((i, scan_file(file, opts)));
+            if let Some(bar) = bar {
+                bar.inc(1);
+            }
+        }
+    };
+    let mut done: Vec<(usize, FileReport)> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (1..jobs.min(files.len())).map(|_| scope.spawn(worker)).collect();
+        let mut done = worker();
+        for t in threads {
+            done.extend(t.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        }
+        done
+    });
+    done.sort_unstable_by_key(|&(i, _)| i);
+    done.into_iter().map(|(_, report)| report).collect()
+}
+
 fn unreadable(path: &Path, message: String) -> FileReport {
     FileReport {
         path: path.display().to_string(),
@@ -120,15 +160,8 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    for file in &files {
-        if let Some(bar) = &bar {
-            bar.set_message(file.display().to_string());
-        }
-        reports.push(scan_file(file, &opts));
-        if let Some(bar) = &bar {
-            bar.inc(1);
-        }
-    }
+    let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from);
+    reports.extend(scan_all(&files, &opts, jobs, bar.as_ref()));
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

@@ -75,3 +75,24 @@ fn json_and_sarif() {
     assert_eq!(result["level"], "error");
     assert_eq!(result["locations"][0]["physicalLocation"]["region"]["byteOffset"], 2);
 }
+
+#[test]
+fn parallel_scans_report_every_file_once_in_path_order() {
+    let d = dir("jobs");
+    let kinds = [EVIL, SAFE, BROKEN, UNKNOWN];
+    for i in 0..40 {
+        let sub = if i % 3 == 0 { "sub/" } else { "" };
+        std::fs::write(d.join(format!("{sub}f{i:02}.bin")), kinds[i % kinds.len()]).unwrap();
+    }
+    let s = d.to_str().unwrap();
+    let (code, serial) = brinery(&["scan", "--format", "json", "--jobs", "1", s]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&serial).unwrap();
+    let paths: Vec<&str> = v["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(paths.len(), 40);
+    assert!(paths.windows(2).all(|w| w[0] < w[1]), "{paths:?}");
+    for jobs in ["2", "3", "16"] {
+        assert_eq!(brinery(&["scan", "--format", "json", "-j", jobs, s]), (1, serial.clone()), "--jobs {jobs}");
+    }
+    assert_eq!(brinery(&["scan", "--jobs", "0", s]).0, 2, "--jobs 0 is refused");
+}
