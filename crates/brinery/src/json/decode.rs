@@ -71,7 +71,7 @@ pub(super) fn decode_bytes(data: &[u8]) -> Result<Text<'_>> {
 
 /// UTF-8 with lone surrogates allowed; borrowed as is.
 fn check_utf8(data: &[u8]) -> Result<Text<'_>> {
-    if std::str::from_utf8(data).is_ok() {
+    if crate::utf8::is_valid(data) {
         return Ok(Text::Borrowed { utf8: data, all_valid: true });
     }
     match first_utf8_error(data, true) {

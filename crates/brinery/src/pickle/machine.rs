@@ -678,7 +678,7 @@ fn utf8_name<'a>(raw: Cow<'a, [u8]>, what: &'static str) -> Result<Str<'a>> {
     if raw.is_empty() {
         return err(ErrorKind::Truncated { what: "global name", needed: 1, available: 0 });
     }
-    if std::str::from_utf8(&raw).is_err() {
+    if !crate::utf8::is_valid(&raw) {
         return err(ErrorKind::Undecodable { codec: "utf-8", what, bytes: raw.into_owned() });
     }
     Ok(Str::from_surrogatepass(raw).expect("validated"))

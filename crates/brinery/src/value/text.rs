@@ -65,13 +65,10 @@ impl<'a> Str<'a> {
     /// (what `str.encode('utf-8', 'surrogatepass')` produces).
     pub fn from_surrogatepass(bytes: impl Into<Cow<'a, [u8]>>) -> Result<Str<'a>, InvalidText> {
         let bytes = bytes.into();
-        let utf8 = match std::str::from_utf8(&bytes) {
-            Ok(_) => true,
-            Err(_) => {
-                validate_surrogatepass(&bytes)?;
-                false
-            }
-        };
+        let utf8 = crate::utf8::is_valid(&bytes);
+        if !utf8 {
+            validate_surrogatepass(&bytes)?;
+        }
         Ok(Str(Arc::new(StrData { bytes, utf8, interned: false })))
     }
 
