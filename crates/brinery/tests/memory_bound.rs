@@ -442,3 +442,25 @@ fn fuzz_corpora_peaks_are_bounded_by_the_input() {
         );
     }
 }
+
+/// A pickle that is mostly one large payload (a model's weights as one
+/// `bytes`): loaded from a slice, the payload is borrowed, and what loading
+/// allocates does not grow with the payload, not even as untouched reserve
+/// (which a system without overcommit, or a `ulimit -v`, would refuse).
+#[test]
+fn a_large_borrowed_payload_costs_no_allocation_of_its_size() {
+    let _guard = serial();
+    let peak_for = |size: usize| {
+        let mut data = b"\x80\x05\x8e".to_vec();
+        data.extend(le8(size as u64));
+        data.resize(data.len() + size, 7);
+        data.push(b'.');
+        let (value, peak) = peak_during(|| pickle::loads(&data, &LoadOptions::default()).unwrap());
+        let Value::Bytes(bytes) = &value else { panic!("not bytes: {value:?}") };
+        assert!(bytes.is_borrowed() && bytes.len() == size);
+        peak
+    };
+    let (small, large) = (peak_for(8 << 20), peak_for(64 << 20));
+    assert!(large < 4 << 20, "loading a 64 MiB payload allocated {large} bytes at its peak");
+    assert!(large <= small + 4096, "8 MiB payload: {small} bytes at the peak; 64 MiB: {large}");
+}

@@ -154,13 +154,19 @@ fn wrong_type<T>(expected: &'static str, found: &'static str) -> Result<T> {
     Err(Error::new(ErrorKind::WrongType { expected, found }))
 }
 
+/// Most arena nodes reserved before loading (2–3 MB).
+const MAX_RESERVED_NODES: usize = 1 << 16;
+
 impl<'o, 'a> ValueSink<'o, 'a> {
     /// A sink for loading `input_len` bytes (used to size the arena: real
-    /// pickles have about one container per 16 bytes).
+    /// pickles have about one container per 16 bytes, up to
+    /// [`MAX_RESERVED_NODES`]; past that the arena grows as containers come,
+    /// so a pickle that is mostly one borrowed payload reserves nothing of
+    /// its size).
     pub(crate) fn new(opts: &'o LoadOptions, input_len: usize) -> Self {
         ValueSink {
             opts,
-            nodes: Vec::with_capacity(input_len / 16),
+            nodes: Vec::with_capacity((input_len / 16).min(MAX_RESERVED_NODES)),
             pool: Vec::new(),
             interned: HashMap::new(),
             seal_state: Vec::new(),
