@@ -120,7 +120,8 @@ fn load_pickle<'a>(data: &'a [u8], opts: &LoadOptions) -> Result<JoblibFile<'a>>
 /// The stream without the array data (and its alignment padding) joblib
 /// wrote between opcodes.
 fn without_regions(data: &[u8], regions: &[InlineArray]) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(data.len());
+    // Not sized by `data`: the arrays, nearly all of a large file, are left out.
+    let mut out = Vec::new();
     let mut at = 0usize;
     for region in regions {
         let start = to_usize(region.offset.saturating_sub(region.padding))?;
