@@ -171,15 +171,12 @@ impl<'s, 'a> Symbolic<'s, 'a> {
     /// The worst class among `items`, or CPython's error for the first key
     /// it could not hash (every `keys_step`-th item from the first; none when 0).
     fn judge_items(&self, items: &[Id], keys_step: usize) -> Result<Class> {
-        let mut taint = Class::Safe;
-        for (i, &id) in items.iter().enumerate() {
-            let node = self.node(id);
-            taint = taint.max(node.taint);
-            if keys_step > 0 && i % keys_step == 0 && is_unhashable(&node.kind) {
-                return Err(Error::from_kind(ErrorKind::Unhashable(self.type_name(id))));
+        if keys_step > 0 {
+            if let Some(&key) = items.iter().step_by(keys_step).find(|&&id| is_unhashable(&self.node(id).kind)) {
+                return Err(Error::from_kind(ErrorKind::Unhashable(self.type_name(key))));
             }
         }
-        Ok(taint)
+        Ok(items.iter().map(|&id| self.node(id).taint).max().unwrap_or(Class::Safe))
     }
 
     /// The items of a container node (none for other nodes).
@@ -630,8 +627,14 @@ impl<'a> Sink<'a> for &mut Symbolic<'_, 'a> {
         }
     }
 
+    #[inline]
     fn bytes_to_skip(&mut self) -> u64 {
-        std::mem::take(&mut self.skip)
+        // Nearly always 0: test before writing.
+        if self.skip == 0 {
+            0
+        } else {
+            std::mem::take(&mut self.skip)
+        }
     }
 
     fn none(&mut self) -> Id {
