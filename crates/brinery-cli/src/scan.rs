@@ -50,8 +50,9 @@ pub(crate) struct ScanArgs {
     /// Text output: also list safe files and calls on unknown objects.
     #[arg(long, short)]
     verbose: bool,
-    /// Files scanned at once (default: one per CPU). The reports come out
-    /// in path order whatever the number.
+    /// Files scanned at once (default: one per CPU, at most 4). Each may
+    /// hold up to the decompression limit (4 GiB) while it runs; the reports
+    /// come out in path order whatever the number.
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
 }
@@ -98,6 +99,15 @@ fn collect(paths: &[PathBuf], errors: &mut Vec<FileReport>) -> Vec<PathBuf> {
         }
     }
     files
+}
+
+/// Most files scanned at once unless `--jobs` says otherwise: each scan may
+/// hold a decompressed member of up to `max_output` bytes, so the default
+/// does not grow with the machine's CPU count past this.
+const MAX_DEFAULT_JOBS: usize = 4;
+
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from).min(MAX_DEFAULT_JOBS)
 }
 
 /// Scans `files` on up to `jobs` threads, each taking the next unscanned
@@ -160,7 +170,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from);
+    let jobs = args.jobs.map_or_else(default_jobs, usize::from);
     reports.extend(scan_all(&files, &opts, jobs, bar.as_ref()));
     if let Some(bar) = bar {
         bar.finish_and_clear();
