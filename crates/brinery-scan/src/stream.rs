@@ -2,8 +2,8 @@
 //! `pickle.load` calls on a file read, and legacy `torch.load`), and pickles
 //! nested in them.
 
-use crate::plain_data;
 use crate::policy::{Class, Policy};
+use crate::quick_pass;
 use crate::report::StreamReport;
 use crate::symbolic::Symbolic;
 use brinery::pickle::{run_sink, LoadOptions, StringEncoding, TrailingData};
@@ -39,16 +39,10 @@ pub(crate) fn load_options() -> LoadOptions {
 /// reports of pickles nested in it, and the bytes it used (`None` if the
 /// machine failed: CPython fails there too, after running what came before).
 ///
-/// Plain data is measured by the cheap [`plain_data`] pass; anything else
-/// goes to the symbolic sink.
+/// Plain data and calls of safe globals are read by the cheap
+/// [`quick_pass`]; anything else goes to the symbolic sink.
 pub(crate) fn scan_one(data: &[u8], start: usize, location: &str, ctx: &Ctx<'_>) -> (Vec<StreamReport>, Option<usize>) {
-    if let Some(used) = data.get(start..).and_then(|rest| plain_data::plain_length(rest, &load_options())) {
-        let report = StreamReport {
-            location: location.to_string(),
-            start: start as u64,
-            length: Some(used as u64),
-            ..Default::default()
-        };
+    if let Some((report, used)) = quick_pass::quick_scan(data, start, location, ctx.policy) {
         return (vec![report], Some(used));
     }
     scan_symbolic(data, start, location, ctx)
