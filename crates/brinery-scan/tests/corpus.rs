@@ -149,6 +149,21 @@ fn mutated_corpus_files_never_panic() {
                 }
             }
             let _ = brinery_scan::scan_bytes(&m, "mutant", &opts);
+            brinery_scan::check_quick_pass_claim(&m);
         }
     }
+}
+
+/// The quick pass (plain data and safe calls) reports on a pickle exactly
+/// what the symbolic sink reports, on every file of the corpora, and it
+/// does answer for the benign files made only of safe things.
+#[test]
+fn the_quick_pass_reports_what_the_symbolic_sink_reports() {
+    let mut answered = 0;
+    for path in files("malicious").into_iter().chain(files("benign")).chain(files("edge")) {
+        let data = std::fs::read(&path).unwrap();
+        answered += usize::from(brinery_scan::check_quick_pass_claim(&data));
+    }
+    eprintln!("the quick pass answered for {answered} corpus files");
+    assert!(answered >= 5, "the quick pass answered for only {answered} corpus files");
 }
