@@ -106,6 +106,9 @@ fn collect(paths: &[PathBuf], errors: &mut Vec<FileReport>) -> Vec<PathBuf> {
 /// does not grow with the machine's CPU count past this.
 const MAX_DEFAULT_JOBS: usize = 4;
 
+/// Stack of each scanning thread: what Linux gives a program's main thread.
+const MAIN_STACK: usize = 8 << 20;
+
 fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from).min(MAX_DEFAULT_JOBS)
 }
@@ -134,7 +137,11 @@ fn scan_all(
         }
     };
     let mut done: Vec<(usize, FileReport)> = std::thread::scope(|scope| {
-        let threads: Vec<_> = (1..jobs.min(files.len())).map(|_| scope.spawn(worker)).collect();
+        // The main thread's stack size, not a spawned thread's 2 MiB default:
+        // the decoders of nested containers run on these threads too.
+        // A thread the system will not give means fewer workers, not lost files.
+        let spawn = |_| std::thread::Builder::new().stack_size(MAIN_STACK).spawn_scoped(scope, worker).ok();
+        let threads: Vec<_> = (1..jobs.min(files.len())).filter_map(spawn).collect();
         let mut done = worker();
         for t in threads {
             done.extend(t.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
