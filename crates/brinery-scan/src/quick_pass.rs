@@ -145,10 +145,7 @@ impl<'a> Sink<'a> for &mut QuickPass<'_, 'a> {
     }
     fn str_utf8(&mut self, data: Cow<'a, [u8]>) -> Result<Shape> {
         // The symbolic sink's check: UTF-8 with lone surrogates allowed.
-        let valid = data.is_ascii() || std::str::from_utf8(&data).is_ok() || Str::from_surrogatepass(&data[..]).is_ok();
-        if !valid {
-            return Err(give_up());
-        }
+        Str::check_surrogatepass(&data).map_err(|_| give_up())?;
         self.texts.push(data);
         Ok(Shape::Text((self.texts.len() - 1) as u32))
     }

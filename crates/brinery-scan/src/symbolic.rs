@@ -663,11 +663,8 @@ impl<'a> Sink<'a> for &mut Symbolic<'_, 'a> {
         Ok(self.add(Kind::Str(payload), Class::Safe))
     }
     fn str_utf8(&mut self, data: Cow<'a, [u8]>) -> Result<Id> {
-        if !data.is_ascii() && std::str::from_utf8(&data).is_err() {
-            // Lone surrogates are allowed; anything else fails as the engine's own check does.
-            Str::from_surrogatepass(&data[..])
-                .map_err(|e| Error::new(ErrorKind::Decode(format!("'utf-8' codec: {e}"))))?;
-        }
+        // Lone surrogates are allowed; anything else fails as the engine's own check does.
+        Str::check_surrogatepass(&data).map_err(|e| Error::new(ErrorKind::Decode(format!("'utf-8' codec: {e}"))))?;
         let payload = self.payload(data);
         Ok(self.add(Kind::Str(payload), Class::Safe))
     }

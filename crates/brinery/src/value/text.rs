@@ -65,11 +65,25 @@ impl<'a> Str<'a> {
     /// (what `str.encode('utf-8', 'surrogatepass')` produces).
     pub fn from_surrogatepass(bytes: impl Into<Cow<'a, [u8]>>) -> Result<Str<'a>, InvalidText> {
         let bytes = bytes.into();
-        let utf8 = crate::utf8::is_valid(&bytes);
-        if !utf8 {
-            validate_surrogatepass(&bytes)?;
-        }
+        let utf8 = Str::check_surrogatepass(&bytes)?;
         Ok(Str(Arc::new(StrData { bytes, utf8, interned: false })))
+    }
+
+    /// Checks what [`Str::from_surrogatepass`] accepts, without building a
+    /// string: `Ok(true)` for plain UTF-8, `Ok(false)` when it holds lone
+    /// surrogates.
+    ///
+    /// ```
+    /// use brinery::Str;
+    /// assert_eq!(Str::check_surrogatepass("é".as_bytes()), Ok(true));
+    /// assert_eq!(Str::check_surrogatepass(b"\xed\xa0\x80"), Ok(false)); // U+D800
+    /// assert_eq!(Str::check_surrogatepass(b"ok\xff").unwrap_err().valid_up_to, 2);
+    /// ```
+    pub fn check_surrogatepass(bytes: &[u8]) -> Result<bool, InvalidText> {
+        if crate::utf8::is_valid(bytes) {
+            return Ok(true);
+        }
+        validate_surrogatepass(bytes).map(|()| false)
     }
 
     /// Wraps bytes the caller has already checked: surrogatepass UTF-8, and
