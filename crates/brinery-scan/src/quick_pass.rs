@@ -187,17 +187,12 @@ impl<'a> Sink<'a> for &mut QuickPass<'_, 'a> {
         self.push(*target, Shape::Set, items, 1)
     }
     fn global(&mut self, module: Str<'a>, name: Str<'a>) -> Result<Shape> {
-        let module = module.to_string_lossy().into_owned();
-        let name = name.to_string_lossy().into_owned();
+        let resolved = stream::resolve_global(self.policy, module, name, self.proto, self.offset, self.op);
         // The symbolic sink follows loaders' arguments and joblib's arrays: left to it.
-        if name == "NumpyArrayWrapper" || self.policy.is_loader(&module, &name) {
+        if resolved.judgement.class != Class::Safe || resolved.loader || resolved.global.name == "NumpyArrayWrapper" {
             return Err(give_up());
         }
-        if self.policy.classify(&module, &name, name.contains('.')).class != Class::Safe {
-            return Err(give_up());
-        }
-        let walk = self.proto >= 4 && name.contains('.');
-        self.globals.push(GlobalRef { module, name, offset: self.offset, opcode: self.op.name(), walk });
+        self.globals.push(resolved.global);
         self.safe_count += 1;
         Ok(Shape::Object)
     }

@@ -2,11 +2,13 @@
 //! `pickle.load` calls on a file read, and legacy `torch.load`), and pickles
 //! nested in them.
 
-use crate::policy::{Class, Policy};
+use crate::policy::{Class, Judgement, Policy};
 use crate::quick_pass;
-use crate::report::StreamReport;
+use crate::report::{GlobalRef, StreamReport};
 use crate::symbolic::Symbolic;
+use brinery::opcodes::Opcode;
 use brinery::pickle::{run_sink, LoadOptions, StringEncoding, TrailingData};
+use brinery::Str;
 
 /// Deepest nesting of pickles inside pickles that is followed.
 pub const MAX_NESTING: u32 = 8;
@@ -33,6 +35,36 @@ pub(crate) fn load_options() -> LoadOptions {
         trailing_data: TrailingData::Ignore,
         ..LoadOptions::default()
     }
+}
+
+/// A global as both sinks record it: the names CPython's `find_class`
+/// gets (lossy where they are not UTF-8), the policy's judgement, and
+/// whether the policy lists it as a loader of pickled bytes.
+pub(crate) struct Resolved {
+    pub(crate) global: GlobalRef,
+    pub(crate) judgement: Judgement,
+    pub(crate) loader: bool,
+}
+
+/// Resolves the global asked for by `op` at `offset` under protocol `proto`.
+/// A dotted name is an attribute walk at protocol ≥ 4; it is judged as one
+/// below too (where CPython fails to resolve it): the stricter reading can
+/// only add findings.
+pub(crate) fn resolve_global(
+    policy: &Policy,
+    module: Str<'_>,
+    name: Str<'_>,
+    proto: u8,
+    offset: u64,
+    op: Opcode,
+) -> Resolved {
+    let module = module.to_string_lossy().into_owned();
+    let name = name.to_string_lossy().into_owned();
+    let dotted = name.contains('.');
+    let judgement = policy.classify(&module, &name, dotted);
+    let loader = policy.is_loader(&module, &name);
+    let global = GlobalRef { module, name, offset, opcode: op.name(), walk: proto >= 4 && dotted };
+    Resolved { global, judgement, loader }
 }
 
 /// Scans the pickle at `data[start..]`. Returns its report first, then the

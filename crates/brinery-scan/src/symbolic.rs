@@ -6,7 +6,7 @@
 
 use crate::item_pool::{Id, ItemPool, Span};
 use crate::policy::Class;
-use crate::report::{Finding, FindingKind, GlobalRef, InlineArray, StreamReport};
+use crate::report::{Finding, FindingKind, InlineArray, StreamReport};
 use crate::stream::{self, Ctx};
 use brinery::opcodes::Opcode;
 use brinery::pickle::sink::Sink;
@@ -732,25 +732,18 @@ impl<'a> Sink<'a> for &mut Symbolic<'_, 'a> {
     }
 
     fn global(&mut self, module: Str<'a>, name: Str<'a>) -> Result<Id> {
-        let module = module.to_string_lossy().into_owned();
-        let name = name.to_string_lossy().into_owned();
-        let walk = self.proto >= 4 && name.contains('.');
-        // Judge dotted names as walks even below protocol 4 (where CPython
-        // fails to resolve them): the stricter reading can only add findings.
-        let judgement = self.ctx.policy.classify(&module, &name, name.contains('.'));
         let offset = self.offset - self.start as u64 + self.report.start;
-        self.report.globals.push(GlobalRef {
-            module: module.clone(),
-            name: name.clone(),
-            offset,
-            opcode: self.op.name(),
-            walk,
-        });
-        let what = format!("{module}.{name}");
-        let why =
-            if walk { format!("{} (attribute walk, protocol {})", judgement.why, self.proto) } else { judgement.why };
+        let stream::Resolved { global, judgement, loader } =
+            stream::resolve_global(self.ctx.policy, module, name, self.proto, offset, self.op);
+        let what = format!("{}.{}", global.module, global.name);
+        let why = if global.walk {
+            format!("{} (attribute walk, protocol {})", judgement.why, self.proto)
+        } else {
+            judgement.why
+        };
+        let (module, name) = (global.module.clone(), global.name.clone());
+        self.report.globals.push(global);
         self.finding(judgement.class, FindingKind::Global, what, why);
-        let loader = self.ctx.policy.is_loader(&module, &name);
         self.globals.push(GlobalName { module, name, loader });
         Ok(self.add(Kind::Global((self.globals.len() - 1) as u32), judgement.class))
     }
