@@ -681,7 +681,7 @@ fn utf8_name<'a>(raw: Cow<'a, [u8]>, what: &'static str) -> Result<Str<'a>> {
     if !crate::utf8::is_valid(&raw) {
         return err(ErrorKind::Undecodable { codec: "utf-8", what, bytes: raw.into_owned() });
     }
-    Ok(Str::from_surrogatepass(raw).expect("validated"))
+    Ok(Str::from_validated(raw, true))
 }
 
 /// An INST name (`what`), which CPython decodes as strict ASCII.
