@@ -87,7 +87,13 @@ fn keys_hashable(items: impl Iterator<Item = Shape>, step: usize) -> Result<()> 
     }
 }
 
-impl QuickPass<'_, '_> {
+impl<'a> QuickPass<'_, 'a> {
+    /// Keeps a validated text for STACK_GLOBAL.
+    fn text(&mut self, bytes: Cow<'a, [u8]>) -> Shape {
+        self.texts.push(bytes);
+        Shape::Text((self.texts.len() - 1) as u32)
+    }
+
     /// A call the symbolic sink records as safe: one more in the count, an object back.
     fn safe_call(&mut self) -> Shape {
         self.safe_count += 1;
@@ -141,13 +147,13 @@ impl<'a> Sink<'a> for &mut QuickPass<'_, 'a> {
         Shape::Atom
     }
     fn str(&mut self, value: Str<'a>) -> Result<Shape> {
-        self.str_utf8(Cow::Owned(value.as_surrogatepass().to_vec()))
+        // Decoded by the engine: valid already.
+        Ok(self.text(Cow::Owned(value.as_surrogatepass().to_vec())))
     }
     fn str_utf8(&mut self, data: Cow<'a, [u8]>) -> Result<Shape> {
         // The symbolic sink's check: UTF-8 with lone surrogates allowed.
         Str::check_surrogatepass(&data).map_err(|_| give_up())?;
-        self.texts.push(data);
-        Ok(Shape::Text((self.texts.len() - 1) as u32))
+        Ok(self.text(data))
     }
     fn bytes(&mut self, _: Cow<'a, [u8]>) -> Result<Shape> {
         Ok(Shape::Atom)
