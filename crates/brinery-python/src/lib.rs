@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 mod json;
 mod pickle;
 mod scan;
+mod size_hint;
 
 /// The extension module `brinery._brinery`.
 #[pymodule]

@@ -6,13 +6,13 @@
 //! iterated, dict subclasses through `items()`), `default` for the rest.
 
 use super::text::{str_from_output, with_str_units, StrUnits};
+use crate::size_hint::SizeHint;
 use brinery::json::{DumpOptions, ErrorKind, Indent, Writer};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use rustc_hash::FxHashSet;
 use std::ptr::addr_of_mut;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What `json.dumps`' keyword arguments ask of the walk (the layout ones
 /// go to the [`Writer`]).
@@ -44,19 +44,17 @@ pub(crate) fn encode<'py>(
     };
     let mut writer = Writer::new(&dump_opts);
     // Documents tend to be like the last one: start with its size.
-    writer.reserve(LAST_SIZE.load(Ordering::Relaxed));
+    writer.reserve(LAST_SIZE.get());
     let mut encoder = Encoder { w: writer, opts, markers: Path::default(), entries: Vec::new(), depth: 0 };
     // SAFETY: `obj` is a live object; the walk holds the GIL throughout.
     unsafe { encoder.value(obj.as_ptr())? };
     let wrote_surrogate = encoder.w.wrote_surrogate();
-    LAST_SIZE.store(encoder.w.bytes().len().min(MAX_SIZE_HINT), Ordering::Relaxed);
+    LAST_SIZE.record(encoder.w.bytes().len());
     str_from_output(obj.py(), &encoder.w.into_bytes(), ensure_ascii, wrote_surrogate)
 }
 
 /// The size of the last document written, as a first capacity for the next.
-static LAST_SIZE: AtomicUsize = AtomicUsize::new(0);
-/// Hints above this are not followed (one huge document says little).
-const MAX_SIZE_HINT: usize = 16 << 20;
+static LAST_SIZE: SizeHint = SizeHint::new();
 
 struct Encoder<'py> {
     w: Writer,

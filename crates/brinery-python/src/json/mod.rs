@@ -6,7 +6,7 @@
 mod decode;
 mod encode;
 mod frames;
-mod text;
+pub(crate) mod text;
 
 use decode::{Hooks, ParseError};
 use pyo3::prelude::*;

@@ -33,6 +33,20 @@ pub(crate) unsafe fn with_str_units<R>(obj: *mut ffi::PyObject, f: impl FnOnce(S
     }
 }
 
+/// The characters of `obj`, a `str`, when it is compact ASCII (most
+/// strings): they are also its UTF-8, read with no call into CPython.
+///
+/// # Safety
+/// `obj` is a live `str` that outlives `'s`.
+#[inline]
+pub(crate) unsafe fn compact_ascii<'s>(obj: *mut ffi::PyObject) -> Option<&'s [u8]> {
+    if ffi::PyUnicode_IS_COMPACT_ASCII(obj) == 0 {
+        return None;
+    }
+    let len = ffi::PyUnicode_GET_LENGTH(obj) as usize;
+    Some(std::slice::from_raw_parts(ffi::PyUnicode_DATA(obj) as *const u8, len))
+}
+
 /// The JSON text the writer produced, as a Python `str`: ASCII is copied
 /// straight into a new compact string; other text is decoded from UTF-8
 /// (with `surrogatepass` when the writer copied a lone surrogate).

@@ -8,6 +8,7 @@ mod pickler;
 mod py_sink;
 mod save;
 mod unpickler;
+mod unshared;
 
 use pyo3::prelude::*;
 pub(crate) use unpickler::buffer_bytes;

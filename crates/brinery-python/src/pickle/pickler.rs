@@ -7,6 +7,7 @@
 use super::exceptions::pickling_error;
 use super::save::{Hooks, PyMemo, Saver};
 use super::unpickler::{buffer_bytes, Unpickler};
+use crate::size_hint::SizeHint;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
@@ -147,6 +148,9 @@ impl Pickler {
     }
 }
 
+/// The size of the last pickle `dumps` wrote, as a first capacity for the next.
+static LAST_SIZE: SizeHint = SizeHint::new();
+
 /// `pickle.dumps`.
 #[pyfunction]
 #[pyo3(signature = (obj, protocol=None, *, fix_imports=true, buffer_callback=None))]
@@ -163,7 +167,10 @@ pub(crate) fn dumps<'py>(
     // Sized for a typical small object graph, so the memo rarely rehashes.
     let memo = PyMemo::with_capacity_and_hasher(64, Default::default());
     let mut saver = Saver::new(py, proto, fix_imports, false, memo, hooks)?;
+    saver.one_shot();
+    saver.enc.reserve(LAST_SIZE.get());
     let bytes = saver.dump(obj)?;
+    LAST_SIZE.record(bytes.len());
     Ok(PyBytes::new(py, &bytes))
 }
 

@@ -7,6 +7,7 @@
 
 use super::exceptions::pickling_error;
 use super::globals;
+use super::unshared::UnsharedLeaves;
 use brinery::opcodes::Opcode;
 use brinery::pickle::encoder::{Encoder, BATCH_SIZE, FRAME_SIZE_TARGET};
 use brinery::value::Int;
@@ -48,6 +49,10 @@ pub(crate) struct Saver<'py> {
     /// The file's `write`, when dumping to a file: committed frames go out
     /// as soon as they are full, as CPython streams them.
     writer: Option<Bound<'py, PyAny>>,
+    /// The next memo index: the memo's size, as in CPython, counting the
+    /// unshared leaves not entered yet.
+    next_index: u32,
+    leaves: UnsharedLeaves,
 }
 
 fn id(obj: &Bound<'_, PyAny>) -> usize {
@@ -79,6 +84,7 @@ impl<'py> Saver<'py> {
         hooks: Hooks<'py>,
     ) -> PyResult<Self> {
         let enc = Encoder::new(proto).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let next_index = memo.len() as u32;
         Ok(Saver {
             py,
             enc,
@@ -90,7 +96,23 @@ impl<'py> Saver<'py> {
             fast_nesting: 0,
             fast_memo: FxHashSet::default(),
             writer: None,
+            next_index,
+            leaves: UnsharedLeaves::default(),
         })
+    }
+
+    /// Marks a one-shot dump (`dumps`/`dump`, not a `Pickler`, whose memo
+    /// outlives the call and can be read): unshared str and bytes items get
+    /// their memo index without a memo entry while no Python code runs (see
+    /// the `unshared` module).
+    pub(crate) fn one_shot(&mut self) {
+        self.leaves.enable();
+    }
+
+    /// Before anything that can run Python code: the memo as CPython has it.
+    #[inline]
+    fn settle(&mut self) {
+        self.leaves.settle(self.py, &mut self.memo);
     }
 
     /// Streams full frames to `write` during the dump (protocol ≥ 4);
@@ -100,7 +122,17 @@ impl<'py> Saver<'py> {
     }
 
     /// Writes out what the encoder has committed once it is a frame's worth.
+    #[inline]
     fn flush_committed(&mut self) -> PyResult<()> {
+        if self.writer.is_none() {
+            return Ok(());
+        }
+        self.flush_committed_to_writer()
+    }
+
+    #[cold]
+    fn flush_committed_to_writer(&mut self) -> PyResult<()> {
+        self.settle();
         if let Some(write) = &self.writer {
             if self.enc.committed_len() >= FRAME_SIZE_TARGET {
                 let chunk = self.enc.take_committed();
@@ -132,7 +164,8 @@ impl<'py> Saver<'py> {
         if self.fast {
             return;
         }
-        let index = self.memo.len() as u32;
+        let index = self.next_index;
+        self.next_index += 1;
         self.memo.insert(id(obj), (index, obj.clone().unbind()));
         self.enc.write_put(index);
     }
@@ -175,16 +208,25 @@ impl<'py> Saver<'py> {
     pub(crate) fn save(&mut self, obj: &Bound<'py, PyAny>, pers_save: bool) -> PyResult<()> {
         self.enc.boundary();
         self.flush_committed()?;
-        if !pers_save {
-            if let Some(hook) = self.hooks.persistent_id.clone() {
-                let pid = hook.call1((obj,))?;
-                if !pid.is_none() {
-                    return self.save_pers(&pid);
-                }
+        if !pers_save && self.hooks.persistent_id.is_some() {
+            if let Some(pid) = self.persistent_id(obj)? {
+                return self.save_pers(&pid);
             }
         }
         let py = self.py;
-        let ty = obj.get_type();
+        // The most frequent types first; atoms are never memoized.
+        if let Ok(s) = obj.cast_exact::<PyString>() {
+            if self.memo_get(obj) {
+                return Ok(());
+            }
+            self.write_str(s)?;
+            self.memo_put(obj);
+            // A payload of a frame's size or more went outside any frame: out it goes.
+            return self.flush_committed();
+        }
+        if let Ok(i) = obj.cast_exact::<PyInt>() {
+            return self.save_long(i);
+        }
         if obj.is_none() {
             self.enc.none();
             return Ok(());
@@ -192,9 +234,6 @@ impl<'py> Saver<'py> {
         if let Ok(b) = obj.cast_exact::<PyBool>() {
             self.enc.bool(b.is_true());
             return Ok(());
-        }
-        if let Ok(i) = obj.cast_exact::<PyInt>() {
-            return self.save_long(i);
         }
         if let Ok(f) = obj.cast_exact::<PyFloat>() {
             self.enc.float(f.value());
@@ -205,9 +244,6 @@ impl<'py> Saver<'py> {
         }
         if let Ok(b) = obj.cast_exact::<PyBytes>() {
             return self.save_bytes(obj, b.as_bytes());
-        }
-        if let Ok(s) = obj.cast_exact::<PyString>() {
-            return self.save_str(obj, s);
         }
         nested(|| {
             if let Ok(d) = obj.cast_exact::<PyDict>() {
@@ -228,6 +264,9 @@ impl<'py> Saver<'py> {
             if let Ok(b) = obj.cast_exact::<PyByteArray>() {
                 return self.save_bytearray(obj, b);
             }
+            // From here on, Python code may run (imports, reducers, hooks).
+            self.settle();
+            let ty = obj.get_type();
             if ty.is(globals::pickle_buffer_type(py)?) {
                 return self.save_picklebuffer(obj);
             }
@@ -280,9 +319,16 @@ impl<'py> Saver<'py> {
     // ---- Atoms and strings.
 
     fn save_long(&mut self, i: &Bound<'py, PyInt>) -> PyResult<()> {
-        if let Ok(v) = i.extract::<i64>() {
-            self.enc.int_i64(v);
-        } else if self.proto < 2 {
+        let mut overflow: std::os::raw::c_int = 0;
+        // SAFETY: `i` is an int; on overflow this sets the flag, not an exception.
+        let v = unsafe { pyo3::ffi::PyLong_AsLongAndOverflow(i.as_ptr(), &mut overflow) };
+        if overflow == 0 {
+            self.enc.int_i64(v as i64);
+            return Ok(());
+        }
+        // Rare, and may allocate: the memo as CPython has it first.
+        self.settle();
+        if self.proto < 2 {
             // Text, as CPython writes it: `repr` raises CPython's own
             // ValueError past `sys.get_int_max_str_digits()` digits.
             self.enc.long_text(&i.repr()?.to_string());
@@ -295,6 +341,7 @@ impl<'py> Saver<'py> {
 
     fn save_bytes(&mut self, obj: &Bound<'py, PyAny>, data: &[u8]) -> PyResult<()> {
         if self.proto < 3 {
+            self.settle();
             let py = self.py;
             let rv = if data.is_empty() {
                 PyTuple::new(py, [py.get_type::<PyBytes>().into_any(), PyTuple::empty(py).into_any()])?
@@ -305,27 +352,85 @@ impl<'py> Saver<'py> {
             };
             return self.save_reduce(&rv, Some(obj));
         }
-        self.enc.bytes(data).map_err(|e| pickling_error(self.py, e.to_string()))?;
+        self.write_bytes(data)?;
         self.memo_put(obj);
         self.flush_committed()
     }
 
-    fn save_str(&mut self, obj: &Bound<'py, PyAny>, s: &Bound<'py, PyString>) -> PyResult<()> {
-        let r = match s.to_str() {
-            Ok(text) => self.enc.str_surrogatepass(text.as_bytes()),
-            Err(_) => {
-                let encoded = s.call_method1("encode", ("utf-8", "surrogatepass"))?;
-                self.enc.str_surrogatepass(encoded.cast::<PyBytes>()?.as_bytes())
-            }
+    /// A str's body (no memo), as UTF-8 with lone surrogates kept (surrogatepass).
+    fn write_str(&mut self, s: &Bound<'py, PyString>) -> PyResult<()> {
+        // SAFETY: `s` is a live str, borrowed for the write.
+        if let Some(ascii) = unsafe { crate::json::text::compact_ascii(s.as_ptr()) } {
+            return self.enc.str_surrogatepass(ascii).map_err(|e| pickling_error(self.py, e.to_string()));
+        }
+        let mut len: pyo3::ffi::Py_ssize_t = 0;
+        // SAFETY: `s` is a str; the UTF-8 buffer it returns lives as long as `s`.
+        let utf8 = unsafe { pyo3::ffi::PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut len) };
+        let r = if utf8.is_null() {
+            // Lone surrogates: encoded as pickle stores them. The exception
+            // CPython raised was an allocation the garbage collector may have
+            // run on, so the noted leaves are dropped, not entered.
+            self.leaves.forget();
+            drop(PyErr::take(self.py));
+            let encoded = s.call_method1("encode", ("utf-8", "surrogatepass"))?;
+            self.enc.str_surrogatepass(encoded.cast::<PyBytes>()?.as_bytes())
+        } else {
+            // SAFETY: CPython gave `len` valid bytes at `utf8`.
+            let text = unsafe { std::slice::from_raw_parts(utf8.cast::<u8>(), len as usize) };
+            self.enc.str_surrogatepass(text)
         };
-        r.map_err(|e| pickling_error(self.py, e.to_string()))?;
-        self.memo_put(obj);
-        // A payload of a frame's size or more went outside any frame: out it goes.
-        self.flush_committed()
+        r.map_err(|e| pickling_error(self.py, e.to_string()))
+    }
+
+    /// A bytes body (protocol ≥ 3, no memo).
+    fn write_bytes(&mut self, data: &[u8]) -> PyResult<()> {
+        self.enc.bytes(data).map_err(|e| pickling_error(self.py, e.to_string()))
+    }
+
+    /// Saves an item of an exact list or tuple, or a value of an exact
+    /// dict: [`save`](Self::save), except that an unshared str or bytes
+    /// gets its memo index without an entry (see the `unshared` module;
+    /// only one-shot dumps, which have no `persistent_id` hook, note leaves).
+    #[inline]
+    fn save_item(&mut self, item: &Bound<'py, PyAny>) -> PyResult<()> {
+        if self.leaves.is_unshared(item) {
+            if let Ok(s) = item.cast_exact::<PyString>() {
+                self.enc.boundary();
+                self.write_str(s)?;
+                self.put_unshared(item);
+                return self.flush_committed();
+            }
+            if let Ok(b) = item.cast_exact::<PyBytes>() {
+                if self.proto >= 3 {
+                    self.enc.boundary();
+                    self.write_bytes(b.as_bytes())?;
+                    self.put_unshared(item);
+                    return self.flush_committed();
+                }
+            }
+        }
+        self.save(item, false)
+    }
+
+    /// The memo store for an unshared leaf, noted for [`settle`](Self::settle).
+    fn put_unshared(&mut self, item: &Bound<'py, PyAny>) {
+        let index = self.next_index;
+        self.next_index += 1;
+        self.leaves.note(item, index);
+        self.enc.write_put(index);
+    }
+
+    /// Calls the `persistent_id` hook: `Some` id to save instead of `obj`.
+    fn persistent_id(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.settle();
+        let Some(hook) = &self.hooks.persistent_id else { return Ok(None) };
+        let pid = hook.call1((obj,))?;
+        Ok((!pid.is_none()).then_some(pid))
     }
 
     fn save_bytearray(&mut self, obj: &Bound<'py, PyAny>, b: &Bound<'py, PyByteArray>) -> PyResult<()> {
         if self.proto < 5 {
+            self.settle();
             let py = self.py;
             let args = if b.len() == 0 {
                 PyTuple::empty(py)
@@ -405,7 +510,7 @@ impl<'py> Saver<'py> {
 
     fn batch_list_exact(&mut self, list: &Bound<'py, PyList>) -> PyResult<()> {
         if list.len() == 1 {
-            self.save(&list.get_item(0)?, false)?;
+            self.save_item(&list.get_item(0)?)?;
             self.enc.op(Opcode::Append);
             return Ok(());
         }
@@ -414,7 +519,7 @@ impl<'py> Saver<'py> {
             self.enc.op(Opcode::Mark);
             let mut batch = 0;
             while total < list.len() {
-                self.save(&list.get_item(total)?, false)?;
+                self.save_item(&list.get_item(total)?)?;
                 total += 1;
                 batch += 1;
                 if batch == BATCH_SIZE {
@@ -486,7 +591,7 @@ impl<'py> Saver<'py> {
         if size == 1 {
             let (k, v) = dict.iter().next().expect("one item");
             self.save(&k, false)?;
-            self.save(&v, false)?;
+            self.save_item(&v)?;
             self.enc.op(Opcode::SetItem);
             return Ok(());
         }
@@ -496,7 +601,7 @@ impl<'py> Saver<'py> {
             let mut batch = 0;
             while let Some((k, v)) = dict_next(dict, &mut pos) {
                 self.save(&k, false)?;
-                self.save(&v, false)?;
+                self.save_item(&v)?;
                 batch += 1;
                 if batch == BATCH_SIZE {
                     break;
@@ -565,6 +670,7 @@ impl<'py> Saver<'py> {
     fn save_set(&mut self, obj: &Bound<'py, PyAny>, set: &Bound<'py, PySet>) -> PyResult<()> {
         let py = self.py;
         if self.proto < 4 {
+            self.settle();
             let items = PyList::new(py, set.iter())?;
             let args = PyTuple::new(py, [items])?;
             let rv = PyTuple::new(py, [py.get_type::<PySet>().into_any(), args.into_any()])?;
@@ -576,6 +682,8 @@ impl<'py> Saver<'py> {
         if size == 0 {
             return Ok(());
         }
+        // The iterator is an allocation the garbage collector may run on.
+        self.settle();
         let iter = set.try_iter()?.into_any();
         loop {
             self.enc.op(Opcode::Mark);
@@ -601,6 +709,7 @@ impl<'py> Saver<'py> {
         let py = self.py;
         self.fast_enter(obj)?;
         if self.proto < 4 {
+            self.settle();
             let items = PyList::new(py, obj.try_iter()?.collect::<PyResult<Vec<_>>>()?)?;
             let args = PyTuple::new(py, [items])?;
             let rv = PyTuple::new(py, [py.get_type::<PyFrozenSet>().into_any(), args.into_any()])?;
@@ -609,6 +718,7 @@ impl<'py> Saver<'py> {
             return r;
         }
         self.enc.op(Opcode::Mark);
+        self.settle();
         for item in obj.try_iter()? {
             self.save(&item?, false)?;
         }
@@ -641,7 +751,7 @@ impl<'py> Saver<'py> {
             self.enc.op(Opcode::Mark);
         }
         for item in t.iter() {
-            self.save(&item, false)?;
+            self.save_item(&item)?;
         }
         if self.in_memo(obj) {
             // Recursive: the tuple was pickled inside itself. Drop what we
@@ -708,6 +818,7 @@ impl<'py> Saver<'py> {
     /// checked to lead back to `obj`, then EXT, STACK_GLOBAL, a `getattr`
     /// reduce (nested names below protocol 4) or GLOBAL.
     pub(crate) fn save_global(&mut self, obj: &Bound<'py, PyAny>, name: Option<Bound<'py, PyAny>>) -> PyResult<()> {
+        self.settle();
         let py = self.py;
         let global_name = match name {
             Some(n) => n,
@@ -807,6 +918,7 @@ impl<'py> Saver<'py> {
 
     /// CPython's `save_reduce` for a `__reduce__` tuple; `obj` (if any) is memoized.
     pub(crate) fn save_reduce(&mut self, rv: &Bound<'py, PyTuple>, obj: Option<&Bound<'py, PyAny>>) -> PyResult<()> {
+        self.settle();
         let py = self.py;
         let size = rv.len();
         if !(2..=6).contains(&size) {

@@ -18,6 +18,7 @@
 
 use super::error::{Error, Result};
 use crate::opcodes::Opcode;
+use crate::short_copy::extend_short;
 use crate::value::{Int, Str};
 use rustc_hash::FxHashMap;
 use std::hash::Hash;
@@ -100,6 +101,12 @@ impl Encoder {
         }
         e.framing = proto >= 4;
         Ok(e)
+    }
+
+    /// Makes room for `additional` more bytes of output, e.g. the size of
+    /// the last pickle when pickles tend to be alike.
+    pub fn reserve(&mut self, additional: usize) {
+        self.out.reserve(additional);
     }
 
     /// The protocol being written.
@@ -217,16 +224,16 @@ impl Encoder {
 
     /// Writes an opcode with a length header and a payload; payloads of 64 KiB
     /// and more go outside any frame, as CPython writes them.
+    #[inline]
     fn op_with_payload(&mut self, header: &[u8], payload: &[u8]) {
         if self.framing && payload.len() >= FRAME_SIZE_TARGET {
             self.commit_frame();
-            self.out.extend_from_slice(header);
-            self.out.extend_from_slice(payload);
         } else {
             self.reserve_frame();
-            self.out.extend_from_slice(header);
-            self.out.extend_from_slice(payload);
         }
+        self.out.reserve(header.len() + payload.len());
+        extend_short(&mut self.out, header);
+        extend_short(&mut self.out, payload);
     }
 
     /// A text-argument opcode: the opcode, the text, `\n`.
@@ -261,6 +268,7 @@ impl Encoder {
     }
 
     /// GET/BINGET/LONG_BINGET of memo `index`.
+    #[inline]
     pub fn write_get(&mut self, index: u32) {
         if self.proto == 0 {
             self.op_line(Opcode::Get, index.to_string().as_bytes());
@@ -285,8 +293,9 @@ impl Encoder {
     /// at protocol 0) without recording anything: for callers that keep their
     /// own memo. MEMOIZE stores at the reader's memo size, so `index` must be
     /// the number of entries stored so far, as CPython's pickler ensures.
+    #[inline]
     pub fn write_put(&mut self, index: u32) {
-        if self.proto >= 4 {
+        if self.framing {
             self.op(Opcode::Memoize);
         } else if self.proto >= 1 {
             if index < 256 {
@@ -302,6 +311,7 @@ impl Encoder {
     // ---- Atoms.
 
     /// NONE.
+    #[inline]
     pub fn none(&mut self) {
         self.op(Opcode::None);
     }
@@ -333,8 +343,12 @@ impl Encoder {
     /// enc.int_i64(1 << 40);
     /// assert_eq!(enc.finish(), b"\x80\x02M,\x01\x8a\x06\x00\x00\x00\x00\x00\x01.");
     /// ```
+    #[inline]
     pub fn int_i64(&mut self, i: i64) {
-        if i32::try_from(i).is_err() {
+        if self.proto > 0 && (0..=0xff).contains(&i) {
+            // The most common int, first.
+            self.op_with(Opcode::BinInt1, &[i as u8]);
+        } else if i32::try_from(i).is_err() {
             if self.proto >= 2 {
                 self.long_bytes(&Int::from(i).to_signed_le());
             } else {
@@ -389,7 +403,20 @@ impl Encoder {
 
     /// A str body from its UTF-8 bytes, lone surrogates encoded as
     /// surrogatepass does (what pickle stores); the caller vouches for the bytes.
+    #[inline]
     pub fn str_surrogatepass(&mut self, data: &[u8]) -> Result<()> {
+        if self.framing && data.len() < 256 {
+            // The common case, SHORT_BINUNICODE in a frame, kept inline.
+            self.reserve_frame();
+            self.out.reserve(2 + data.len());
+            self.out.extend_from_slice(&[Opcode::ShortBinUnicode as u8, data.len() as u8]);
+            extend_short(&mut self.out, data);
+            return Ok(());
+        }
+        self.str_surrogatepass_other(data)
+    }
+
+    fn str_surrogatepass_other(&mut self, data: &[u8]) -> Result<()> {
         if self.proto == 0 {
             let mut text = Vec::with_capacity(data.len());
             raw_unicode_escape(data, &mut text);
