@@ -67,8 +67,12 @@ pub(crate) fn str_to_py(py: Python<'_>, value: &Str<'_>) -> PyResult<Obj> {
     decode_surrogatepass(py, value.as_surrogatepass())
 }
 
-/// `bytes.decode('utf-8', 'surrogatepass')`.
+/// `bytes.decode('utf-8', 'surrogatepass')`; ASCII (most pickled strings)
+/// is copied straight into a new compact string, with no decoder call.
 fn decode_surrogatepass(py: Python<'_>, bytes: &[u8]) -> PyResult<Obj> {
+    if bytes.is_ascii() {
+        return crate::json::text::ascii_str(py, bytes).map(Bound::unbind);
+    }
     // SAFETY: the pointer and length describe `bytes`, alive for the call;
     // the error handler name is a NUL-terminated static string.
     unsafe {
