@@ -510,7 +510,7 @@ impl<'py> Saver<'py> {
 
     fn batch_list_exact(&mut self, list: &Bound<'py, PyList>) -> PyResult<()> {
         if list.len() == 1 {
-            self.save_item(&list.get_item(0)?)?;
+            self.save_item(&list_item(list, 0)?)?;
             self.enc.op(Opcode::Append);
             return Ok(());
         }
@@ -519,7 +519,7 @@ impl<'py> Saver<'py> {
             self.enc.op(Opcode::Mark);
             let mut batch = 0;
             while total < list.len() {
-                self.save_item(&list.get_item(total)?)?;
+                self.save_item(&list_item(list, total)?)?;
                 total += 1;
                 batch += 1;
                 if batch == BATCH_SIZE {
@@ -1080,6 +1080,21 @@ impl<'py> Saver<'py> {
         self.save(PyTuple::empty(py).as_any(), false)?;
         self.enc.op(Opcode::Reduce);
         Ok(())
+    }
+}
+
+/// Item `index` of an exact list, owned (its save may run code that
+/// changes the list; the caller checks the index against the current length).
+#[inline]
+fn list_item<'py>(list: &Bound<'py, PyList>, index: usize) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: reading the size and an item of a live list; the item is
+    // borrowed from the list and increfed into a Bound right away.
+    unsafe {
+        let ptr = list.as_ptr();
+        if index >= pyo3::ffi::PyList_GET_SIZE(ptr) as usize {
+            return Err(pyo3::exceptions::PyIndexError::new_err("list index out of range"));
+        }
+        Ok(Bound::from_borrowed_ptr(list.py(), pyo3::ffi::PyList_GET_ITEM(ptr, index as pyo3::ffi::Py_ssize_t)))
     }
 }
 
