@@ -57,23 +57,31 @@ def workloads(module):
     }
 
 
-def median_time(fn, repeat, target=0.05):
-    """Median seconds per call over `repeat` samples of about `target` seconds each."""
+def loops_for(fn, target):
+    """How many calls of `fn` take about `target` seconds (at least a quarter of it)."""
     n = 1
     while True:
         t = time.perf_counter()
         for _ in range(n):
             fn()
         if time.perf_counter() - t > target / 4:
-            break
+            return n
         n *= 2
-    samples = []
+
+
+def paired_medians(theirs, ours, repeat, target=0.05):
+    """Median seconds per call of each function over `repeat` samples of
+    about `target` seconds, the two sampled in turn so that a slow spell of
+    the machine weighs on both alike."""
+    n_theirs, n_ours = loops_for(theirs, target), loops_for(ours, target)
+    samples = ([], [])
     for _ in range(repeat):
-        t = time.perf_counter()
-        for _ in range(n):
-            fn()
-        samples.append((time.perf_counter() - t) / n)
-    return statistics.median(samples)
+        for fn, n, out in ((theirs, n_theirs, samples[0]), (ours, n_ours, samples[1])):
+            t = time.perf_counter()
+            for _ in range(n):
+                fn()
+            out.append((time.perf_counter() - t) / n)
+    return statistics.median(samples[0]), statistics.median(samples[1])
 
 
 def main():
@@ -87,8 +95,7 @@ def main():
     for gc_on in (True, False):
         for name in theirs:
             (gc.enable if gc_on else gc.disable)()
-            c = median_time(theirs[name], args.repeat)
-            b = median_time(ours[name], args.repeat)
+            c, b = paired_medians(theirs[name], ours[name], args.repeat)
             gc.enable()
             rows.append((name, "on" if gc_on else "off", c, b, c / b))
             print(f"{name:14} gc {rows[-1][1]:3}  pickle {c * 1e6:9.1f} us  brinery {b * 1e6:9.1f} us  ratio {c / b:5.2f}x")
