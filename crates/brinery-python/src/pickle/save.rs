@@ -387,8 +387,8 @@ impl<'py> Saver<'py> {
         self.enc.bytes(data).map_err(|e| pickling_error(self.py, e.to_string()))
     }
 
-    /// Saves an item of an exact list or tuple, or a value of an exact
-    /// dict: [`save`](Self::save), except that an unshared str or bytes
+    /// Saves an item of an exact list or a value of an exact dict (both
+    /// memoized before their items, so walked once): [`save`](Self::save), except that an unshared str or bytes
     /// gets its memo index without an entry (see the `unshared` module;
     /// only one-shot dumps, which have no `persistent_id` hook, note leaves).
     #[inline]
@@ -501,7 +501,11 @@ impl<'py> Saver<'py> {
         self.open_container(obj, Opcode::EmptyList, Opcode::List);
         let r = match exact {
             Some(list) if self.proto > 0 && !list.is_empty() => self.batch_list_exact(list),
-            _ if obj.len()? > 0 => self.batch_list(&obj.try_iter()?.into_any()),
+            _ if obj.len()? > 0 => {
+                // The iterator is an allocation the garbage collector may run on.
+                self.settle();
+                self.batch_list(&obj.try_iter()?.into_any())
+            }
             _ => Ok(()),
         };
         self.fast_leave(obj);
@@ -577,6 +581,7 @@ impl<'py> Saver<'py> {
         let r = match exact {
             Some(dict) if self.proto > 0 && !dict.is_empty() => self.batch_dict_exact(dict),
             _ if obj.len()? > 0 => {
+                self.settle();
                 let items = obj.call_method0("items")?;
                 self.batch_dict(&items.try_iter()?.into_any())
             }
@@ -751,7 +756,9 @@ impl<'py> Saver<'py> {
             self.enc.op(Opcode::Mark);
         }
         for item in t.iter() {
-            self.save_item(&item)?;
+            // Not `save_item`: a tuple is memoized after its items, so a
+            // cycle back to it walks them again.
+            self.save(&item, false)?;
         }
         if self.in_memo(obj) {
             // Recursive: the tuple was pickled inside itself. Drop what we

@@ -3,9 +3,11 @@
 //!
 //! CPython memoizes every str and bytes it pickles: a hash insert, and a
 //! reference that keeps the object alive until the pickler is gone. Most of
-//! those entries are never looked up again: a string value that only its
-//! list, tuple or dict refers to cannot be met a second time, because that
-//! container is memoized itself and so traversed once. A reference count of
+//! those entries are never looked up again: a string that only its list,
+//! or only its dict as a value, refers to cannot be met a second time,
+//! because that container is memoized before its items are written and so
+//! is walked once. (A tuple is memoized after its items, so a cycle back to
+//! it walks them twice: tuple items are not candidates.) A reference count of
 //! at most 2 (the container, and the saver's own reference to the item) says
 //! so, *while no Python code runs*: code could take a new reference to the
 //! string (through a cache, `sys.intern`, or the container) and hand it to
@@ -40,8 +42,7 @@ impl UnsharedLeaves {
         self.enabled = true;
     }
 
-    /// Whether `item`, a str or bytes met as a list or tuple item or a dict
-    /// value, with the saver holding one reference to it, is referred to by
+    /// Whether `item`, a str or bytes met as a list item or a dict value, with the saver holding one reference to it, is referred to by
     /// nothing else than its container.
     #[inline]
     pub(crate) fn is_unshared(&self, item: &Bound<'_, PyAny>) -> bool {
