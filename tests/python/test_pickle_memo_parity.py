@@ -14,6 +14,8 @@ import pickle
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import brinery.pickle as bpickle
 
@@ -148,3 +150,47 @@ def test_unshared_strings_are_not_kept_alive_past_the_call():
     before = [sys.getrefcount(s) for s in items]
     bpickle.dumps(items, 5)
     assert [sys.getrefcount(s) for s in items] == before
+
+
+@st.composite
+def object_graphs(draw):
+    """Builds a graph of fresh strings, lists, dicts and tuples with shared
+    references and cycles (lists and dicts are filled after the tuples are
+    made, so a tuple can reach itself through them). Returns a builder, so
+    each side gets its own, identical graph."""
+    n_strings = draw(st.integers(1, 6))
+    # Two characters or more: shorter strings are shared singletons in CPython.
+    texts = draw(st.lists(st.text(min_size=2, max_size=8), min_size=n_strings, max_size=n_strings))
+    n_lists, n_dicts, n_tuples = (draw(st.integers(0, 3)) for _ in range(3))
+    kinds = ["s"] * n_strings + ["l"] * n_lists + ["d"] * n_dicts
+    # A tuple refers to anything made before it (strings, lists, dicts, earlier tuples).
+    tuple_items = []
+    for t in range(n_tuples):
+        made = len(kinds) + t
+        tuple_items.append(draw(st.lists(st.integers(0, made - 1), min_size=1, max_size=4)))
+    total = len(kinds) + n_tuples
+    list_items = [draw(st.lists(st.integers(0, total - 1), max_size=4)) for _ in range(n_lists)]
+    dict_values = [draw(st.lists(st.integers(0, total - 1), max_size=4)) for _ in range(n_dicts)]
+    root = draw(st.integers(0, total - 1))
+
+    def build():
+        nodes = [fresh(t) for t in texts] + [[] for _ in range(n_lists)] + [{} for _ in range(n_dicts)]
+        for items in tuple_items:
+            nodes.append(tuple(nodes[i] for i in items))
+        for j, items in enumerate(list_items):
+            nodes[n_strings + j].extend(nodes[i] for i in items)
+        for k, values in enumerate(dict_values):
+            target = nodes[n_strings + n_lists + k]
+            for key, i in enumerate(values):
+                target[f"k{key}"] = nodes[i]
+        top = nodes[root]
+        del nodes
+        return top
+
+    return build
+
+
+@settings(max_examples=300, deadline=None)
+@given(object_graphs(), st.integers(min_value=0, max_value=pickle.HIGHEST_PROTOCOL))
+def test_generated_graphs_with_shared_strings_and_cycles_dump_like_cpython(build, proto):
+    same_bytes(build, proto)
