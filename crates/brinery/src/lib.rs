@@ -24,7 +24,7 @@ pub mod pickle;
 pub mod serde;
 mod short_copy;
 mod stack;
-mod utf8;
+pub mod utf8;
 pub mod value;
 pub mod view;
 

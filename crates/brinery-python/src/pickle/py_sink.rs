@@ -70,7 +70,7 @@ pub(crate) fn str_to_py(py: Python<'_>, value: &Str<'_>) -> PyResult<Obj> {
 /// `bytes.decode('utf-8', 'surrogatepass')`; ASCII (most pickled strings)
 /// is copied straight into a new compact string, with no decoder call.
 fn decode_surrogatepass(py: Python<'_>, bytes: &[u8]) -> PyResult<Obj> {
-    if bytes.is_ascii() {
+    if brinery::utf8::is_ascii(bytes) {
         return crate::json::text::ascii_str(py, bytes).map(Bound::unbind);
     }
     // SAFETY: the pointer and length describe `bytes`, alive for the call;

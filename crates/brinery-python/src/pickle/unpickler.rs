@@ -190,6 +190,9 @@ impl Unpickler {
     /// Loads the pickle at the start of `data` (`pickle.loads`: bytes after STOP are ignored).
     pub(crate) fn load_bytes(slf: &Bound<'_, Self>, data: &[u8]) -> PyResult<Obj> {
         let (sink, opts, mut memo) = Self::begin(slf)?;
+        // A memo store takes a byte or two of the pickle: an eighth of its
+        // size (at most 4096 entries) covers typical pickles without regrowth.
+        memo.reserve((data.len() / 8).min(4096));
         let result = pickle::run_sink_with_memo(data, sink, &opts, &mut memo);
         slf.borrow_mut().memo = memo;
         result.map(|(obj, _)| obj).map_err(|e| to_python(slf.py(), e))

@@ -66,6 +66,12 @@ impl<T> Memo<T> {
         *slot = Some(item);
     }
 
+    /// Makes room for `additional` more entries at the next indices (a
+    /// loader that knows the input's size can spare the early regrowths).
+    pub fn reserve(&mut self, additional: usize) {
+        self.dense.reserve(additional);
+    }
+
     /// The item at `index`.
     pub fn get(&self, index: u64) -> Option<&T> {
         match self.dense.get(index as usize) {
