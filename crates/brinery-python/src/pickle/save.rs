@@ -294,9 +294,9 @@ impl<'py> Saver<'py> {
                 reducer.call1((obj,))?
             } else if ty.is_subclass(&py.get_type::<PyType>())? {
                 return self.save_global(obj, None);
-            } else if let Some(reduce_ex) = obj.getattr_opt("__reduce_ex__")? {
+            } else if let Some(reduce_ex) = obj.getattr_opt(pyo3::intern!(py, "__reduce_ex__"))? {
                 reduce_ex.call1((self.proto,))?
-            } else if let Some(reduce) = obj.getattr_opt("__reduce__")? {
+            } else if let Some(reduce) = obj.getattr_opt(pyo3::intern!(py, "__reduce__"))? {
                 reduce.call0()?
             } else {
                 return Err(pickling_error(py, format!("can't pickle '{}' object: {}", ty.name()?, obj.repr()?)));
@@ -829,9 +829,9 @@ impl<'py> Saver<'py> {
         let py = self.py;
         let global_name = match name {
             Some(n) => n,
-            None => match obj.getattr_opt("__qualname__")? {
+            None => match obj.getattr_opt(pyo3::intern!(py, "__qualname__"))? {
                 Some(q) => q,
-                None => obj.getattr("__name__")?,
+                None => obj.getattr(pyo3::intern!(py, "__name__"))?,
             },
         };
         let global_str = global_name.cast::<PyString>()?.to_cow()?.into_owned();
@@ -849,7 +849,16 @@ impl<'py> Saver<'py> {
                 ))
             }
         };
-        let (found, parent) = match deep_attribute(&module, &dotted) {
+        // The last name as a new str, as CPython's split makes it (so the
+        // memo never holds the class's own `__qualname__` object).
+        let lastname = PyString::new(py, dotted[dotted.len() - 1]);
+        let found = if dotted.len() == 1 {
+            // No path to walk: one lookup with the str just made.
+            module.getattr(&lastname).map(|found| (found, module.clone()))
+        } else {
+            deep_attribute(&module, &dotted)
+        };
+        let (found, parent) = match found {
             Ok(r) => r,
             Err(_) => {
                 return Err(pickling_error(
@@ -894,15 +903,14 @@ impl<'py> Saver<'py> {
                 return Ok(());
             }
         }
-        let lastname = PyString::new(py, dotted[dotted.len() - 1]).into_any();
         let parent_is_module = parent.is(&module);
-        let global_name = if parent_is_module { lastname.clone() } else { global_name };
+        let global_name = if parent_is_module { lastname.clone().into_any() } else { global_name };
         if self.proto >= 4 {
             self.save(&module_name, false)?;
             self.save(&global_name, false)?;
             self.enc.op(Opcode::StackGlobal);
         } else if !parent_is_module {
-            let args = PyTuple::new(py, [parent, lastname])?;
+            let args = PyTuple::new(py, [parent, lastname.into_any()])?;
             let rv = PyTuple::new(py, [globals::builtin_getattr(py)?.clone(), args.into_any()])?;
             self.save_reduce(&rv, None)?;
         } else {
@@ -977,7 +985,7 @@ impl<'py> Saver<'py> {
         }
         let (mut use_newobj, mut use_newobj_ex) = (false, false);
         if self.proto >= 2 {
-            if let Some(name) = callable.getattr_opt("__name__")? {
+            if let Some(name) = callable.getattr_opt(pyo3::intern!(py, "__name__"))? {
                 if let Ok(name) = name.cast::<PyString>() {
                     let name = name.to_cow()?;
                     use_newobj_ex = name == "__newobj_ex__";
@@ -996,7 +1004,7 @@ impl<'py> Saver<'py> {
                 return Err(pickling_error(py, "args[0] from __newobj__ args is not a type"));
             }
             if let Some(obj) = obj {
-                if !obj.getattr("__class__")?.is(&cls) {
+                if !obj.getattr(pyo3::intern!(py, "__class__"))?.is(&cls) {
                     return Err(pickling_error(py, "args[0] from __newobj__ args has the wrong class"));
                 }
             }
@@ -1160,7 +1168,7 @@ fn deep_attribute<'py>(obj: &Bound<'py, PyAny>, dotted: &[&str]) -> PyResult<(Bo
 /// else `'__main__'`.
 fn whichmodule<'py>(obj: &Bound<'py, PyAny>, dotted: &[&str]) -> PyResult<Bound<'py, PyAny>> {
     let py = obj.py();
-    if let Some(m) = obj.getattr_opt("__module__")? {
+    if let Some(m) = obj.getattr_opt(pyo3::intern!(py, "__module__"))? {
         if !m.is_none() {
             return Ok(m);
         }
