@@ -388,9 +388,10 @@ impl<'py> Saver<'py> {
     }
 
     /// Saves an item of an exact list or a value of an exact dict (both
-    /// memoized before their items, so walked once): [`save`](Self::save), except that an unshared str or bytes
-    /// gets its memo index without an entry (see the `unshared` module;
-    /// only one-shot dumps, which have no `persistent_id` hook, note leaves).
+    /// memoized before their items, so walked once): [`save`](Self::save),
+    /// except that an unshared str or bytes gets its memo index without an
+    /// entry (see the `unshared` module; only one-shot dumps, which have no
+    /// `persistent_id` hook, note leaves).
     #[inline]
     fn save_item(&mut self, item: &Bound<'py, PyAny>) -> PyResult<()> {
         if self.leaves.is_unshared(item) {
