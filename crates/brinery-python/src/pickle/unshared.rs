@@ -17,10 +17,11 @@
 //! do) and is noted here, and every note is entered into the memo, with its
 //! reference, before the saver does anything that can run Python code (a
 //! reducer, a hook, an import, a `write`, an allocation of a container or
-//! an exception, on which the garbage collector may run). At that point the objects are alive and unmoved, since nothing
-//! but the saver has run, and the memo is exactly CPython's. Dict keys are
-//! never skipped: split-table dicts (instance `__dict__`s and their copies)
-//! share one key object between several dicts.
+//! an exception, on which the garbage collector may run). At that point the
+//! objects are alive and unmoved, since nothing but the saver has run, and
+//! the memo is exactly CPython's. Dict keys are never skipped: instance
+//! dicts of one class share their keys, so one key object can be a key of
+//! several dicts.
 //!
 //! Only one-shot dumps (`dumps`, `dump`) use this: a `Pickler`'s memo
 //! outlives the call and can be read.
