@@ -394,23 +394,29 @@ impl<'py> Saver<'py> {
     /// `persistent_id` hook, note leaves).
     #[inline]
     fn save_item(&mut self, item: &Bound<'py, PyAny>) -> PyResult<()> {
-        if self.leaves.is_unshared(item) {
-            if let Ok(s) = item.cast_exact::<PyString>() {
-                self.enc.boundary();
-                self.write_str(s)?;
-                self.put_unshared(item);
-                return self.flush_committed();
-            }
-            if let Ok(b) = item.cast_exact::<PyBytes>() {
-                if self.proto >= 3 {
-                    self.enc.boundary();
-                    self.write_bytes(b.as_bytes())?;
-                    self.put_unshared(item);
-                    return self.flush_committed();
-                }
-            }
+        if self.leaves.is_unshared(item) && self.write_leaf(item)? {
+            self.put_unshared(item);
+            return self.flush_committed();
         }
         self.save(item, false)
+    }
+
+    /// Writes the body of `item` if it is a str, or bytes at protocol ≥ 3
+    /// (written as BINBYTES, not reduced); says whether it did.
+    fn write_leaf(&mut self, item: &Bound<'py, PyAny>) -> PyResult<bool> {
+        if let Ok(s) = item.cast_exact::<PyString>() {
+            self.enc.boundary();
+            self.write_str(s)?;
+            return Ok(true);
+        }
+        match item.cast_exact::<PyBytes>() {
+            Ok(b) if self.proto >= 3 => {
+                self.enc.boundary();
+                self.write_bytes(b.as_bytes())?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     /// The memo store for an unshared leaf, noted for [`settle`](Self::settle).

@@ -43,8 +43,9 @@ impl UnsharedLeaves {
         self.enabled = true;
     }
 
-    /// Whether `item`, a str or bytes met as a list item or a dict value, with the saver holding one reference to it, is referred to by
-    /// nothing else than its container.
+    /// Whether `item`, met as a list item or a dict value with the saver
+    /// holding one reference to it, is referred to by nothing else than its
+    /// container (the caller then checks that it is a str or bytes).
     #[inline]
     pub(crate) fn is_unshared(&self, item: &Bound<'_, PyAny>) -> bool {
         // SAFETY: reading the reference count of a live object.

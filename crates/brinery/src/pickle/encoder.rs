@@ -356,8 +356,6 @@ impl Encoder {
             }
         } else if self.proto == 0 {
             self.op_line(Opcode::Int, i.to_string().as_bytes());
-        } else if (0..=0xff).contains(&i) {
-            self.op_with(Opcode::BinInt1, &[i as u8]);
         } else if (0..=0xffff).contains(&i) {
             self.op_with(Opcode::BinInt2, &(i as u16).to_le_bytes());
         } else {
@@ -407,15 +405,14 @@ impl Encoder {
     pub fn str_surrogatepass(&mut self, data: &[u8]) -> Result<()> {
         if self.framing && data.len() < 256 {
             // The common case, SHORT_BINUNICODE in a frame, kept inline.
-            self.reserve_frame();
-            self.out.reserve(2 + data.len());
-            self.out.extend_from_slice(&[Opcode::ShortBinUnicode as u8, data.len() as u8]);
-            extend_short(&mut self.out, data);
+            self.op_with_payload(&[Opcode::ShortBinUnicode as u8, data.len() as u8], data);
             return Ok(());
         }
         self.str_surrogatepass_other(data)
     }
 
+    /// Protocol 0's UNICODE line, BINUNICODE, or BINUNICODE8 (anything but
+    /// SHORT_BINUNICODE).
     fn str_surrogatepass_other(&mut self, data: &[u8]) -> Result<()> {
         if self.proto == 0 {
             let mut text = Vec::with_capacity(data.len());
@@ -424,9 +421,7 @@ impl Encoder {
             return Ok(());
         }
         let len = data.len();
-        if self.proto >= 4 && len < 256 {
-            self.op_with_payload(&[Opcode::ShortBinUnicode as u8, len as u8], data);
-        } else if len <= u32::MAX as usize {
+        if len <= u32::MAX as usize {
             let mut header = [0u8; 5];
             header[0] = Opcode::BinUnicode as u8;
             header[1..].copy_from_slice(&(len as u32).to_le_bytes());
