@@ -106,7 +106,10 @@ class Pickler(_brinery.Pickler):
 class Unpickler(_brinery.Unpickler):
     """Reads pickled objects from a binary file, as ``pickle.Unpickler``."""
 
-    def __init__(self, file, *, fix_imports=True, encoding="ASCII", errors="strict", buffers=()):
+    # CPython documents ``buffers=()`` but its C default is "not given",
+    # which reads like ``None`` (an out-of-band buffer then reports that no
+    # *buffers* argument was given); an explicit ``()`` is an empty iterator.
+    def __init__(self, file, *, fix_imports=True, encoding="ASCII", errors="strict", buffers=None):
         self._setup(file, fix_imports, encoding, errors, buffers)
 
     memo = _memo_property(UnpicklerMemoProxy)

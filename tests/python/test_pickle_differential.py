@@ -184,3 +184,27 @@ def test_ints_past_the_text_digit_limit_dump_like_cpython():
                         assert ours == theirs, (setting, digits, proto)
     finally:
         sys.set_int_max_str_digits(limit)
+
+
+def test_missing_out_of_band_buffers_fail_like_cpython():
+    # Not given and None both mean "no buffers" (CPython's C default is
+    # NULL, whatever its signature shows); an empty iterable runs out.
+    data = pickle.dumps(pickle.PickleBuffer(b"abc"), 5, buffer_callback=lambda b: False)
+
+    def failure(module, how, kwargs):
+        try:
+            if how == "loads":
+                module.loads(data, **kwargs)
+            elif how == "load":
+                module.load(io.BytesIO(data), **kwargs)
+            else:
+                module.Unpickler(io.BytesIO(data), **kwargs).load()
+        except Exception as e:  # noqa: BLE001 (the exception is what is compared)
+            return type(e).__name__, str(e)
+        return None
+
+    for kwargs in ({}, {"buffers": None}, {"buffers": ()}, {"buffers": iter([])}):
+        for how in ("loads", "load", "Unpickler"):
+            expected = failure(pickle, how, dict(kwargs))
+            assert expected is not None
+            assert failure(bpickle, how, dict(kwargs)) == expected, (how, kwargs)

@@ -14,6 +14,7 @@ mod json;
 mod pickle;
 mod scan;
 mod size_hint;
+mod str_cache;
 
 /// The extension module `brinery._brinery`.
 #[pymodule]

@@ -5,6 +5,7 @@
 //! dict, then `object_hook`) as objects end, and the recursion limit.
 
 use super::text::{ascii_str, utf8_str};
+use crate::str_cache::{self, StrCacheLease};
 use brinery::json::{self, Constant, ErrorKind, LoadOptions, Sink, StrText};
 use pyo3::exceptions::PyRecursionError;
 use pyo3::ffi;
@@ -78,7 +79,7 @@ pub(crate) fn parse<'py>(
 ) -> Result<(Bound<'py, PyAny>, usize), ParseError> {
     // Depth is bounded by Python's recursion limit (`PySink::enter`).
     let opts = LoadOptions { strict, max_depth: usize::MAX, max_int_digits: 0 };
-    let mut sink = PySink { py, hooks, keys: FxHashMap::default() };
+    let mut sink = PySink { py, hooks, keys: FxHashMap::default(), known_keys: str_cache::lease() };
     match prefix {
         None => Ok((json::parse_with(text, valid, &opts, &mut sink)?, text.len())),
         Some(start) => json::parse_prefix_with(text, start, valid, &opts, &mut sink),
@@ -91,6 +92,8 @@ struct PySink<'a, 'h, 'py> {
     hooks: &'h Hooks<'py>,
     /// CPython's memo: every distinct object key met so far.
     keys: FxHashMap<Cow<'a, [u8]>, Bound<'py, PyAny>>,
+    /// Short ASCII keys of earlier documents (the memo's new entries come from it).
+    known_keys: Option<StrCacheLease>,
 }
 
 type Built<'py> = Result<Bound<'py, PyAny>, ParseError>;
@@ -182,7 +185,11 @@ impl<'a, 'py> Sink<'a> for PySink<'a, '_, 'py> {
         if let Some(known) = self.keys.get(text.bytes()) {
             return Ok(known.clone());
         }
-        let key = self.make_str(text.bytes(), utf8)?;
+        let key = if text.bytes().is_ascii() {
+            str_cache::ascii_str_via(self.known_keys.as_mut(), self.py, text.bytes())?
+        } else {
+            utf8_str(self.py, text.bytes(), utf8)?
+        };
         let memo_key = match text {
             StrText::Input(slice) => Cow::Borrowed(slice),
             StrText::Scratch(scratch) => Cow::Owned(scratch.to_vec()),

@@ -6,7 +6,7 @@
 
 use super::exceptions::pickling_error;
 use super::save::{Hooks, PyMemo, Saver};
-use super::unpickler::{buffer_bytes, Unpickler};
+use super::unpickler::{buffer_bytes, load_module_level, Source};
 use crate::size_hint::SizeHint;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -193,27 +193,6 @@ pub(crate) fn dump<'py>(
     Ok(())
 }
 
-/// A fresh `Unpickler` (base class) for the module-level functions.
-fn module_unpickler<'py>(
-    py: Python<'py>,
-    file: &Bound<'py, PyAny>,
-    fix_imports: bool,
-    encoding: &str,
-    errors: &str,
-    buffers: Option<&Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, Unpickler>> {
-    let u = Bound::new(py, Unpickler::default())?;
-    let none = py.None().into_bound(py);
-    let empty = PyTuple::empty(py).into_any();
-    let buffers = match buffers {
-        None => &empty,
-        Some(b) if b.is_none() => &none,
-        Some(b) => b,
-    };
-    u.borrow_mut().setup(file, fix_imports, encoding, errors, buffers)?;
-    Ok(u)
-}
-
 /// `pickle.load`.
 #[pyfunction]
 #[pyo3(signature = (file, *, fix_imports=true, encoding="ASCII", errors="strict", buffers=None))]
@@ -225,8 +204,7 @@ pub(crate) fn load<'py>(
     errors: &str,
     buffers: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
-    let u = module_unpickler(py, file, fix_imports, encoding, errors, buffers)?;
-    Unpickler::load(&u)
+    load_module_level(py, Source::File(file), fix_imports, encoding, errors, buffers)
 }
 
 /// `pickle.loads`.
@@ -243,9 +221,12 @@ pub(crate) fn loads<'py>(
     if data.is_instance_of::<pyo3::types::PyString>() {
         return Err(PyTypeError::new_err("a bytes-like object is required, not 'str'"));
     }
+    // `bytes` (the usual argument) is immutable: read it in place, without
+    // the buffer protocol's export and format checks.
+    if let Ok(bytes) = data.cast_exact::<PyBytes>() {
+        return load_module_level(py, Source::Bytes(bytes.as_bytes()), fix_imports, encoding, errors, buffers);
+    }
     let buffer = pyo3::buffer::PyBuffer::<u8>::get(data)?;
     let bytes = buffer_bytes(&buffer);
-    let file = py.None().into_bound(py);
-    let u = module_unpickler(py, &file, fix_imports, encoding, errors, buffers)?;
-    Unpickler::load_bytes(&u, bytes)
+    load_module_level(py, Source::Bytes(bytes), fix_imports, encoding, errors, buffers)
 }

@@ -5,6 +5,8 @@
 //! may be imported.
 
 use super::exceptions::{to_engine, unpickling_error};
+use super::unpickler::resolve_global;
+use crate::str_cache::{self, StrCacheLease};
 use brinery::pickle::sink::Sink;
 use brinery::pickle::Result;
 use brinery::value::{Int, Str};
@@ -16,26 +18,37 @@ use std::borrow::Cow;
 /// Stack and memo entries are owned references (cloning one is an incref).
 pub(crate) type Obj = Py<PyAny>;
 
+/// Who answers `find_class` and `persistent_load`, and learns the protocol.
+pub(crate) enum Loader<'py> {
+    /// An `Unpickler` (or subclass) object: its methods are looked up and
+    /// called as CPython calls them, so a subclass (or the safe loader)
+    /// decides what may be imported.
+    Object(Bound<'py, PyAny>),
+    /// The module-level `load`/`loads`, where no code can see the unpickler:
+    /// the base class's `find_class`, no persistent ids, and no object made.
+    Module { fix_imports: bool, proto: u8 },
+}
+
 /// Builds Python objects for the machine.
 pub(crate) struct PySink<'py> {
     py: Python<'py>,
-    /// The unpickler: `find_class` and `persistent_load` are looked up on it,
-    /// and it learns the stream's protocol (its `find_class` maps Python 2
-    /// names below protocol 3).
-    unpickler: Bound<'py, PyAny>,
+    loader: Loader<'py>,
     /// Iterator over the out-of-band buffers (`None`: no `buffers` given).
     buffers: Option<Bound<'py, PyAny>>,
     /// Python 2 strings: the codec and error handler (`encoding='bytes'` never gets here).
     codec: (String, String),
+    /// Short ASCII strings read before, by this load or earlier ones.
+    strings: Option<StrCacheLease>,
 }
 
 impl<'py> PySink<'py> {
     pub(crate) fn new(
-        unpickler: Bound<'py, PyAny>,
+        py: Python<'py>,
+        loader: Loader<'py>,
         buffers: Option<Bound<'py, PyAny>>,
         codec: (String, String),
     ) -> Self {
-        PySink { py: unpickler.py(), unpickler, buffers, codec }
+        PySink { py, loader, buffers, codec, strings: str_cache::lease() }
     }
 }
 
@@ -64,14 +77,15 @@ pub(crate) fn str_to_py(py: Python<'_>, value: &Str<'_>) -> PyResult<Obj> {
     if let Some(text) = value.as_str() {
         return Ok(PyString::new(py, text).into_any().unbind());
     }
-    decode_surrogatepass(py, value.as_surrogatepass())
+    decode_surrogatepass(py, value.as_surrogatepass(), None)
 }
 
 /// `bytes.decode('utf-8', 'surrogatepass')`; ASCII (most pickled strings)
-/// is copied straight into a new compact string, with no decoder call.
-fn decode_surrogatepass(py: Python<'_>, bytes: &[u8]) -> PyResult<Obj> {
+/// is copied straight into a new compact string, or taken from the cache of
+/// short strings, with no decoder call.
+fn decode_surrogatepass(py: Python<'_>, bytes: &[u8], cache: Option<&mut StrCacheLease>) -> PyResult<Obj> {
     if brinery::utf8::is_ascii(bytes) {
-        return crate::json::text::ascii_str(py, bytes).map(Bound::unbind);
+        return str_cache::ascii_str_via(cache, py, bytes).map(Bound::unbind);
     }
     // SAFETY: the pointer and length describe `bytes`, alive for the call;
     // the error handler name is a NUL-terminated static string.
@@ -192,8 +206,13 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
     type Output = Obj;
 
     fn protocol(&mut self, proto: u8) {
-        if let Ok(u) = self.unpickler.cast::<super::unpickler::Unpickler>() {
-            u.borrow_mut().proto = proto;
+        match &mut self.loader {
+            Loader::Object(u) => {
+                if let Ok(u) = u.cast::<super::unpickler::Unpickler>() {
+                    u.borrow_mut().proto = proto;
+                }
+            }
+            Loader::Module { proto: current, .. } => *current = proto,
         }
     }
 
@@ -220,7 +239,7 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
 
     fn str_utf8(&mut self, data: Cow<'a, [u8]>) -> Result<Obj> {
         // CPython decodes with 'surrogatepass' too, so errors read the same.
-        decode_surrogatepass(self.py, &data).engine()
+        decode_surrogatepass(self.py, &data, self.strings.as_mut()).engine()
     }
 
     fn str_raw_unicode_escape(&mut self, line: Cow<'a, [u8]>) -> Result<Obj> {
@@ -278,10 +297,7 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
     fn append<I: Iterator<Item = Obj>>(&mut self, target: &Obj, items: I) -> Result<()> {
         let target = target.bind(self.py);
         if let Ok(list) = target.cast_exact::<PyList>() {
-            for item in items {
-                list.append(item).engine()?;
-            }
-            return Ok(());
+            return extend_exact_list(list, items).engine();
         }
         // PEP 307: extend() with a list of the items, else append() one by one.
         match target.getattr_opt("extend").engine()? {
@@ -331,7 +347,12 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
     fn global(&mut self, module: Str<'a>, name: Str<'a>) -> Result<Obj> {
         let module = str_to_py(self.py, &module).engine()?;
         let name = str_to_py(self.py, &name).engine()?;
-        Ok(self.unpickler.call_method1("find_class", (module, name)).engine()?.unbind())
+        match &self.loader {
+            Loader::Object(u) => Ok(u.call_method1("find_class", (module, name)).engine()?.unbind()),
+            Loader::Module { fix_imports, proto } => {
+                resolve_global(self.py, *proto, *fix_imports, None, module.bind(self.py), name.bind(self.py)).engine()
+            }
+        }
     }
 
     fn as_str(&self, item: &Obj) -> Option<Str<'a>> {
@@ -380,7 +401,11 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
     }
 
     fn persistent_load(&mut self, pid: Obj, _text: bool) -> Result<Obj> {
-        match self.unpickler.getattr_opt("persistent_load").engine()? {
+        let hook = match &self.loader {
+            Loader::Object(u) => u.getattr_opt("persistent_load").engine()?,
+            Loader::Module { .. } => None,
+        };
+        match hook {
             Some(f) => Ok(f.call1((pid,)).engine()?.unbind()),
             None => Err(to_engine(unpickling_error(
                 self.py,
@@ -419,6 +444,49 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
     fn finish(&mut self, top: Obj) -> Result<Obj> {
         Ok(top)
     }
+}
+
+/// APPENDS on an exact list: one resize for the whole batch, as CPython's
+/// `list[len:] = items` does, instead of one `append` (and its regrowth
+/// checks) per item.
+fn extend_exact_list<I: Iterator<Item = Obj>>(list: &Bound<'_, PyList>, items: I) -> PyResult<()> {
+    use pyo3::ffi;
+    let extra = match items.size_hint() {
+        (low, Some(high)) if low == high => low,
+        _ => return items.into_iter().try_for_each(|item| list.append(item)),
+    };
+    let mut items = items;
+    // SAFETY: `list` is an exact list, so its layout is `PyListObject`; no
+    // Python code runs until its size is set again, so nothing can see the
+    // slots between the old and the new size. The item array is grown with
+    // `PyMem_Realloc`, the allocator CPython's own `list_resize` uses, and
+    // each slot is filled with a reference it owns.
+    unsafe {
+        let raw = list.as_ptr().cast::<ffi::PyListObject>();
+        let len = ffi::PyList_GET_SIZE(list.as_ptr()) as usize;
+        let needed = len
+            .checked_add(extra)
+            .filter(|&n| n <= isize::MAX as usize / std::mem::size_of::<*mut ffi::PyObject>())
+            .ok_or_else(|| pyo3::exceptions::PyMemoryError::new_err(()))?;
+        if needed > (*raw).allocated as usize {
+            // `list_resize`'s over-allocation: about an eighth more.
+            let capacity = (needed + (needed >> 3) + 6) & !3;
+            let grown = ffi::PyMem_Realloc((*raw).ob_item.cast(), capacity * std::mem::size_of::<*mut ffi::PyObject>());
+            if grown.is_null() {
+                return Err(pyo3::exceptions::PyMemoryError::new_err(()));
+            }
+            (*raw).ob_item = grown.cast();
+            (*raw).allocated = capacity as ffi::Py_ssize_t;
+        }
+        let mut filled = len;
+        for item in items.by_ref().take(extra) {
+            *(*raw).ob_item.add(filled) = item.into_ptr();
+            filled += 1;
+        }
+        (*raw).ob_base.ob_size = filled as ffi::Py_ssize_t;
+    }
+    // An iterator longer than it said (none of the machine's are).
+    items.try_for_each(|item| list.append(item))
 }
 
 /// DICT / SETITEMS on an exact dict: `items` alternate key, value.

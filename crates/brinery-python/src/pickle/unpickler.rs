@@ -6,7 +6,7 @@
 use super::exceptions::{to_python, unpickling_error};
 use super::file_reader::FileReader;
 use super::globals::{self, Compat};
-use super::py_sink::{Obj, PySink};
+use super::py_sink::{Loader, Obj, PySink};
 use brinery::pickle::{self, LoadOptions, Memo, StringEncoding, TrailingData};
 use pyo3::exceptions::{PyAttributeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -91,26 +91,11 @@ impl Unpickler {
         module_name: &Bound<'_, PyAny>,
         global_name: &Bound<'_, PyAny>,
     ) -> PyResult<Obj> {
-        let py = slf.py();
-        let (proto, fix_imports) = {
+        let (proto, fix_imports, allowed) = {
             let u = slf.borrow();
-            (u.proto, u.fix_imports)
+            (u.proto, u.fix_imports, u.allowed.as_ref().map(|a| a.bind(slf.py()).clone()))
         };
-        globals::sys_audit(py)?.call1(("pickle.find_class", module_name, global_name))?;
-        let (module_name, global_name) = if proto < 3 && fix_imports {
-            globals::compat_map(Compat::ToPython3, module_name, global_name)?
-        } else {
-            (module_name.clone(), global_name.clone())
-        };
-        if let Some(allowed) = &slf.borrow().allowed {
-            check_allowed(allowed.bind(py), &module_name, &global_name)?;
-        }
-        let module = py.import(module_name.cast::<PyString>()?)?;
-        if proto >= 4 {
-            get_dotted_attribute(module.as_any(), &global_name)
-        } else {
-            Ok(module.getattr(global_name.cast::<PyString>()?)?.unbind())
-        }
+        resolve_global(slf.py(), proto, fix_imports, allowed.as_ref(), module_name, global_name)
     }
 
     /// The memo as a dict `{index: object}` (for `UnpicklerMemoProxy.copy`).
@@ -184,18 +169,87 @@ impl Unpickler {
         opts.extensions = extension_snapshot(py)?;
         let memo = std::mem::take(&mut u.memo);
         drop(u);
-        Ok((PySink::new(slf.clone().into_any(), buffers, codec), opts, memo))
+        Ok((PySink::new(py, Loader::Object(slf.clone().into_any()), buffers, codec), opts, memo))
     }
+}
 
-    /// Loads the pickle at the start of `data` (`pickle.loads`: bytes after STOP are ignored).
-    pub(crate) fn load_bytes(slf: &Bound<'_, Self>, data: &[u8]) -> PyResult<Obj> {
-        let (sink, opts, mut memo) = Self::begin(slf)?;
-        // A memo store takes a byte or two of the pickle: an eighth of its
-        // size (at most 4096 entries) covers typical pickles without regrowth.
-        memo.reserve((data.len() / 8).min(4096));
-        let result = pickle::run_sink_with_memo(data, sink, &opts, &mut memo);
-        slf.borrow_mut().memo = memo;
-        result.map(|(obj, _)| obj).map_err(|e| to_python(slf.py(), e))
+/// Where a module-level load reads its pickle.
+pub(crate) enum Source<'a, 'py> {
+    /// `pickle.loads`: the pickle at the start of these bytes.
+    Bytes(&'a [u8]),
+    /// `pickle.load`: a file object.
+    File(&'a Bound<'py, PyAny>),
+}
+
+/// The module-level `pickle.loads` and `pickle.load`: the
+/// base class's behaviour, with no `Unpickler` object made (nothing could
+/// see it: the base class has no `persistent_load`, and its `find_class`
+/// is [`resolve_global`]). `buffers` not given reads like `buffers=None`,
+/// as in CPython (whose C default is "not given", not its documented `()`).
+pub(crate) fn load_module_level<'py>(
+    py: Python<'py>,
+    source: Source<'_, 'py>,
+    fix_imports: bool,
+    encoding: &str,
+    errors: &str,
+    buffers: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Obj> {
+    let buffers = match buffers.filter(|b| !b.is_none()) {
+        Some(b) => Some(b.try_iter()?.into_any()),
+        None => None,
+    };
+    let mut opts = engine_options(encoding);
+    opts.extensions = extension_snapshot(py)?;
+    let loader = Loader::Module { fix_imports, proto: 0 };
+    let sink = PySink::new(py, loader, buffers, (encoding.to_owned(), errors.to_owned()));
+    let mut memo = Memo::new();
+    match source {
+        Source::Bytes(bytes) => load_from_bytes(py, bytes, sink, &opts, &mut memo),
+        Source::File(file) => load_from_file(file, sink, &opts, &mut memo),
+    }
+}
+
+/// Runs the machine over the pickle at the start of `data`.
+fn load_from_bytes(
+    py: Python<'_>,
+    data: &[u8],
+    sink: PySink<'_>,
+    opts: &LoadOptions,
+    memo: &mut Memo<Obj>,
+) -> PyResult<Obj> {
+    // A memo store takes a byte or two of the pickle: an eighth of its
+    // size (at most 4096 entries) covers typical pickles without regrowth.
+    memo.reserve((data.len() / 8).min(4096));
+    let result = pickle::run_sink_with_memo(data, sink, opts, memo);
+    result.map(|(obj, _)| obj).map_err(|e| to_python(py, e))
+}
+
+/// CPython's `Unpickler.find_class`: audits, maps Python 2 names below
+/// protocol 3 (with `fix_imports`), checks the safe loader's allowlist
+/// before anything is imported, then imports the module and returns the
+/// attribute (dotted names from protocol 4 on).
+pub(crate) fn resolve_global(
+    py: Python<'_>,
+    proto: u8,
+    fix_imports: bool,
+    allowed: Option<&Bound<'_, PyFrozenSet>>,
+    module_name: &Bound<'_, PyAny>,
+    global_name: &Bound<'_, PyAny>,
+) -> PyResult<Obj> {
+    globals::sys_audit(py)?.call1(("pickle.find_class", module_name, global_name))?;
+    let (module_name, global_name) = if proto < 3 && fix_imports {
+        globals::compat_map(Compat::ToPython3, module_name, global_name)?
+    } else {
+        (module_name.clone(), global_name.clone())
+    };
+    if let Some(allowed) = allowed {
+        check_allowed(allowed, &module_name, &global_name)?;
+    }
+    let module = py.import(module_name.cast::<PyString>()?)?;
+    if proto >= 4 {
+        get_dotted_attribute(module.as_any(), &global_name)
+    } else {
+        Ok(module.getattr(global_name.cast::<PyString>()?)?.unbind())
     }
 }
 

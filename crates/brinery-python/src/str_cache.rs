@@ -1,0 +1,150 @@
+//! A cache of short ASCII strings shared by every load: equal text read
+//! again (a dict key in the next message, a field name in the next pickle)
+//! comes back as the `str` made the first time, with its hash already
+//! computed, instead of a new allocation, a copy and a new SipHash.
+//!
+//! The cache is direct-mapped: each text has one slot, chosen by a hash of
+//! its bytes, and a different text that lands there replaces it. Strings
+//! are immutable, so sharing one object between loads is only visible to
+//! `is` and `sys.getrefcount` (see decision 0014).
+//!
+//! One load at a time leases the whole cache (`try_lock`). A load that
+//! starts while another holds it — a hook that loads again, or a second
+//! thread running while a hook has released the GIL — goes without: it
+//! never waits, so it can never deadlock against the GIL.
+
+use crate::json::text::{ascii_str, compact_ascii};
+use pyo3::prelude::*;
+use std::sync::{Mutex, MutexGuard, TryLockError};
+
+/// Number of slots (a power of two): 4096 keeps chance collisions rare for
+/// the few hundred distinct keys a service usually sees (at 1024, one key
+/// in six of `bm_pickle`'s 185 strings shared a slot with another).
+const SLOT_BITS: u32 = 12;
+
+/// Longest text cached, in bytes: field names and enum-like values are
+/// short; long text rarely repeats and costs more to compare.
+pub(crate) const MAX_CACHED_LEN: usize = 64;
+
+/// A text's summary: up to 16 bytes it *is* the text (two overlapping
+/// little-endian reads and the length determine every byte); longer, it is
+/// a hash, and a match is confirmed against the cached string.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct TextKey {
+    words: [u64; 2],
+    len: usize,
+}
+
+impl TextKey {
+    const EMPTY: TextKey = TextKey { words: [0; 2], len: usize::MAX };
+
+    fn of(bytes: &[u8]) -> TextKey {
+        let n = bytes.len();
+        let word = |at: usize| word_at(bytes, at);
+        let half = |at: usize| u64::from(u32::from_le_bytes(bytes[at..at + 4].try_into().expect("four bytes")));
+        let words = match n {
+            0 => [0, 0],
+            1..=3 => [u64::from(bytes[0]) | u64::from(bytes[n / 2]) << 8 | u64::from(bytes[n - 1]) << 16, 0],
+            4..=7 => [half(0), half(n - 4)],
+            8..=16 => [word(0), word(n - 8)],
+            // Four overlapping reads cover the text; the key is their mix.
+            17..=32 => [word(0) ^ word(n - 16).rotate_left(32), word(8) ^ word(n - 8).rotate_left(32)],
+            _ => {
+                let mut h = 0u64;
+                for at in (0..n - 8).step_by(8) {
+                    h = (h.rotate_left(5) ^ word(at)).wrapping_mul(MIX);
+                }
+                [h, word(n - 8)]
+            }
+        };
+        TextKey { words, len: n }
+    }
+
+    /// Whether the key alone proves two texts equal.
+    fn is_exact(&self) -> bool {
+        self.len <= 16
+    }
+
+    fn slot(&self) -> usize {
+        let h = (self.words[0] ^ self.words[1].rotate_left(29) ^ (self.len as u64) << 56).wrapping_mul(MIX);
+        (h >> (64 - SLOT_BITS)) as usize
+    }
+}
+
+/// The little-endian word at byte `at` (`at + 8 <= bytes.len()`).
+#[inline]
+fn word_at(bytes: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"))
+}
+
+/// Whether two texts with equal keys are equal: up to 32 bytes by four
+/// overlapping word reads (no `memcmp` call), longer by slice comparison.
+#[inline]
+fn same_text(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() || !(16..=32).contains(&n) {
+        return a == b;
+    }
+    [0, 8, n - 16, n - 8].iter().all(|&at| word_at(a, at) == word_at(b, at))
+}
+
+/// Fibonacci hashing's multiplier (2^64 / golden ratio).
+const MIX: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// One slot: a cached compact ASCII `str` and its text's key.
+struct Slot {
+    key: TextKey,
+    text: Option<Py<PyAny>>,
+}
+
+static CACHE: Mutex<[Slot; 1 << SLOT_BITS]> =
+    Mutex::new([const { Slot { key: TextKey::EMPTY, text: None } }; 1 << SLOT_BITS]);
+
+/// One load's exclusive use of the cache (see the module doc).
+pub(crate) struct StrCacheLease(MutexGuard<'static, [Slot; 1 << SLOT_BITS]>);
+
+/// The cache for one load, or `None` when another load is using it.
+pub(crate) fn lease() -> Option<StrCacheLease> {
+    match CACHE.try_lock() {
+        Ok(guard) => Some(StrCacheLease(guard)),
+        // A panic mid-update leaves every slot empty or a valid string.
+        Err(TryLockError::Poisoned(poisoned)) => Some(StrCacheLease(poisoned.into_inner())),
+        Err(TryLockError::WouldBlock) => None,
+    }
+}
+
+impl StrCacheLease {
+    /// A `str` equal to `bytes` (ASCII): the cached one when its slot holds
+    /// this text, else a new one, which then takes the slot.
+    pub(crate) fn ascii_str<'py>(&mut self, py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+        debug_assert!(bytes.is_ascii());
+        if bytes.len() > MAX_CACHED_LEN {
+            return ascii_str(py, bytes);
+        }
+        let key = TextKey::of(bytes);
+        let slot = &mut self.0[key.slot()];
+        if let (true, Some(cached)) = (slot.key == key, &slot.text) {
+            // SAFETY: slots only hold live str objects (this cache owns a reference).
+            if key.is_exact() || unsafe { compact_ascii(cached.as_ptr()) }.is_some_and(|text| same_text(text, bytes)) {
+                return Ok(cached.bind(py).clone());
+            }
+        }
+        let made = ascii_str(py, bytes)?;
+        // Dropping the replaced string runs no Python code (str has no finalizer).
+        slot.text = Some(made.clone().unbind());
+        slot.key = key;
+        Ok(made)
+    }
+}
+
+/// A `str` for ASCII `bytes`, through the cache when there is one.
+pub(crate) fn ascii_str_via<'py>(
+    cache: Option<&mut StrCacheLease>,
+    py: Python<'py>,
+    bytes: &[u8],
+) -> PyResult<Bound<'py, PyAny>> {
+    match cache {
+        Some(cache) => cache.ascii_str(py, bytes),
+        None => ascii_str(py, bytes),
+    }
+}
