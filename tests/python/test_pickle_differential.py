@@ -208,3 +208,44 @@ def test_missing_out_of_band_buffers_fail_like_cpython():
             expected = failure(pickle, how, dict(kwargs))
             assert expected is not None
             assert failure(bpickle, how, dict(kwargs)) == expected, (how, kwargs)
+
+
+def test_find_class_audit_events_match_cpython():
+    # Audit hooks cannot be removed, so this runs in a fresh interpreter.
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import collections, pickle, sys
+        import brinery.pickle as bp
+        seen = []
+        def hook(event, args):
+            if event == "pickle.find_class":
+                seen.append(args)
+                if args[1] == "Counter":
+                    raise RuntimeError("refused by the audit hook")
+        sys.addaudithook(hook)
+        for proto in (0, 2, 5):
+            data = pickle.dumps([collections.OrderedDict(a=1), collections.deque([2])], proto)
+            for module in (pickle, bp):
+                seen.clear()
+                module.loads(data)
+                print(proto, module.__name__, seen)
+        data = pickle.dumps(collections.Counter("ab"), 5)
+        for module in (pickle, bp):
+            try:
+                module.loads(data)
+            except RuntimeError as e:
+                print(module.__name__, "raised", e)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    lines = out.splitlines()
+    for proto in ("0", "2", "5"):
+        cpython = [line.split(" ", 2)[2] for line in lines if line.startswith(proto + " pickle ")]
+        ours = [line.split(" ", 2)[2] for line in lines if line.startswith(proto + " brinery.pickle ")]
+        assert ours == cpython and cpython != ["[]"]
+    assert "pickle raised refused by the audit hook" in lines
+    assert "brinery.pickle raised refused by the audit hook" in lines

@@ -24,7 +24,7 @@ const SLOT_BITS: u32 = 12;
 
 /// Longest text cached, in bytes: field names and enum-like values are
 /// short; long text rarely repeats and costs more to compare.
-pub(crate) const MAX_CACHED_LEN: usize = 64;
+const MAX_CACHED_LEN: usize = 64;
 
 /// A text's summary: up to 16 bytes it *is* the text (two overlapping
 /// little-endian reads and the length determine every byte); longer, it is
@@ -114,13 +114,16 @@ pub(crate) fn lease() -> Option<StrCacheLease> {
 }
 
 impl StrCacheLease {
-    /// A `str` equal to `bytes` (ASCII): the cached one when its slot holds
-    /// this text, else a new one, which then takes the slot.
-    pub(crate) fn ascii_str<'py>(&mut self, py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
-        debug_assert!(bytes.is_ascii());
-        if bytes.len() > MAX_CACHED_LEN {
-            return ascii_str(py, bytes);
-        }
+    /// A `str` for the UTF-8 `bytes`: the cached one when the text's slot
+    /// holds it (a hit proves the text ASCII, so it is not checked first);
+    /// else a new one from `decode` when `bytes` is not ASCII, or a new
+    /// ASCII string, which then takes the slot.
+    fn text<'py>(
+        &mut self,
+        py: Python<'py>,
+        bytes: &[u8],
+        decode: impl FnOnce(&[u8]) -> PyResult<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let key = TextKey::of(bytes);
         let slot = &mut self.0[key.slot()];
         if let (true, Some(cached)) = (slot.key == key, &slot.text) {
@@ -128,6 +131,9 @@ impl StrCacheLease {
             if key.is_exact() || unsafe { compact_ascii(cached.as_ptr()) }.is_some_and(|text| same_text(text, bytes)) {
                 return Ok(cached.bind(py).clone());
             }
+        }
+        if !brinery::utf8::is_ascii(bytes) {
+            return decode(bytes);
         }
         let made = ascii_str(py, bytes)?;
         // Dropping the replaced string runs no Python code (str has no finalizer).
@@ -137,14 +143,19 @@ impl StrCacheLease {
     }
 }
 
-/// A `str` for ASCII `bytes`, through the cache when there is one.
-pub(crate) fn ascii_str_via<'py>(
+/// A `str` for the UTF-8 `bytes`, through the cache when there is one and
+/// the text is short: ASCII is copied straight into a new compact string;
+/// anything else is made by `decode`.
+#[inline]
+pub(crate) fn str_via<'py>(
     cache: Option<&mut StrCacheLease>,
     py: Python<'py>,
     bytes: &[u8],
+    decode: impl FnOnce(&[u8]) -> PyResult<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     match cache {
-        Some(cache) => cache.ascii_str(py, bytes),
-        None => ascii_str(py, bytes),
+        Some(cache) if bytes.len() <= MAX_CACHED_LEN => cache.text(py, bytes, decode),
+        _ if brinery::utf8::is_ascii(bytes) => ascii_str(py, bytes),
+        _ => decode(bytes),
     }
 }

@@ -185,11 +185,8 @@ impl<'a, 'py> Sink<'a> for PySink<'a, '_, 'py> {
         if let Some(known) = self.keys.get(text.bytes()) {
             return Ok(known.clone());
         }
-        let key = if text.bytes().is_ascii() {
-            str_cache::ascii_str_via(self.known_keys.as_mut(), self.py, text.bytes())?
-        } else {
-            utf8_str(self.py, text.bytes(), utf8)?
-        };
+        let py = self.py;
+        let key = str_cache::str_via(self.known_keys.as_mut(), py, text.bytes(), |b| utf8_str(py, b, utf8))?;
         let memo_key = match text {
             StrText::Input(slice) => Cow::Borrowed(slice),
             StrText::Scratch(scratch) => Cow::Owned(scratch.to_vec()),

@@ -57,10 +57,6 @@ imported!(
     import_mapping, "_compat_pickle", "IMPORT_MAPPING"
 );
 imported!(
-    /// `sys.audit`, for the `pickle.find_class` event.
-    sys_audit, "sys", "audit"
-);
-imported!(
     /// `pickle.DEFAULT_PROTOCOL` of the running interpreter.
     default_protocol, "pickle", "DEFAULT_PROTOCOL"
 );
@@ -121,4 +117,21 @@ pub(crate) fn compat_map<'py>(
 /// A dict from a cached import.
 pub(crate) fn as_dict<'a, 'py>(obj: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, PyDict>> {
     Ok(obj.cast::<PyDict>()?)
+}
+
+extern "C" {
+    // CPython's C audit entry point (not in pyo3-ffi): variadic, with a
+    // `Py_BuildValue` format for the event's arguments.
+    fn PySys_Audit(event: *const std::ffi::c_char, format: *const std::ffi::c_char, ...) -> std::ffi::c_int;
+}
+
+/// Raises the `pickle.find_class` audit event as CPython's C unpickler does
+/// (through `PySys_Audit`, so it costs next to nothing without hooks).
+pub(crate) fn audit_find_class(module: &Bound<'_, PyAny>, name: &Bound<'_, PyAny>) -> PyResult<()> {
+    // SAFETY: "OO" takes two object pointers, both alive for the call.
+    let failed = unsafe { PySys_Audit(c"pickle.find_class".as_ptr(), c"OO".as_ptr(), module.as_ptr(), name.as_ptr()) };
+    if failed != 0 {
+        return Err(PyErr::fetch(module.py()));
+    }
+    Ok(())
 }

@@ -84,19 +84,19 @@ pub(crate) fn str_to_py(py: Python<'_>, value: &Str<'_>) -> PyResult<Obj> {
 /// is copied straight into a new compact string, or taken from the cache of
 /// short strings, with no decoder call.
 fn decode_surrogatepass(py: Python<'_>, bytes: &[u8], cache: Option<&mut StrCacheLease>) -> PyResult<Obj> {
-    if brinery::utf8::is_ascii(bytes) {
-        return str_cache::ascii_str_via(cache, py, bytes).map(Bound::unbind);
-    }
-    // SAFETY: the pointer and length describe `bytes`, alive for the call;
-    // the error handler name is a NUL-terminated static string.
-    unsafe {
-        let ptr = pyo3::ffi::PyUnicode_DecodeUTF8(
-            bytes.as_ptr().cast(),
-            bytes.len() as pyo3::ffi::Py_ssize_t,
-            c"surrogatepass".as_ptr(),
-        );
-        Bound::from_owned_ptr_or_err(py, ptr).map(Bound::unbind)
-    }
+    str_cache::str_via(cache, py, bytes, |bytes| {
+        // SAFETY: the pointer and length describe `bytes`, alive for the call;
+        // the error handler name is a NUL-terminated static string.
+        unsafe {
+            let ptr = pyo3::ffi::PyUnicode_DecodeUTF8(
+                bytes.as_ptr().cast(),
+                bytes.len() as pyo3::ffi::Py_ssize_t,
+                c"surrogatepass".as_ptr(),
+            );
+            Bound::from_owned_ptr_or_err(py, ptr)
+        }
+    })
+    .map(Bound::unbind)
 }
 
 /// `bytes.decode('raw-unicode-escape')`, CPython's decoder for UNICODE lines.

@@ -236,7 +236,7 @@ pub(crate) fn resolve_global(
     module_name: &Bound<'_, PyAny>,
     global_name: &Bound<'_, PyAny>,
 ) -> PyResult<Obj> {
-    globals::sys_audit(py)?.call1(("pickle.find_class", module_name, global_name))?;
+    globals::audit_find_class(module_name, global_name)?;
     let (module_name, global_name) = if proto < 3 && fix_imports {
         globals::compat_map(Compat::ToPython3, module_name, global_name)?
     } else {
