@@ -38,6 +38,7 @@ struct TextKey {
 impl TextKey {
     const EMPTY: TextKey = TextKey { words: [0; 2], len: usize::MAX };
 
+    #[inline(always)]
     fn of(bytes: &[u8]) -> TextKey {
         let n = bytes.len();
         let word = |at: usize| word_at(bytes, at);
@@ -65,6 +66,7 @@ impl TextKey {
         self.len <= 16
     }
 
+    #[inline(always)]
     fn slot(&self) -> usize {
         let h = (self.words[0] ^ self.words[1].rotate_left(29) ^ (self.len as u64) << 56).wrapping_mul(MIX);
         (h >> (64 - SLOT_BITS)) as usize
@@ -114,28 +116,33 @@ pub(crate) fn lease() -> Option<StrCacheLease> {
 }
 
 impl StrCacheLease {
-    /// A `str` for the UTF-8 `bytes`: the cached one when the text's slot
-    /// holds it (a hit proves the text ASCII, so it is not checked first);
-    /// else a new one from `decode` when `bytes` is not ASCII, or a new
-    /// ASCII string, which then takes the slot.
-    fn text<'py>(
+    /// The cached string for `bytes` when the text's slot holds it (a hit
+    /// proves the text ASCII). Inlined: this is every cached string's whole path.
+    #[inline(always)]
+    fn get<'py>(&self, py: Python<'py>, key: &TextKey, bytes: &[u8]) -> Option<Bound<'py, PyAny>> {
+        let slot = &self.0[key.slot()];
+        let cached = slot.text.as_ref().filter(|_| slot.key == *key)?;
+        // SAFETY: slots only hold live str objects (this cache owns a reference).
+        let same =
+            key.is_exact() || unsafe { compact_ascii(cached.as_ptr()) }.is_some_and(|text| same_text(text, bytes));
+        same.then(|| cached.bind(py).clone())
+    }
+
+    /// A new `str` for text the cache does not hold: from `decode` when it
+    /// is not ASCII, else a new ASCII string, which then takes its slot.
+    #[inline(never)]
+    fn make<'py>(
         &mut self,
         py: Python<'py>,
+        key: TextKey,
         bytes: &[u8],
         decode: impl FnOnce(&[u8]) -> PyResult<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let key = TextKey::of(bytes);
-        let slot = &mut self.0[key.slot()];
-        if let (true, Some(cached)) = (slot.key == key, &slot.text) {
-            // SAFETY: slots only hold live str objects (this cache owns a reference).
-            if key.is_exact() || unsafe { compact_ascii(cached.as_ptr()) }.is_some_and(|text| same_text(text, bytes)) {
-                return Ok(cached.bind(py).clone());
-            }
-        }
         if !brinery::utf8::is_ascii(bytes) {
             return decode(bytes);
         }
         let made = ascii_str(py, bytes)?;
+        let slot = &mut self.0[key.slot()];
         // Dropping the replaced string runs no Python code (str has no finalizer).
         slot.text = Some(made.clone().unbind());
         slot.key = key;
@@ -146,7 +153,7 @@ impl StrCacheLease {
 /// A `str` for the UTF-8 `bytes`, through the cache when there is one and
 /// the text is short: ASCII is copied straight into a new compact string;
 /// anything else is made by `decode`.
-#[inline]
+#[inline(always)]
 pub(crate) fn str_via<'py>(
     cache: Option<&mut StrCacheLease>,
     py: Python<'py>,
@@ -154,7 +161,13 @@ pub(crate) fn str_via<'py>(
     decode: impl FnOnce(&[u8]) -> PyResult<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     match cache {
-        Some(cache) if bytes.len() <= MAX_CACHED_LEN => cache.text(py, bytes, decode),
+        Some(cache) if bytes.len() <= MAX_CACHED_LEN => {
+            let key = TextKey::of(bytes);
+            match cache.get(py, &key, bytes) {
+                Some(hit) => Ok(hit),
+                None => cache.make(py, key, bytes, decode),
+            }
+        }
         _ if brinery::utf8::is_ascii(bytes) => ascii_str(py, bytes),
         _ => decode(bytes),
     }

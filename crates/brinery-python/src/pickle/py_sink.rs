@@ -83,6 +83,7 @@ pub(crate) fn str_to_py(py: Python<'_>, value: &Str<'_>) -> PyResult<Obj> {
 /// `bytes.decode('utf-8', 'surrogatepass')`; ASCII (most pickled strings)
 /// is copied straight into a new compact string, or taken from the cache of
 /// short strings, with no decoder call.
+#[inline(always)]
 fn decode_surrogatepass(py: Python<'_>, bytes: &[u8], cache: Option<&mut StrCacheLease>) -> PyResult<Obj> {
     str_cache::str_via(cache, py, bytes, |bytes| {
         // SAFETY: the pointer and length describe `bytes`, alive for the call;
