@@ -53,6 +53,9 @@ pub(crate) struct Saver<'py> {
     /// unshared leaves not entered yet.
     next_index: u32,
     leaves: UnsharedLeaves,
+    /// Whether atoms may skip `save` ([`write_atom`](Self::write_atom)): no
+    /// `persistent_id` hook to ask, no file to stream frames to.
+    atoms_inline: bool,
 }
 
 fn id(obj: &Bound<'_, PyAny>) -> usize {
@@ -85,6 +88,7 @@ impl<'py> Saver<'py> {
     ) -> PyResult<Self> {
         let enc = Encoder::new(proto).map_err(|e| PyValueError::new_err(e.to_string()))?;
         let next_index = memo.len() as u32;
+        let hooks_allow_inline_atoms = hooks.persistent_id.is_none();
         Ok(Saver {
             py,
             enc,
@@ -98,6 +102,7 @@ impl<'py> Saver<'py> {
             writer: None,
             next_index,
             leaves: UnsharedLeaves::default(),
+            atoms_inline: hooks_allow_inline_atoms,
         })
     }
 
@@ -119,6 +124,7 @@ impl<'py> Saver<'py> {
     /// [`dump`](Self::dump) returns only what is left at the end.
     pub(crate) fn stream_to(&mut self, write: Bound<'py, PyAny>) {
         self.writer = Some(write);
+        self.atoms_inline = false;
     }
 
     /// Writes out what the encoder has committed once it is a frame's worth.
@@ -398,7 +404,55 @@ impl<'py> Saver<'py> {
             self.put_unshared(item);
             return self.flush_committed();
         }
+        if self.write_atom(item) {
+            return Ok(());
+        }
         self.save(item, false)
+    }
+
+    /// Writes `obj` if it is an atom, which CPython never memoizes nor
+    /// offers to `reducer_override` (None, an exact bool or float, an exact
+    /// int that fits a C long), when nothing else of [`save`](Self::save)
+    /// applies (no `persistent_id` hook, no file to flush to); says whether
+    /// it did. Inlined into the container loops, so their atoms skip the
+    /// set-up of `save`, a large recursive function.
+    #[inline(always)]
+    fn write_atom(&mut self, obj: &Bound<'py, PyAny>) -> bool {
+        use pyo3::ffi;
+        if !self.atoms_inline {
+            return false;
+        }
+        let ptr = obj.as_ptr();
+        // SAFETY: `obj` is a live object; the type objects are CPython's
+        // statics, and each value is read only after its exact type is known.
+        unsafe {
+            let ty = ffi::Py_TYPE(ptr);
+            if ty == std::ptr::addr_of_mut!(ffi::PyUnicode_Type) {
+                // The most frequent item, and never an atom: one compare.
+                return false;
+            }
+            if ty == std::ptr::addr_of_mut!(ffi::PyLong_Type) {
+                let mut overflow: std::os::raw::c_int = 0;
+                let v = ffi::PyLong_AsLongAndOverflow(ptr, &mut overflow);
+                if overflow != 0 {
+                    return false;
+                }
+                self.enc.boundary();
+                self.enc.int_i64(v as i64);
+            } else if ptr == ffi::Py_None() {
+                self.enc.boundary();
+                self.enc.none();
+            } else if ty == std::ptr::addr_of_mut!(ffi::PyFloat_Type) {
+                self.enc.boundary();
+                self.enc.float(ffi::PyFloat_AS_DOUBLE(ptr));
+            } else if ty == std::ptr::addr_of_mut!(ffi::PyBool_Type) {
+                self.enc.boundary();
+                self.enc.bool(ptr == ffi::Py_True());
+            } else {
+                return false;
+            }
+        }
+        true
     }
 
     /// Writes the body of `item` if it is a str, or bytes at protocol ≥ 3
@@ -612,7 +666,9 @@ impl<'py> Saver<'py> {
             self.enc.op(Opcode::Mark);
             let mut batch = 0;
             while let Some((k, v)) = dict_next(dict, &mut pos) {
-                self.save(&k, false)?;
+                if !self.write_atom(&k) {
+                    self.save(&k, false)?;
+                }
                 self.save_item(&v)?;
                 batch += 1;
                 if batch == BATCH_SIZE {
