@@ -187,42 +187,38 @@ impl Writer {
     /// bytes a unit: a surrogate pair of `\uXXXX`), then commits them.
     fn units<U: Copy + Into<u32>>(&mut self, units: &[U]) {
         self.out.reserve(units.len() * 12);
-        let spare = &mut self.out.spare_capacity_mut()[..units.len() * 12];
-        let mut n = 0;
-        let mut put = |b: u8| {
-            spare[n].write(b);
-            n += 1;
-        };
+        let mut out = SpareWriter { base: self.out.as_mut_ptr(), len: self.out.len() };
         let mut wrote_surrogate = false;
         for &unit in units {
             let cp: u32 = unit.into();
-            if cp < 0x80 && (cp != 0x7f || !self.ensure_ascii) {
-                match ESCAPE[cp as usize] {
-                    0 => put(cp as u8),
-                    b'u' => escape_unit(&mut put, cp),
-                    letter => {
-                        put(b'\\');
-                        put(letter);
+            // SAFETY (every `out` call in this loop): one unit writes at most
+            // 12 bytes, and 12 a unit were reserved above.
+            unsafe {
+                if cp < 0x80 && (cp != 0x7f || !self.ensure_ascii) {
+                    match ESCAPE[cp as usize] {
+                        0 => out.byte(cp as u8),
+                        b'u' => out.unit_escape(cp),
+                        letter => out.bytes(&[b'\\', letter]),
                     }
-                }
-            } else if self.ensure_ascii {
-                if cp >= 0x10000 {
-                    let v = cp - 0x10000;
-                    escape_unit(&mut put, 0xD800 | (v >> 10));
-                    escape_unit(&mut put, 0xDC00 | (v & 0x3ff));
+                } else if self.ensure_ascii {
+                    if cp >= 0x10000 {
+                        let v = cp - 0x10000;
+                        out.unit_escape(0xD800 | (v >> 10));
+                        out.unit_escape(0xDC00 | (v & 0x3ff));
+                    } else {
+                        out.unit_escape(cp);
+                    }
                 } else {
-                    escape_unit(&mut put, cp);
+                    wrote_surrogate |= (0xD800..0xE000).contains(&cp);
+                    let mut utf8 = [0u8; 4];
+                    let len = crate::value::encode_code_point(&mut utf8, cp);
+                    out.bytes(&utf8[..len]);
                 }
-            } else {
-                wrote_surrogate |= (0xD800..0xE000).contains(&cp);
-                let mut utf8 = [0u8; 4];
-                let len = crate::value::encode_code_point(&mut utf8, cp);
-                utf8[..len].iter().for_each(|&b| put(b));
             }
         }
         self.wrote_surrogate |= wrote_surrogate;
-        // SAFETY: the first `n` bytes of the spare capacity were written above.
-        unsafe { self.out.set_len(self.out.len() + n) };
+        // SAFETY: every byte up to `out.len` was written above, within capacity.
+        unsafe { self.out.set_len(out.len) };
     }
 
     /// A dict key that is a constant (`true`, `null`, …) written as a string.
@@ -362,15 +358,39 @@ fn push_short(out: &mut Vec<u8>, bytes: &[u8]) {
     }
 }
 
-/// Writes `\uXXXX` for a UTF-16 code unit through `put`.
-#[inline]
-fn escape_unit(put: &mut impl FnMut(u8), unit: u32) {
-    put(b'\\');
-    put(b'u');
-    put(HEX[(unit >> 12) as usize & 15]);
-    put(HEX[(unit >> 8) as usize & 15]);
-    put(HEX[(unit >> 4) as usize & 15]);
-    put(HEX[unit as usize & 15]);
+/// Writes bytes into a `Vec`'s reserved spare capacity with no bounds check
+/// per byte; the caller reserves enough first and commits `len` at the end.
+struct SpareWriter {
+    base: *mut u8,
+    len: usize,
+}
+
+impl SpareWriter {
+    /// # Safety
+    /// One byte of reserved capacity is left at `len`.
+    #[inline(always)]
+    unsafe fn byte(&mut self, b: u8) {
+        self.base.add(self.len).write(b);
+        self.len += 1;
+    }
+
+    /// # Safety
+    /// `bytes.len()` bytes of reserved capacity are left at `len`.
+    #[inline(always)]
+    unsafe fn bytes(&mut self, bytes: &[u8]) {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.base.add(self.len), bytes.len());
+        self.len += bytes.len();
+    }
+
+    /// `\uXXXX` for a UTF-16 code unit.
+    ///
+    /// # Safety
+    /// Six bytes of reserved capacity are left at `len`.
+    #[inline(always)]
+    unsafe fn unit_escape(&mut self, unit: u32) {
+        let hex = |shift: u32| HEX[(unit >> shift) as usize & 15];
+        self.bytes(&[b'\\', b'u', hex(12), hex(8), hex(4), hex(0)]);
+    }
 }
 
 /// Decodes one code point from surrogatepass UTF-8 (lone surrogates are
