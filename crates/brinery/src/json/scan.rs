@@ -41,32 +41,41 @@ fn word(s: &[u8], i: usize) -> u64 {
 /// The offset of the first byte from `i` on that is a quote, a backslash or
 /// a control character (below 0x20), or `s.len()`.
 #[inline]
-pub(super) fn skip_plain(s: &[u8], mut i: usize) -> usize {
-    while i + 8 <= s.len() {
-        let w = word(s, i);
-        if bytes_below(w, 0x20) | bytes_equal(w, b'"') | bytes_equal(w, b'\\') != 0 {
-            break;
-        }
-        i += 8;
-    }
-    while i < s.len() && !STOPS_PLAIN[s[i] as usize] {
-        i += 1;
-    }
-    i
+pub(super) fn skip_plain(s: &[u8], i: usize) -> usize {
+    find_stop(s, i, &STOPS_PLAIN, |w| bytes_below(w, 0x20) | bytes_equal(w, b'"') | bytes_equal(w, b'\\'))
 }
 
 /// Like [`skip_plain`], but also stops at DEL and at any byte above ASCII.
 #[inline]
-pub(super) fn skip_plain_ascii(s: &[u8], mut i: usize) -> usize {
+pub(super) fn skip_plain_ascii(s: &[u8], i: usize) -> usize {
+    find_stop(s, i, &STOPS_ASCII, |w| {
+        bytes_below(w, 0x20) | bytes_equal(w, b'"') | bytes_equal(w, b'\\') | bytes_equal(w, 0x7f) | (w & HIGHS)
+    })
+}
+
+/// The first byte from `start` on where `stops` says to stop, or `s.len()`.
+/// `special` flags such bytes in a little-endian word: its lowest set bit
+/// is exact (the SWAR tests can only misflag bytes above a flagged one), so
+/// a flagged word gives the position directly. The last few bytes are one
+/// more word, overlapping bytes already found plain, when there are eight.
+#[inline(always)]
+fn find_stop(s: &[u8], start: usize, stops: &[bool; 256], special: impl Fn(u64) -> u64) -> usize {
+    let at = |base: usize, flags: u64| base + (flags.trailing_zeros() / 8) as usize;
+    let mut i = start;
     while i + 8 <= s.len() {
-        let w = word(s, i);
-        let special = bytes_below(w, 0x20) | bytes_equal(w, b'"') | bytes_equal(w, b'\\') | bytes_equal(w, 0x7f);
-        if special | (w & HIGHS) != 0 {
-            break;
+        let flags = special(word(s, i));
+        if flags != 0 {
+            return at(i, flags);
         }
         i += 8;
     }
-    while i < s.len() && !STOPS_ASCII[s[i] as usize] {
+    if i < s.len() && s.len() >= start + 8 {
+        // Bytes `last..i` were found plain above, so the lowest flag is at or after `i`.
+        let last = s.len() - 8;
+        let flags = special(word(s, last));
+        return if flags == 0 { s.len() } else { at(last, flags) };
+    }
+    while i < s.len() && !stops[s[i] as usize] {
         i += 1;
     }
     i
@@ -89,5 +98,25 @@ mod tests {
         }
         let printable: Vec<u8> = (0x20u8..0x7f).filter(|b| *b != b'"' && *b != b'\\').collect();
         assert_eq!(skip_plain_ascii(&printable, 0), printable.len());
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Both scans agree with a byte-by-byte search from any start, on
+        /// text dense with the bytes they stop at.
+        #[test]
+        fn agree_with_a_byte_loop(
+            bytes in proptest::collection::vec(
+                prop_oneof![4 => 0x20u8..0x7f, 1 => Just(b'"'), 1 => Just(b'\\'), 1 => 0u8..0x20, 1 => 0x7fu8..=0xff],
+                0..40,
+            ),
+            start in 0usize..40,
+        ) {
+            let start = start.min(bytes.len());
+            let naive = |table: &[bool; 256]| (start..bytes.len()).find(|&k| table[bytes[k] as usize]).unwrap_or(bytes.len());
+            prop_assert_eq!(skip_plain(&bytes, start), naive(&STOPS_PLAIN));
+            prop_assert_eq!(skip_plain_ascii(&bytes, start), naive(&STOPS_ASCII));
+        }
     }
 }
