@@ -385,7 +385,9 @@ unsafe fn with_int_digits<R>(py: Python<'_>, obj: *mut ffi::PyObject, f: impl Fn
 /// encoder names the value, its C encoder does not.
 fn out_of_range(x: f64, python_messages: bool) -> PyErr {
     let base = "Out of range float values are not JSON compliant";
-    if !python_messages {
+    // The C encoder names the value too from Python 3.12 on.
+    let names_value = python_messages || Python::attach(|py| py.version_info() >= (3, 12));
+    if !names_value {
         return PyValueError::new_err(base);
     }
     let shown = if x.is_nan() {
