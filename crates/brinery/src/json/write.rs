@@ -201,12 +201,10 @@ impl Writer {
                         letter => out.bytes(&[b'\\', letter]),
                     }
                 } else if self.ensure_ascii {
-                    if cp >= 0x10000 {
-                        let v = cp - 0x10000;
-                        out.unit_escape(0xD800 | (v >> 10));
-                        out.unit_escape(0xDC00 | (v & 0x3ff));
-                    } else {
-                        out.unit_escape(cp);
+                    let (unit, low) = utf16_units(cp);
+                    out.unit_escape(unit);
+                    if let Some(low) = low {
+                        out.unit_escape(low);
                     }
                 } else {
                     wrote_surrogate |= (0xD800..0xE000).contains(&cp);
@@ -270,12 +268,10 @@ impl Writer {
     /// `\uXXXX`, or a surrogate pair of them beyond the BMP.
     #[inline]
     fn escape_code_point(&mut self, cp: u32) {
-        if cp >= 0x10000 {
-            let v = cp - 0x10000;
-            self.unicode_escape(0xD800 | (v >> 10));
-            self.unicode_escape(0xDC00 | (v & 0x3ff));
-        } else {
-            self.unicode_escape(cp);
+        let (unit, low) = utf16_units(cp);
+        self.unicode_escape(unit);
+        if let Some(low) = low {
+            self.unicode_escape(low);
         }
     }
 
@@ -356,6 +352,16 @@ fn push_short(out: &mut Vec<u8>, bytes: &[u8]) {
         [a, b] => out.extend_from_slice(&[a, b]),
         _ => out.extend_from_slice(bytes),
     }
+}
+
+/// A code point's UTF-16 code units: itself, or a surrogate pair beyond the BMP.
+#[inline(always)]
+fn utf16_units(cp: u32) -> (u32, Option<u32>) {
+    if cp < 0x10000 {
+        return (cp, None);
+    }
+    let v = cp - 0x10000;
+    (0xD800 | (v >> 10), Some(0xDC00 | (v & 0x3ff)))
 }
 
 /// Writes bytes into a `Vec`'s reserved spare capacity with no bounds check
