@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: formatting, lints, unit/doc/integration tests
 # (the differential ones run python3 to generate the CPython corpus), the
-# Python module's tests, and a short fuzz of every target (FUZZ_SMOKE_SECONDS
+# Python module's tests (on the release build and on one with debug
+# assertions), and a short fuzz of every target (FUZZ_SMOKE_SECONDS
 # each, default 10; 0 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,15 @@ bash scripts/python-build.sh scan >/dev/null
 # catch a native module's memory misuse: writes past a buffer, frees with the
 # wrong allocator, allocation without the GIL.
 PYTHONMALLOC=debug python3 -X dev -m pytest -q tests/python
+echo "==> the Python suite again, on a build with Rust debug assertions and overflow checks"
+# Optimised, so the suite stays quick, but with debug_assert!s, integer
+# overflow checks and the standard library's checked preconditions on; its
+# own target folder keeps both builds incremental.
+CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true \
+    CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/assertions" bash scripts/python-build.sh scan >/dev/null
+PYTHONMALLOC=debug python3 -X dev -m pytest -q tests/python
+# Back to the release module for whatever runs next (benchmarks, the demo).
+bash scripts/python-build.sh scan >/dev/null
 echo "==> fuzz smoke: every cargo-fuzz target for ${FUZZ_SMOKE_SECONDS:-10}s (make fuzz runs them longer)"
 if [ "${FUZZ_SMOKE_SECONDS:-10}" != 0 ]; then
     FUZZ_SECONDS="${FUZZ_SMOKE_SECONDS:-10}" FUZZ_SANITIZER=none bash scripts/fuzz.sh
