@@ -47,8 +47,25 @@ pub fn dis_bytes(data: &[u8]) {
 pub fn pickle_fixed_point(value: &Value<'_>, protocol: u8) {
     let dump_opts = pickle::DumpOptions::protocol(protocol);
     let Ok(bytes) = pickle::dumps(value, &dump_opts) else { return };
-    let back = pickle::loads(&bytes, &pickle::LoadOptions::default())
-        .unwrap_or_else(|e| panic!("brinery cannot read its own protocol-{protocol} pickle: {e}"));
+    let back = match pickle::loads(&bytes, &pickle::LoadOptions::default()) {
+        Ok(back) => back,
+        // Below protocol 3, reading maps Python 2 names to Python 3 ones
+        // (`fix_imports`), as CPython does. A value holding a global with a
+        // Python 2 name (`__builtin__.set`, which no Python 3 object has)
+        // can so become a builtin that reading then applies, as CPython's
+        // reader would, and fail where the inert value did not (a set of
+        // unhashable items). Without the mapping, the pickle must read back
+        // to itself.
+        Err(_) if protocol < 3 => {
+            let unmapped = pickle::LoadOptions { fix_imports: false, ..Default::default() };
+            let back = pickle::loads(&bytes, &unmapped)
+                .unwrap_or_else(|e| panic!("brinery cannot read its own protocol-{protocol} pickle: {e}"));
+            let again = pickle::dumps(&back, &dump_opts).expect("a loaded value dumps again");
+            assert!(again == bytes, "protocol {protocol}: re-dumping the unmapped value changed the bytes");
+            return;
+        }
+        Err(e) => panic!("brinery cannot read its own protocol-{protocol} pickle: {e}"),
+    };
     let again = pickle::dumps(&back, &dump_opts).expect("a loaded value dumps again");
     if again == bytes {
         return;
