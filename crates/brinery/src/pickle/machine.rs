@@ -48,7 +48,20 @@ impl<T> Memo<T> {
     }
 
     /// Stores `item` at `index` (replacing what was there).
+    #[inline]
     pub fn put(&mut self, index: u64, item: T) {
+        // MEMOIZE, and the PUTs of every pickle CPython writes: the next index.
+        if index == self.dense.len() as u64 && self.sparse.is_empty() {
+            self.dense.push(Some(item));
+            self.len += 1;
+            return;
+        }
+        self.put_elsewhere(index, item);
+    }
+
+    /// [`put`](Self::put) at an index already used or past the next one.
+    #[inline(never)]
+    fn put_elsewhere(&mut self, index: u64, item: T) {
         let slot = if index < self.dense.len() as u64 {
             &mut self.dense[index as usize]
         } else if index == self.dense.len() as u64 && self.sparse.is_empty() {
