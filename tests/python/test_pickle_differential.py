@@ -249,3 +249,39 @@ def test_find_class_audit_events_match_cpython():
         assert ours == cpython and cpython != ["[]"]
     assert "pickle raised refused by the audit hook" in lines
     assert "brinery.pickle raised refused by the audit hook" in lines
+
+
+def test_odd_files_load_or_fail_like_cpython():
+    class BytearrayReader(io.RawIOBase):
+        """A file whose read returns bytearray, which CPython accepts."""
+
+        def __init__(self, data):
+            self.data, self.at = data, 0
+
+        def read(self, n=-1):
+            end = len(self.data) if n < 0 else self.at + n
+            chunk, self.at = self.data[self.at : end], min(end, len(self.data))
+            return bytearray(chunk)
+
+        def readline(self):
+            return self.read(1)
+
+    data = pickle.dumps({"a": [1, 2.5, "x"]}, 2)
+
+    def outcome(load):
+        try:
+            return "ok", load()
+        except Exception as e:  # noqa: BLE001 (the exception is what is compared)
+            return type(e).__name__, str(e)
+
+    makers = [object, lambda: io.StringIO("x"), lambda: BytearrayReader(data)]
+    for make in makers:
+        for how in ("load", "Unpickler"):
+
+            def run(module):
+                if how == "load":
+                    return outcome(lambda: module.load(make()))
+                return outcome(lambda: module.Unpickler(make()).load())
+
+            expected = run(pickle)
+            assert run(bpickle) == expected, (make, how)

@@ -80,8 +80,7 @@ impl BufRead for FileReader<'_> {
                 Some(data) => data,
                 None => self.read.call1((1,)).map_err(|e| self.fail(e))?,
             };
-            let data = data.cast::<PyBytes>().map_err(|e| self.fail(PyErr::from(e)))?.as_bytes().to_vec();
-            self.buf = data;
+            self.buf = bytes_like(&data).map_err(|e| self.fail(e))?;
             self.pos = 0;
         }
         Ok(&self.buf[self.pos..])
@@ -92,5 +91,20 @@ impl BufRead for FileReader<'_> {
         if self.peek.is_some() {
             self.unread += n;
         }
+    }
+}
+
+/// What `read`/`peek` returned, as bytes: any bytes-like object, as CPython
+/// accepts (a `bytearray` or `memoryview` from a custom file works too).
+fn bytes_like(data: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(bytes) = data.cast::<PyBytes>() {
+        return Ok(bytes.as_bytes().to_vec());
+    }
+    match pyo3::buffer::PyBuffer::<u8>::get(data) {
+        Ok(buffer) => buffer.to_vec(data.py()),
+        Err(_) => Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "a bytes-like object is required, not '{}'",
+            data.get_type().name()?
+        ))),
     }
 }

@@ -63,14 +63,7 @@ impl Unpickler {
         errors: &str,
         buffers: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        // Looked up in CPython's order, so a failing property raises the same error.
-        let _peek = file.getattr_opt("peek")?;
-        let _readinto = file.getattr_opt("readinto")?;
-        let read = file.getattr_opt("read")?;
-        let readline = file.getattr_opt("readline")?;
-        if read.is_none() || readline.is_none() {
-            return Err(PyTypeError::new_err("file must have 'read' and 'readline' attributes"));
-        }
+        check_readable(file)?;
         self.setup(file, fix_imports, encoding, errors, buffers)
     }
 
@@ -205,8 +198,25 @@ pub(crate) fn load_module_level<'py>(
     let mut memo = Memo::new();
     match source {
         Source::Bytes(bytes) => load_from_bytes(py, bytes, sink, &opts, &mut memo),
-        Source::File(file) => load_from_file(file, sink, &opts, &mut memo),
+        Source::File(file) => {
+            check_readable(file)?;
+            load_from_file(file, sink, &opts, &mut memo)
+        }
     }
+}
+
+/// CPython's check of an unpickler's file: `read` and `readline` must
+/// exist. The attributes are looked up in CPython's order (`peek` and
+/// `readinto` first), so a failing property raises the same error.
+fn check_readable(file: &Bound<'_, PyAny>) -> PyResult<()> {
+    let _peek = file.getattr_opt("peek")?;
+    let _readinto = file.getattr_opt("readinto")?;
+    let read = file.getattr_opt("read")?;
+    let readline = file.getattr_opt("readline")?;
+    if read.is_none() || readline.is_none() {
+        return Err(PyTypeError::new_err("file must have 'read' and 'readline' attributes"));
+    }
+    Ok(())
 }
 
 /// Runs the machine over the pickle at the start of `data`.
