@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 mod json;
 mod pickle;
 mod scan;
+mod sequence;
 mod size_hint;
 mod str_cache;
 

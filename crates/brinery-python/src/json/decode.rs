@@ -5,6 +5,7 @@
 //! dict, then `object_hook`) as objects end, and the recursion limit.
 
 use super::text::{ascii_str, utf8_str};
+use crate::sequence::{self, Sequence};
 use crate::str_cache::{self, StrCacheLease};
 use brinery::json::{self, Constant, ErrorKind, LoadOptions, Sink, StrText};
 use pyo3::exceptions::PyRecursionError;
@@ -217,15 +218,8 @@ impl<'a, 'py> Sink<'a> for PySink<'a, '_, 'py> {
     }
 
     fn array(&mut self, items: std::vec::Drain<'_, Bound<'py, PyAny>>) -> Built<'py> {
-        // SAFETY: a new list of exactly `len` slots, each filled once with a
-        // reference it steals, before the list is seen by anyone.
-        unsafe {
-            let list = self.owned(ffi::PyList_New(items.len() as ffi::Py_ssize_t))?;
-            for (i, item) in items.enumerate() {
-                ffi::PyList_SET_ITEM(list.as_ptr(), i as ffi::Py_ssize_t, item.into_ptr());
-            }
-            Ok(list)
-        }
+        let list = sequence::filled(self.py, items.map(Bound::unbind), Sequence::List)?;
+        Ok(list.into_bound(self.py))
     }
 
     fn object(&mut self, entries: std::vec::Drain<'_, (Bound<'py, PyAny>, Bound<'py, PyAny>)>) -> Built<'py> {

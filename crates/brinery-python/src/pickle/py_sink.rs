@@ -6,6 +6,7 @@
 
 use super::exceptions::{to_engine, unpickling_error};
 use super::unpickler::resolve_global;
+use crate::sequence::{self, Sequence};
 use crate::str_cache::{self, StrCacheLease};
 use brinery::pickle::sink::Sink;
 use brinery::pickle::Result;
@@ -275,11 +276,11 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
     }
 
     fn tuple<I: Iterator<Item = Obj>>(&mut self, items: I) -> Result<Obj> {
-        filled_sequence(self.py, items, Sequence::Tuple).engine()
+        sequence::filled(self.py, items, Sequence::Tuple).engine()
     }
 
     fn list<I: Iterator<Item = Obj>>(&mut self, items: I) -> Result<Obj> {
-        filled_sequence(self.py, items, Sequence::List).engine()
+        sequence::filled(self.py, items, Sequence::List).engine()
     }
 
     fn dict<I: Iterator<Item = Obj>>(&mut self, items: I) -> Result<Obj> {
@@ -445,67 +446,15 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
     }
 }
 
-/// Which sequence [`filled_sequence`] makes.
-#[derive(Clone, Copy)]
-enum Sequence {
-    Tuple,
-    List,
-}
-
-/// A new tuple or list of `items`, made at its final size and filled in
-/// place when the machine says how many items there are (it always does),
-/// with no `Vec` in between.
-fn filled_sequence<I: Iterator<Item = Obj>>(py: Python<'_>, items: I, kind: Sequence) -> PyResult<Obj> {
-    use pyo3::ffi;
-    let n = match items.size_hint() {
-        (low, Some(high)) if low == high => low,
-        _ => {
-            let items: Vec<Obj> = items.collect();
-            return Ok(match kind {
-                Sequence::Tuple => PyTuple::new(py, items)?.into_any().unbind(),
-                Sequence::List => PyList::new(py, items)?.into_any().unbind(),
-            });
-        }
-    };
-    // SAFETY: a new tuple or list of exactly `n` slots; each slot is set
-    // once with a reference it steals, before the object is returned. If
-    // the iterator ends early, the unset slots are NULL, which both types'
-    // deallocators skip, and the object is dropped, never seen.
-    unsafe {
-        let seq = match kind {
-            Sequence::Tuple => ffi::PyTuple_New(n as ffi::Py_ssize_t),
-            Sequence::List => ffi::PyList_New(n as ffi::Py_ssize_t),
-        };
-        let seq = Bound::from_owned_ptr_or_err(py, seq)?;
-        let slots: *mut *mut ffi::PyObject = match kind {
-            Sequence::Tuple => (*seq.as_ptr().cast::<ffi::PyTupleObject>()).ob_item.as_mut_ptr(),
-            Sequence::List => (*seq.as_ptr().cast::<ffi::PyListObject>()).ob_item,
-        };
-        let mut filled = 0;
-        for item in items {
-            if filled == n {
-                break; // never: the count was exact
-            }
-            *slots.add(filled) = item.into_ptr();
-            filled += 1;
-        }
-        if filled != n {
-            return Err(pyo3::exceptions::PySystemError::new_err("fewer items than announced"));
-        }
-        Ok(seq.unbind())
-    }
-}
-
 /// APPENDS on an exact list: one resize for the whole batch, as CPython's
 /// `list[len:] = items` does, instead of one `append` (and its regrowth
 /// checks) per item.
-fn extend_exact_list<I: Iterator<Item = Obj>>(list: &Bound<'_, PyList>, items: I) -> PyResult<()> {
+fn extend_exact_list<I: Iterator<Item = Obj>>(list: &Bound<'_, PyList>, mut items: I) -> PyResult<()> {
     use pyo3::ffi;
     let extra = match items.size_hint() {
         (low, Some(high)) if low == high => low,
-        _ => return items.into_iter().try_for_each(|item| list.append(item)),
+        _ => return items.try_for_each(|item| list.append(item)),
     };
-    let mut items = items;
     // SAFETY: `list` is an exact list, so its layout is `PyListObject`; no
     // Python code runs until its size is set again, so nothing can see the
     // slots between the old and the new size. The item array is grown with

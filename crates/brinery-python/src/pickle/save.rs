@@ -15,8 +15,7 @@ use num_bigint::BigInt;
 use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{
-    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyFunction, PyInt, PyList, PySet, PyString, PyTuple,
-    PyType,
+    PyByteArray, PyBytes, PyDict, PyFrozenSet, PyFunction, PyInt, PyList, PySet, PyString, PyTuple, PyType,
 };
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -53,7 +52,7 @@ pub(crate) struct Saver<'py> {
     /// unshared leaves not entered yet.
     next_index: u32,
     leaves: UnsharedLeaves,
-    /// Whether atoms may skip `save` ([`write_atom`](Self::write_atom)): no
+    /// Whether atoms may skip `save` ([`write_inline_atom`](Self::write_inline_atom)): no
     /// `persistent_id` hook to ask, no file to stream frames to.
     atoms_inline: bool,
 }
@@ -230,20 +229,11 @@ impl<'py> Saver<'py> {
             // A payload of a frame's size or more went outside any frame: out it goes.
             return self.flush_committed();
         }
+        if self.write_atom(obj) {
+            return Ok(());
+        }
         if let Ok(i) = obj.cast_exact::<PyInt>() {
-            return self.save_long(i);
-        }
-        if obj.is_none() {
-            self.enc.none();
-            return Ok(());
-        }
-        if let Ok(b) = obj.cast_exact::<PyBool>() {
-            self.enc.bool(b.is_true());
-            return Ok(());
-        }
-        if let Ok(f) = obj.cast_exact::<PyFloat>() {
-            self.enc.float(f.value());
-            return Ok(());
+            return self.save_big_int(i);
         }
         if self.memo_get(obj) {
             return Ok(());
@@ -324,14 +314,9 @@ impl<'py> Saver<'py> {
 
     // ---- Atoms and strings.
 
-    fn save_long(&mut self, i: &Bound<'py, PyInt>) -> PyResult<()> {
-        let mut overflow: std::os::raw::c_int = 0;
-        // SAFETY: `i` is an int; on overflow this sets the flag, not an exception.
-        let v = unsafe { pyo3::ffi::PyLong_AsLongAndOverflow(i.as_ptr(), &mut overflow) };
-        if overflow == 0 {
-            self.enc.int_i64(v as i64);
-            return Ok(());
-        }
+    /// An exact int past a C long ([`write_atom`](Self::write_atom) writes
+    /// the others).
+    fn save_big_int(&mut self, i: &Bound<'py, PyInt>) -> PyResult<()> {
         // Rare, and may allocate: the memo as CPython has it first.
         self.settle();
         if self.proto < 2 {
@@ -404,24 +389,27 @@ impl<'py> Saver<'py> {
             self.put_unshared(item);
             return self.flush_committed();
         }
-        if self.write_atom(item) {
+        if self.write_inline_atom(item) {
             return Ok(());
         }
         self.save(item, false)
     }
 
+    /// [`write_atom`](Self::write_atom) straight from a container loop,
+    /// without [`save`](Self::save)'s set-up (a large recursive function),
+    /// when nothing else of `save` applies to atoms: no `persistent_id`
+    /// hook to ask, no file to flush to.
+    #[inline(always)]
+    fn write_inline_atom(&mut self, obj: &Bound<'py, PyAny>) -> bool {
+        self.atoms_inline && self.write_atom(obj)
+    }
+
     /// Writes `obj` if it is an atom, which CPython never memoizes nor
     /// offers to `reducer_override` (None, an exact bool or float, an exact
-    /// int that fits a C long), when nothing else of [`save`](Self::save)
-    /// applies (no `persistent_id` hook, no file to flush to); says whether
-    /// it did. Inlined into the container loops, so their atoms skip the
-    /// set-up of `save`, a large recursive function.
+    /// int that fits a C long); says whether it did.
     #[inline(always)]
     fn write_atom(&mut self, obj: &Bound<'py, PyAny>) -> bool {
         use pyo3::ffi;
-        if !self.atoms_inline {
-            return false;
-        }
         let ptr = obj.as_ptr();
         // SAFETY: `obj` is a live object; the type objects are CPython's
         // statics, and each value is read only after its exact type is known.
@@ -666,7 +654,7 @@ impl<'py> Saver<'py> {
             self.enc.op(Opcode::Mark);
             let mut batch = 0;
             while let Some((k, v)) = dict_next(dict, &mut pos) {
-                if !self.write_atom(&k) {
+                if !self.write_inline_atom(&k) {
                     self.save(&k, false)?;
                 }
                 self.save_item(&v)?;

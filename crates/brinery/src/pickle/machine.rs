@@ -59,24 +59,19 @@ impl<T> Memo<T> {
         self.put_elsewhere(index, item);
     }
 
-    /// [`put`](Self::put) at an index already used or past the next one.
+    /// [`put`](Self::put) anywhere but the next dense index: a used dense
+    /// slot, or the sparse map.
     #[inline(never)]
     fn put_elsewhere(&mut self, index: u64, item: T) {
-        let slot = if index < self.dense.len() as u64 {
-            &mut self.dense[index as usize]
-        } else if index == self.dense.len() as u64 && self.sparse.is_empty() {
-            self.dense.push(None);
-            self.dense.last_mut().unwrap()
-        } else {
-            if self.sparse.insert(index, item).is_none() {
+        if index < self.dense.len() as u64 {
+            let slot = &mut self.dense[index as usize];
+            if slot.is_none() {
                 self.len += 1;
             }
-            return;
-        };
-        if slot.is_none() {
+            *slot = Some(item);
+        } else if self.sparse.insert(index, item).is_none() {
             self.len += 1;
         }
-        *slot = Some(item);
     }
 
     /// Makes room for `additional` more entries at the next indices (a
