@@ -170,12 +170,49 @@ def test_json_dump_writes_what_json_dump_writes():
                 assert ours.getvalue() == theirs.getvalue()
 
 
-def test_default_may_mutate_the_container_being_written():
+MUTATIONS = {
+    "clear": lambda d: d.clear(),
+    "delete the next": lambda d: d.pop("c", None),
+    "replace a later value": lambda d: d.__setitem__("d", "replaced"),
+    "replace an earlier value": lambda d: d.__setitem__("a", "replaced"),
+    "add": lambda d: d.__setitem__("z", 26),
+    "rebuild": lambda d: (d.clear(), d.update(y=1, x=[2])),
+}
+
+
+@pytest.mark.parametrize("trigger", ["default", "list subclass __iter__", "dict subclass items"])
+@pytest.mark.parametrize("mutation", MUTATIONS)
+@pytest.mark.parametrize("shape", ["object first", "atoms first", "nested", "object last"])
+def test_python_code_may_mutate_the_dict_being_written(trigger, mutation, shape):
+    # C writes the entries the dict had when it was reached, whatever Python
+    # code run while writing it (`default`, a subclass's `__iter__` or
+    # `items`) then does to it; brinery reads the dict straight from its
+    # table until such code is about to run.
     def run(module):
-        d = {"a": object(), "b": 2}
+        class Iter(list):
+            def __iter__(self):
+                MUTATIONS[mutation](d)
+                return super().__iter__()
+
+        class Items(dict):
+            def items(self):
+                MUTATIONS[mutation](d)
+                return super().items()
+
+        marker = {"default": object, "list subclass __iter__": lambda: Iter([1]), "dict subclass items": lambda: Items(k=1)}[
+            trigger
+        ]()
+        if shape == "object first":
+            d = {"b": marker, "a": 1, "c": "three", "d": 4.0}
+        elif shape == "atoms first":
+            d = {"a": 1, "b": None, "e": marker, "c": "three", "d": 4.0}
+        elif shape == "nested":
+            d = {"a": 1, "b": [2, {"x": marker}], "c": "three", "d": True}
+        else:
+            d = {"a": 1, "c": "three", "d": 4.0, "e": marker}
 
         def default(o):
-            d.clear()
+            MUTATIONS[mutation](d)
             return "gone"
 
         return outcome(module.dumps, d, default=default)

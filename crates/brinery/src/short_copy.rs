@@ -11,37 +11,48 @@ pub(crate) fn extend_short(out: &mut Vec<u8>, bytes: &[u8]) {
         return;
     }
     out.reserve(n);
-    let src = bytes.as_ptr();
-    // SAFETY: `n` bytes of spare capacity were reserved at `dst`; every read
-    // below stays within `bytes` (each pair of moves starts at 0 and ends at
-    // `n`, which the size class guarantees is at least the move's width), and
-    // `set_len` covers exactly the bytes written.
+    // SAFETY: `n` bytes of spare capacity were reserved, and `set_len`
+    // covers exactly the bytes written.
     unsafe {
-        let dst = out.as_mut_ptr().add(out.len());
-        match n {
-            0 => {}
-            1..=3 => {
-                *dst = *src;
-                *dst.add(n / 2) = *src.add(n / 2);
-                *dst.add(n - 1) = *src.add(n - 1);
-            }
-            4..=7 => {
-                let (a, b) = ((src as *const u32).read_unaligned(), (src.add(n - 4) as *const u32).read_unaligned());
-                (dst as *mut u32).write_unaligned(a);
-                (dst.add(n - 4) as *mut u32).write_unaligned(b);
-            }
-            8..=16 => {
-                let (a, b) = ((src as *const u64).read_unaligned(), (src.add(n - 8) as *const u64).read_unaligned());
-                (dst as *mut u64).write_unaligned(a);
-                (dst.add(n - 8) as *mut u64).write_unaligned(b);
-            }
-            _ => {
-                let (a, b) = ((src as *const u128).read_unaligned(), (src.add(n - 16) as *const u128).read_unaligned());
-                (dst as *mut u128).write_unaligned(a);
-                (dst.add(n - 16) as *mut u128).write_unaligned(b);
-            }
-        }
+        copy_short(bytes, out.as_mut_ptr().add(out.len()));
         out.set_len(out.len() + n);
+    }
+}
+
+/// Copies `bytes` (at most 32) to `dst` with two overlapping moves of the
+/// widest size that fits, never calling `memcpy`.
+///
+/// # Safety
+/// `dst` is valid for `bytes.len()` writes and does not overlap `bytes`.
+#[inline(always)]
+pub(crate) unsafe fn copy_short(bytes: &[u8], dst: *mut u8) {
+    let n = bytes.len();
+    debug_assert!(n <= 32);
+    let src = bytes.as_ptr();
+    // Every read stays within `bytes`: each pair of moves starts at 0 and
+    // ends at `n`, which the size class guarantees is at least the move's width.
+    match n {
+        0 => {}
+        1..=3 => {
+            *dst = *src;
+            *dst.add(n / 2) = *src.add(n / 2);
+            *dst.add(n - 1) = *src.add(n - 1);
+        }
+        4..=7 => {
+            let (a, b) = ((src as *const u32).read_unaligned(), (src.add(n - 4) as *const u32).read_unaligned());
+            (dst as *mut u32).write_unaligned(a);
+            (dst.add(n - 4) as *mut u32).write_unaligned(b);
+        }
+        8..=16 => {
+            let (a, b) = ((src as *const u64).read_unaligned(), (src.add(n - 8) as *const u64).read_unaligned());
+            (dst as *mut u64).write_unaligned(a);
+            (dst.add(n - 8) as *mut u64).write_unaligned(b);
+        }
+        _ => {
+            let (a, b) = ((src as *const u128).read_unaligned(), (src.add(n - 16) as *const u128).read_unaligned());
+            (dst as *mut u128).write_unaligned(a);
+            (dst.add(n - 16) as *mut u128).write_unaligned(b);
+        }
     }
 }
 

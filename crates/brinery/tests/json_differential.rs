@@ -326,3 +326,46 @@ for line in sys.stdin:
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Strings of every length around the writer's short-string path (up to 16
+/// bytes it tests whole words), with each kind of character that needs an
+/// escape, or does not, at every position: the text is `json.dumps`' with
+/// and without `ensure_ascii`.
+#[test]
+fn strings_of_every_short_length_escape_like_python() {
+    let specials = [0x00u32, 0x1f, 0x22, 0x5c, 0x2f, 0x7f, 0x80, 0xe9, 0x800, 0xd800, 0xdfff, 0x1f600];
+    let mut strings: Vec<Vec<u32>> = (0..=20).map(|n| vec![u32::from(b'b'); n]).collect();
+    for n in 1..=20 {
+        for at in 0..n {
+            for &special in &specials {
+                let mut cps = vec![u32::from(b'b'); n];
+                cps[at] = special;
+                strings.push(cps);
+            }
+        }
+    }
+    let input: String = strings.iter().map(|cps| format!("{cps:?}\n")).collect();
+    let script = r#"
+import json, sys
+for line in sys.stdin:
+    s = "".join(map(chr, json.loads(line)))
+    print(" ".join(json.dumps(s, ensure_ascii=a).encode("utf-8", "surrogatepass").hex() for a in (True, False)))
+"#;
+    let answers = common::run_python(script, &input);
+    let mut problems = Vec::new();
+    for (cps, want) in strings.iter().zip(answers.lines()) {
+        let value = Value::Str(Str::from_code_points(cps.iter().copied()));
+        let ours: Vec<String> = [true, false]
+            .iter()
+            .map(|&ascii| {
+                let opts = DumpOptions { ensure_ascii: ascii, ..DumpOptions::default() };
+                hex(json::dumps_str(&value, &opts).unwrap().as_surrogatepass())
+            })
+            .collect();
+        if ours.join(" ") != want {
+            problems.push(format!("{cps:x?}: brinery {}, Python {want}", ours.join(" ")));
+        }
+    }
+    assert_eq!(answers.lines().count(), strings.len());
+    assert!(problems.is_empty(), "{} strings differ:\n{}", problems.len(), problems.join("\n"));
+}

@@ -5,7 +5,8 @@
 //! `int.__repr__`, str subclasses by their data, list/tuple subclasses
 //! iterated, dict subclasses through `items()`), `default` for the rest.
 
-use super::text::{str_from_output, with_str_units, StrUnits};
+use super::open_dicts::{FrameId, OpenDicts};
+use super::text::{compact_ascii, str_from_output, with_str_units, StrUnits};
 use crate::size_hint::SizeHint;
 use brinery::json::{DumpOptions, ErrorKind, Indent, Writer};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -45,7 +46,7 @@ pub(crate) fn encode<'py>(
     let mut writer = Writer::new(&dump_opts);
     // Documents tend to be like the last one: start with its size.
     writer.reserve(LAST_SIZE.get());
-    let mut encoder = Encoder { w: writer, opts, markers: Path::default(), entries: Vec::new(), depth: 0 };
+    let mut encoder = Encoder { w: writer, opts, markers: Path::default(), open: OpenDicts::default(), depth: 0 };
     // SAFETY: `obj` is a live object; the walk holds the GIL throughout.
     unsafe { encoder.value(obj.as_ptr())? };
     let wrote_surrogate = encoder.w.wrote_surrogate();
@@ -61,8 +62,8 @@ struct Encoder<'py> {
     opts: EncodeOptions<'py>,
     /// The containers being written (`check_circular`).
     markers: Path,
-    /// The entries of the dicts being written, innermost last.
-    entries: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>,
+    /// The exact dicts being written.
+    open: OpenDicts<'py>,
     depth: usize,
 }
 
@@ -90,9 +91,29 @@ impl<'py> Encoder<'py> {
     ///
     /// # Safety
     /// `obj` is a live object borrowed for the duration of the call.
+    #[inline]
     unsafe fn value(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
         // Exact types first (a pointer compare each), then what C accepts
         // of their subclasses, in C's order.
+        if is_atom(obj) {
+            return self.atom(obj);
+        }
+        let ty = ffi::Py_TYPE(obj);
+        if ty == addr_of_mut!(ffi::PyDict_Type) {
+            self.nested(|e| e.dict(obj))
+        } else if ty == addr_of_mut!(ffi::PyList_Type) || ty == addr_of_mut!(ffi::PyTuple_Type) {
+            self.nested(|e| e.sequence(obj))
+        } else {
+            self.subclass_or_default(obj)
+        }
+    }
+
+    /// Writes an [atom](is_atom).
+    ///
+    /// # Safety
+    /// `obj` is a live object for which [`is_atom`] holds.
+    #[inline(always)]
+    unsafe fn atom(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
         let ty = ffi::Py_TYPE(obj);
         if ty == addr_of_mut!(ffi::PyUnicode_Type) {
             self.str(obj);
@@ -100,17 +121,19 @@ impl<'py> Encoder<'py> {
             self.int(obj)?;
         } else if ty == addr_of_mut!(ffi::PyFloat_Type) {
             self.float(ffi::PyFloat_AS_DOUBLE(obj))?;
-        } else if ty == addr_of_mut!(ffi::PyDict_Type) {
-            self.nested(|e| e.dict(obj))?;
-        } else if ty == addr_of_mut!(ffi::PyList_Type) || ty == addr_of_mut!(ffi::PyTuple_Type) {
-            self.nested(|e| e.sequence(obj))?;
         } else if obj == ffi::Py_None() {
             self.w.null();
-        } else if obj == ffi::Py_True() {
-            self.w.bool(true);
-        } else if obj == ffi::Py_False() {
-            self.w.bool(false);
-        } else if ffi::PyUnicode_Check(obj) != 0 {
+        } else {
+            self.w.bool(obj == ffi::Py_True());
+        }
+        Ok(())
+    }
+
+    /// Anything but an exact atom, dict, list or tuple: subclasses the way
+    /// C sees them, `default` for the rest.
+    #[inline(never)]
+    unsafe fn subclass_or_default(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
+        if ffi::PyUnicode_Check(obj) != 0 {
             self.str(obj);
         } else if ffi::PyLong_Check(obj) != 0 {
             self.int(obj)?;
@@ -119,6 +142,7 @@ impl<'py> Encoder<'py> {
         } else if ffi::PyList_Check(obj) != 0 || ffi::PyTuple_Check(obj) != 0 {
             // Subclasses are iterated, honouring `__iter__`: C's
             // `PySequence_Fast` words a failure its own way, Python does not.
+            self.open.hold_all(self.py());
             let items = if self.opts.python_messages {
                 owned(self.py(), ffi::PySequence_List(obj))?
             } else {
@@ -134,7 +158,17 @@ impl<'py> Encoder<'py> {
     }
 
     /// A str or str subclass, from its code units (never its `__str__`).
+    #[inline(always)]
     unsafe fn str(&mut self, obj: *mut ffi::PyObject) {
+        match compact_ascii(obj) {
+            Some(ascii) => self.w.str(ascii, true),
+            None => self.str_units(obj),
+        }
+    }
+
+    /// [`Encoder::str`] for strings that are not compact ASCII.
+    #[inline(never)]
+    unsafe fn str_units(&mut self, obj: *mut ffi::PyObject) {
         with_str_units(obj, |units| match units {
             StrUnits::Ascii(bytes) => self.w.str(bytes, true),
             StrUnits::Ucs1(units) => self.w.str_units(units),
@@ -144,7 +178,20 @@ impl<'py> Encoder<'py> {
     }
 
     /// An int or int subclass.
+    #[inline(always)]
     unsafe fn int(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
+        match small_int(obj) {
+            Some(v) => {
+                self.w.i64(v);
+                Ok(())
+            }
+            None => self.big_int(obj),
+        }
+    }
+
+    /// An int past 64 bits: its `int.__repr__` (digit limit included).
+    #[inline(never)]
+    unsafe fn big_int(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
         let w = &mut self.w;
         with_int_digits(self.opts.default.py(), obj, |digits| w.int_text(digits))
     }
@@ -203,9 +250,14 @@ impl<'py> Encoder<'py> {
             if i > 0 {
                 self.w.separator();
             }
-            // Held for the call: `default` may drop it from the list.
-            let item = Bound::from_borrowed_ptr(self.py(), *ffi::PySequence_Fast_ITEMS(items).offset(i));
-            self.value(item.as_ptr())?;
+            let item = *ffi::PySequence_Fast_ITEMS(items).offset(i);
+            if is_atom(item) {
+                self.atom(item)?;
+            } else {
+                // Held for the call: `default` may drop it from the list.
+                let item = Bound::from_borrowed_ptr(self.py(), item);
+                self.value(item.as_ptr())?;
+            }
             i += 1;
         }
         self.w.close(b']', true);
@@ -224,22 +276,14 @@ impl<'py> Encoder<'py> {
         self.w.open(b'{', true);
         let mut first = true;
         if is_type!(obj, PyDict_Type) && !self.opts.sort_keys {
-            // The entries as they are now, held (C snapshots them with
-            // `PyDict_Items`): `default` may change the dict while it is written.
-            let base = self.entries.len();
-            let (mut pos, mut key, mut value) = (0, std::ptr::null_mut(), std::ptr::null_mut());
-            while ffi::PyDict_Next(obj, &mut pos, &mut key, &mut value) != 0 {
-                self.entries
-                    .push((Bound::from_borrowed_ptr(self.py(), key), Bound::from_borrowed_ptr(self.py(), value)));
-            }
-            for i in base..self.entries.len() {
-                // Nested dicts push and pop above `base`: entry `i` stays held.
-                let (key, value) = (self.entries[i].0.as_ptr(), self.entries[i].1.as_ptr());
-                self.entry(key, value, &mut first)?;
-            }
-            self.entries.truncate(base);
+            let frame = self.open.open(obj);
+            let result = self.exact_dict_entries(frame, &mut first);
+            self.open.close(frame);
+            result?;
         } else {
-            // `PyMapping_Items`: `dict.items()` for subclasses, honouring overrides.
+            // `PyMapping_Items`: `dict.items()` for subclasses, honouring
+            // overrides; sorting may compare keys with Python code.
+            self.open.hold_all(self.py());
             let items = owned(self.py(), ffi::PyMapping_Items(obj))?;
             if self.opts.sort_keys && ffi::PyList_Sort(items.as_ptr()) != 0 {
                 return Err(PyErr::fetch(self.py()));
@@ -250,7 +294,9 @@ impl<'py> Encoder<'py> {
                 if ffi::PyTuple_Check(pair) == 0 || ffi::PyTuple_GET_SIZE(pair) != 2 {
                     return Err(PyValueError::new_err("items must return 2-tuples"));
                 }
-                self.entry(ffi::PyTuple_GET_ITEM(pair, 0), ffi::PyTuple_GET_ITEM(pair, 1), &mut first)?;
+                if self.key(ffi::PyTuple_GET_ITEM(pair, 0), &mut first)? {
+                    self.value(ffi::PyTuple_GET_ITEM(pair, 1))?;
+                }
             }
         }
         self.w.close(b'}', true);
@@ -258,8 +304,49 @@ impl<'py> Encoder<'py> {
         Ok(())
     }
 
-    /// One `key: value` entry; keys are coerced as C does, or skipped.
-    unsafe fn entry(&mut self, key: *mut ffi::PyObject, value: *mut ffi::PyObject, first: &mut bool) -> PyResult<()> {
+    /// The entries of an exact dict, read through [`OpenDicts`].
+    unsafe fn exact_dict_entries(&mut self, frame: FrameId, first: &mut bool) -> PyResult<()> {
+        while let Some((key, value)) = self.open.next(frame) {
+            if is_atom(value) {
+                if self.key(key, first)? {
+                    self.atom(value)?;
+                }
+            } else if self.key(key, first)? {
+                // Held for the write: Python code run inside it may drop it
+                // from the dict.
+                let value = Bound::from_borrowed_ptr(self.py(), value);
+                self.value(value.as_ptr())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// An entry's key and the separator after it, the key coerced as C
+    /// does; false when the key is skipped (`skipkeys`), with nothing written.
+    #[inline(always)]
+    unsafe fn key(&mut self, key: *mut ffi::PyObject, first: &mut bool) -> PyResult<bool> {
+        if is_type!(key, PyUnicode_Type) {
+            self.entry_separator(first);
+            self.str(key);
+        } else if !self.other_key(key, first)? {
+            return Ok(false);
+        }
+        self.w.key_end();
+        Ok(true)
+    }
+
+    /// The separator before an entry, unless it is the first written.
+    #[inline(always)]
+    fn entry_separator(&mut self, first: &mut bool) {
+        if !*first {
+            self.w.separator();
+        }
+        *first = false;
+    }
+
+    /// [`Encoder::key`] for keys that are not exact strs.
+    #[inline(never)]
+    unsafe fn other_key(&mut self, key: *mut ffi::PyObject, first: &mut bool) -> PyResult<bool> {
         let is_str = ffi::PyUnicode_Check(key) != 0;
         let is_known = is_str
             || ffi::PyFloat_Check(key) != 0
@@ -269,17 +356,14 @@ impl<'py> Encoder<'py> {
             || ffi::PyLong_Check(key) != 0;
         if !is_known {
             if self.opts.skipkeys {
-                return Ok(());
+                return Ok(false);
             }
             return Err(PyTypeError::new_err(format!(
                 "keys must be str, int, float, bool or None, not {}",
                 self.key_type_name(key)
             )));
         }
-        if !*first {
-            self.w.separator();
-        }
-        *first = false;
+        self.entry_separator(first);
         if is_str {
             self.str(key);
         } else if ffi::PyFloat_Check(key) != 0 {
@@ -296,15 +380,16 @@ impl<'py> Encoder<'py> {
             let w = &mut self.w;
             with_int_digits(self.opts.default.py(), key, |digits| w.key_text(digits))?;
         }
-        self.w.key_end();
-        self.value(value)
+        Ok(true)
     }
 
     /// The type's name in the bad-key message: C prints `tp_name` (qualified
     /// for C types: `decimal.Decimal`), Python `__class__.__name__`.
-    unsafe fn key_type_name(&self, key: *mut ffi::PyObject) -> String {
+    unsafe fn key_type_name(&mut self, key: *mut ffi::PyObject) -> String {
         let key = Bound::from_borrowed_ptr(self.py(), key);
         if self.opts.python_messages {
+            // `__class__` may be Python code.
+            self.open.hold_all(self.py());
             return key
                 .getattr("__class__")
                 .and_then(|c| c.getattr("__name__"))
@@ -319,11 +404,27 @@ impl<'py> Encoder<'py> {
     /// marked so a `default` that returns it again is a circular reference.
     unsafe fn default(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
         self.enter_marker(obj)?;
+        self.open.hold_all(self.py());
         let replacement = owned(self.py(), ffi::PyObject_CallOneArg(self.opts.default.as_ptr(), obj))?;
         self.nested(|e| e.value(replacement.as_ptr()))?;
         self.leave_marker();
         Ok(())
     }
+}
+
+/// Whether writing `obj` runs no Python code: an exact str, int or float,
+/// `None`, `True` or `False`.
+///
+/// # Safety
+/// `obj` is a live object.
+#[inline(always)]
+unsafe fn is_atom(obj: *mut ffi::PyObject) -> bool {
+    is_type!(obj, PyUnicode_Type)
+        || is_type!(obj, PyLong_Type)
+        || is_type!(obj, PyFloat_Type)
+        || obj == ffi::Py_None()
+        || obj == ffi::Py_True()
+        || obj == ffi::Py_False()
 }
 
 /// The containers on the path from the root to the value being written:
@@ -367,18 +468,28 @@ impl Path {
 /// # Safety
 /// `obj` is a live `int` (or subclass).
 unsafe fn with_int_digits<R>(py: Python<'_>, obj: *mut ffi::PyObject, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
-    let mut overflow = 0;
-    let v = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
-    if overflow == 0 && (v != -1 || ffi::PyErr_Occurred().is_null()) {
+    if let Some(v) = small_int(obj) {
         return Ok(f(itoa::Buffer::new().format(v).as_bytes()));
     }
-    ffi::PyErr_Clear();
     let repr = (*addr_of_mut!(ffi::PyLong_Type)).tp_repr.expect("int has a repr");
     let text = owned(py, repr(obj))?;
     Ok(with_str_units(text.as_ptr(), |units| match units {
         StrUnits::Ascii(digits) => f(digits),
         _ => unreachable!("int.__repr__ is ASCII"),
     }))
+}
+
+/// The value of an int (or subclass) that fits 64 bits.
+///
+/// # Safety
+/// `obj` is a live `int` (or subclass).
+#[inline(always)]
+unsafe fn small_int(obj: *mut ffi::PyObject) -> Option<i64> {
+    let mut overflow = 0;
+    let v = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
+    // An int cannot fail to convert but by overflowing.
+    debug_assert!(overflow != 0 || v != -1 || ffi::PyErr_Occurred().is_null());
+    (overflow == 0).then_some(v)
 }
 
 /// `allow_nan=False` met NaN or an infinity; Python 3.11's pure-Python

@@ -6,6 +6,7 @@
 mod decode;
 mod encode;
 mod frames;
+mod open_dicts;
 pub(crate) mod text;
 
 use decode::{Hooks, ParseError};

@@ -42,15 +42,25 @@ fn word(s: &[u8], i: usize) -> u64 {
 /// a control character (below 0x20), or `s.len()`.
 #[inline]
 pub(super) fn skip_plain(s: &[u8], i: usize) -> usize {
-    find_stop(s, i, &STOPS_PLAIN, |w| bytes_below(w, 0x20) | bytes_equal(w, b'"') | bytes_equal(w, b'\\'))
+    find_stop(s, i, &STOPS_PLAIN, special_plain)
 }
 
 /// Like [`skip_plain`], but also stops at DEL and at any byte above ASCII.
 #[inline]
 pub(super) fn skip_plain_ascii(s: &[u8], i: usize) -> usize {
-    find_stop(s, i, &STOPS_ASCII, |w| {
-        bytes_below(w, 0x20) | bytes_equal(w, b'"') | bytes_equal(w, b'\\') | bytes_equal(w, 0x7f) | (w & HIGHS)
-    })
+    find_stop(s, i, &STOPS_ASCII, special_ascii)
+}
+
+/// Flags, in a little-endian word, the bytes [`skip_plain`] stops at.
+#[inline(always)]
+pub(super) fn special_plain(w: u64) -> u64 {
+    bytes_below(w, 0x20) | bytes_equal(w, b'"') | bytes_equal(w, b'\\')
+}
+
+/// Flags, in a little-endian word, the bytes [`skip_plain_ascii`] stops at.
+#[inline(always)]
+pub(super) fn special_ascii(w: u64) -> u64 {
+    special_plain(w) | bytes_equal(w, 0x7f) | (w & HIGHS)
 }
 
 /// The first byte from `start` on where `stops` says to stop, or `s.len()`.

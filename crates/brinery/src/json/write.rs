@@ -3,8 +3,8 @@
 
 use super::error::{Error, ErrorKind, Result};
 use super::options::DumpOptions;
-use super::scan::{skip_plain, skip_plain_ascii};
-use crate::short_copy::extend_short;
+use super::scan::{skip_plain, skip_plain_ascii, special_ascii, special_plain};
+use crate::short_copy::{copy_short, extend_short};
 use crate::value::Int;
 
 /// Writes JSON tokens into a byte buffer with `json.dumps`' exact layout.
@@ -159,7 +159,30 @@ impl Writer {
 
     /// A string, quoted and escaped. `text` is surrogatepass UTF-8; `utf8`
     /// says it holds no lone surrogate.
+    #[inline]
     pub fn str(&mut self, text: &[u8], utf8: bool) {
+        let n = text.len();
+        if n > 16 || !self.short_needs_no_escape(text) {
+            return self.str_escaped(text, utf8);
+        }
+        // Most keys and many values: one check, one copy.
+        self.wrote_surrogate |= !utf8 && !self.ensure_ascii;
+        self.out.reserve(n + 2);
+        // SAFETY: `n + 2` bytes of spare capacity were reserved at `dst`,
+        // and `set_len` covers exactly the bytes written.
+        unsafe {
+            let len = self.out.len();
+            let dst = self.out.as_mut_ptr().add(len);
+            *dst = b'"';
+            copy_short(text, dst.add(1));
+            *dst.add(n + 1) = b'"';
+            self.out.set_len(len + n + 2);
+        }
+    }
+
+    /// [`Writer::str`] for text that is long or needs escapes.
+    #[inline(never)]
+    fn str_escaped(&mut self, text: &[u8], utf8: bool) {
         self.wrote_surrogate |= !utf8 && !self.ensure_ascii;
         self.out.reserve(text.len() + 2);
         self.out.push(b'"');
@@ -169,6 +192,37 @@ impl Writer {
             self.escape_minimal(text);
         }
         self.out.push(b'"');
+    }
+
+    /// Whether no byte of `text` (at most 16 bytes) needs an escape in this
+    /// writer's mode, tested as two words that cover it (overlapping below
+    /// 16 bytes; text below 4 bytes padded with a plain letter).
+    #[inline(always)]
+    fn short_needs_no_escape(&self, text: &[u8]) -> bool {
+        debug_assert!(text.len() <= 16);
+        let n = text.len();
+        const PAD: u64 = u64::from_le_bytes(*b"aaaaaaaa");
+        let (lo, hi) = match n {
+            0 => return true,
+            1..=3 => {
+                let w = text[0] as u64 | (text[n / 2] as u64) << 8 | (text[n - 1] as u64) << 16;
+                (w | PAD << 24, PAD)
+            }
+            4..=7 => {
+                let half = |i: usize| u32::from_le_bytes(text[i..i + 4].try_into().expect("four bytes")) as u64;
+                (half(0) | half(n - 4) << 32, PAD)
+            }
+            _ => {
+                let word = |i: usize| u64::from_le_bytes(text[i..i + 8].try_into().expect("eight bytes"));
+                (word(0), word(n - 8))
+            }
+        };
+        let flags = if self.ensure_ascii {
+            special_ascii(lo) | special_ascii(hi)
+        } else {
+            special_plain(lo) | special_plain(hi)
+        };
+        flags == 0
     }
 
     /// A string given as code units (a Python `str`'s UCS-1, UCS-2 or UCS-4
