@@ -220,6 +220,37 @@ def test_python_code_may_mutate_the_dict_being_written(trigger, mutation, shape)
     assert run(bjson) == run(json)
 
 
+NOT_UTF8 = [
+    b'["\xff"]',
+    b"\xff",
+    b"[1, 2] \xff",
+    b'[1,, 2, "\xff"]',
+    b'{"a": 1, "\xc3": 2}',
+    b'["ok", \xff]',
+    b'[1] "\xe9"',
+    b'["\xf0\x9f\x98"]',
+    b'{"k": [1, 2, {"deep": "\xe9t\xe9"}]}',
+    # Encoded surrogates: json.loads decodes bytes with surrogatepass.
+    b'["\xed\xa0\x80"]',
+    b'{"\xed\xa0\x80": 1}',
+    b'["\xed\xa0\x80\\ud800"]',
+    b'["\xed\xa0\x80", 1,]',
+]
+
+
+@pytest.mark.parametrize("hooked", [False, True])
+@pytest.mark.parametrize("doc", NOT_UTF8)
+def test_bytes_that_are_not_utf8_load_or_fail_like_json(doc, hooked):
+    # json.loads decodes the whole document before it parses: a decode
+    # error comes first, wherever the first JSON error is, and no hook runs.
+    def run(module):
+        calls = []
+        hooks = {"object_hook": lambda d: calls.append(d) or d} if hooked else {}
+        return outcome(module.loads, doc, **hooks), calls
+
+    assert run(bjson) == run(json)
+
+
 def test_hooks_are_called_in_json_order():
     doc = '{"a": [1, 2.5, NaN, {"b": -0, "c": 1e400}], "d": {"e": "x"}, "a": true}'
 

@@ -369,3 +369,44 @@ for line in sys.stdin:
     assert_eq!(answers.lines().count(), strings.len());
     assert!(problems.is_empty(), "{} strings differ:\n{}", problems.len(), problems.join("\n"));
 }
+
+/// Indentation of every width after a line break (the parser counts its
+/// spaces a word at a time), before a value and before an error: the same
+/// value, or the same message and position, as `json.loads`.
+#[test]
+fn indentation_of_every_width_reads_like_python() {
+    let docs: Vec<String> = (0..=20)
+        .flat_map(|k| {
+            let pad = " ".repeat(k);
+            [
+                format!("[1,\n{pad}2]"),
+                format!("[1,\n{pad}x]"),
+                format!("{{\n{pad}\"a\":\n{pad}\t[\n{pad}\r\n{pad} 1]}}"),
+                format!("\n{pad}"),
+                format!("\n{pad}\"end"),
+            ]
+        })
+        .collect();
+    let input: String = docs.iter().map(|d| format!("{}\n", serde_json::to_string(d).unwrap())).collect();
+    let script = r#"
+import json, sys
+for line in sys.stdin:
+    try:
+        print(json.dumps(json.loads(json.loads(line))))
+    except json.JSONDecodeError as e:
+        print(str(e))
+"#;
+    let answers = common::run_python(script, &input);
+    let mut problems = Vec::new();
+    for (doc, want) in docs.iter().zip(answers.lines()) {
+        let got = match json::loads(doc.as_str(), &LoadOptions::default()) {
+            Ok(v) => json::dumps_str(&v, &DumpOptions::default()).unwrap().to_string(),
+            Err(e) => e.to_string(),
+        };
+        if got != want {
+            problems.push(format!("{doc:?}: brinery {got:?}, Python {want:?}"));
+        }
+    }
+    assert_eq!(answers.lines().count(), docs.len());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -24,6 +24,17 @@ pub(crate) struct Hooks<'py> {
     pub(crate) parse_constant: Option<Bound<'py, PyAny>>,
 }
 
+impl Hooks<'_> {
+    /// Whether any hook is set.
+    pub(crate) fn any(&self) -> bool {
+        self.object_hook.is_some()
+            || self.object_pairs_hook.is_some()
+            || self.parse_float.is_some()
+            || self.parse_int.is_some()
+            || self.parse_constant.is_some()
+    }
+}
+
 /// Why a parse stopped: the text is not JSON, or Python raised. Boxed, so
 /// the parser's results stay two words wide on the success path.
 pub(crate) struct ParseError(Box<Failure>);

@@ -9,7 +9,7 @@ mod frames;
 mod open_dicts;
 pub(crate) mod text;
 
-use decode::{Hooks, ParseError};
+use decode::Hooks;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 
@@ -105,13 +105,21 @@ fn json_loads<'py>(
     } else {
         return Ok(py.NotImplemented().into_bound(py));
     };
-    if needs_detection(data) || std::str::from_utf8(data).is_err() {
+    // `json.loads` decodes the whole document (UTF-8, surrogatepass) before
+    // it parses, so text that is not strict UTF-8 goes back to do that. The
+    // check costs a pass over the text; it is made after the parse, and only
+    // when that fails: a parse succeeds only if every byte outside strings
+    // is JSON's ASCII and every string decoded strictly. With hooks, which
+    // a failed parse would have called in vain, it is made first.
+    let checked_first = hooks.any();
+    if needs_detection(data) || (checked_first && std::str::from_utf8(data).is_err()) {
         return Ok(py.NotImplemented().into_bound(py));
     }
-    let parsed = decode::parse(py, data, true, strict, &hooks, None);
-    parsed
-        .map(|(v, _)| v)
-        .map_err(|e: ParseError| e.into_pyerr(py, || Ok(PyString::from_bytes(py, data)?.into_any().unbind())))
+    match decode::parse(py, data, true, strict, &hooks, None) {
+        Ok((value, _)) => Ok(value),
+        Err(_) if !checked_first && std::str::from_utf8(data).is_err() => Ok(py.NotImplemented().into_bound(py)),
+        Err(e) => Err(e.into_pyerr(py, || Ok(PyString::from_bytes(py, data)?.into_any().unbind()))),
+    }
 }
 
 /// Whether `json.detect_encoding` might not say plain `utf-8` for `b`.

@@ -97,10 +97,14 @@ impl<'a, 'o, 'k, S: Sink<'a>> Parser<'a, 'o, 'k, S> {
                 Some(b' ' | b'\t' | b'\r') => i += 1,
                 Some(b'\n') => {
                     // Indentation follows a line break in pretty-printed
-                    // documents: skip its spaces eight at a time.
+                    // documents: its spaces are counted eight at a time
+                    // (the lowest byte that is not a space ends the run).
                     i += 1;
                     while let Some(chunk) = s.get(i..i + 8) {
-                        if chunk != b"        " {
+                        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+                        let not_space = word ^ u64::from_le_bytes(*b"        ");
+                        if not_space != 0 {
+                            i += (not_space.trailing_zeros() / 8) as usize;
                             break;
                         }
                         i += 8;
