@@ -133,3 +133,19 @@ def test_loads_in_many_threads_agree():
     for th in threads:
         th.join()
     assert errors == []
+
+
+def test_equal_json_keys_of_one_document_stay_one_object_through_evictions():
+    # Twice as many distinct short keys as the cache has slots, each met
+    # three times in one document: keys the cache gives up mid-document
+    # must still come back as the object handed out first (CPython's memo).
+    # The second document has the keys in the opposite order, so it starts
+    # by taking from the cache strings that its own later keys then evict.
+    keys = [f"k{i}" for i in range(8192)] + [f"{'long' * 5}{i}" for i in range(300)]
+    for order in (keys, keys[::-1], keys):
+        value = bjson.loads(json.dumps([{k: 0} for k in order] * 3))
+        seen = {}
+        for entry in value:
+            (key,) = entry
+            assert seen.setdefault(key, key) is key, f"{key!r} came back as a second object"
+        assert len(seen) == len(keys)

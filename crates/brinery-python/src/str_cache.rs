@@ -142,11 +142,34 @@ impl StrCacheLease {
             return decode(bytes);
         }
         let made = ascii_str(py, bytes)?;
-        let slot = &mut self.0[key.slot()];
         // Dropping the replaced string runs no Python code (str has no finalizer).
-        slot.text = Some(made.clone().unbind());
-        slot.key = key;
+        drop(self.put(key, &made));
         Ok(made)
+    }
+
+    /// The cached string for `bytes`, when the text is short enough to be
+    /// cached and its slot holds it.
+    #[inline(always)]
+    pub(crate) fn lookup<'py>(&self, py: Python<'py>, bytes: &[u8]) -> Option<Bound<'py, PyAny>> {
+        if bytes.len() > MAX_CACHED_LEN {
+            return None;
+        }
+        self.get(py, &TextKey::of(bytes), bytes)
+    }
+
+    /// Makes `text` the cached string for its text when it can be cached (a
+    /// compact ASCII `str` short enough); returns the string its slot held.
+    pub(crate) fn install(&mut self, text: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
+        // SAFETY: `text` is a live object for the call.
+        let ascii = unsafe { compact_ascii(text.as_ptr()) }.filter(|a| a.len() <= MAX_CACHED_LEN)?;
+        self.put(TextKey::of(ascii), text)
+    }
+
+    /// Puts `text`, whose text has `key`, in its slot; returns what was there.
+    fn put(&mut self, key: TextKey, text: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
+        let slot = &mut self.0[key.slot()];
+        slot.key = key;
+        slot.text.replace(text.clone().unbind())
     }
 }
 

@@ -4,7 +4,7 @@
 //! called with the exact text as numbers are met, `object_pairs_hook` (or a
 //! dict, then `object_hook`) as objects end, and the recursion limit.
 
-use super::text::{ascii_str, utf8_str};
+use super::text::{ascii_str, compact_ascii, utf8_str};
 use crate::sequence::{self, Sequence};
 use crate::str_cache::{self, StrCacheLease};
 use brinery::json::{self, Constant, ErrorKind, LoadOptions, Sink, StrText};
@@ -116,6 +116,38 @@ extern "C" {
     fn _PyDict_NewPresized(minused: ffi::Py_ssize_t) -> *mut ffi::PyObject;
 }
 
+impl<'a, 'py> PySink<'a, '_, 'py> {
+    /// [`Sink::key`] for a key the shared cache does not hold.
+    #[inline(never)]
+    fn key_not_cached(&mut self, text: StrText<'a, '_>, utf8: bool) -> Built<'py> {
+        let py = self.py;
+        let bytes = text.bytes();
+        let key = match self.keys.get(bytes) {
+            Some(known) => known.clone(),
+            None => {
+                let made =
+                    if brinery::utf8::is_ascii(bytes) { ascii_str(py, bytes)? } else { utf8_str(py, bytes, utf8)? };
+                let memo_key = match text {
+                    StrText::Input(slice) => Cow::Borrowed(slice),
+                    StrText::Scratch(scratch) => Cow::Owned(scratch.to_vec()),
+                };
+                self.keys.insert(memo_key, made.clone());
+                made
+            }
+        };
+        if let Some(cache) = self.known_keys.as_mut() {
+            if let Some(replaced) = cache.install(&key) {
+                let replaced = replaced.into_bound(py);
+                // SAFETY: the cache holds only live compact ASCII strs.
+                if let Some(text) = unsafe { compact_ascii(replaced.as_ptr()) } {
+                    self.keys.entry(Cow::Owned(text.to_vec())).or_insert(replaced);
+                }
+            }
+        }
+        Ok(key)
+    }
+}
+
 impl<'py> PySink<'_, '_, 'py> {
     /// Takes a new reference from the C API.
     fn owned(&self, ptr: *mut ffi::PyObject) -> Built<'py> {
@@ -192,19 +224,17 @@ impl<'a, 'py> Sink<'a> for PySink<'a, '_, 'py> {
         self.make_str(text.bytes(), utf8)
     }
 
+    /// An object key: equal keys of one document are one `str`, as in
+    /// CPython. Short ASCII keys come from the shared cache when it is
+    /// leased; any other key is found in, or added to, the document's memo.
+    /// A string the cache gives up during the document moves to the memo,
+    /// so a text handed out once is always handed out as the same object.
     #[inline]
     fn key(&mut self, text: StrText<'a, '_>, utf8: bool) -> Built<'py> {
-        if let Some(known) = self.keys.get(text.bytes()) {
-            return Ok(known.clone());
+        if let Some(hit) = self.known_keys.as_ref().and_then(|cache| cache.lookup(self.py, text.bytes())) {
+            return Ok(hit);
         }
-        let py = self.py;
-        let key = str_cache::str_via(self.known_keys.as_mut(), py, text.bytes(), |b| utf8_str(py, b, utf8))?;
-        let memo_key = match text {
-            StrText::Input(slice) => Cow::Borrowed(slice),
-            StrText::Scratch(scratch) => Cow::Owned(scratch.to_vec()),
-        };
-        self.keys.insert(memo_key, key.clone());
-        Ok(key)
+        self.key_not_cached(text, utf8)
     }
 
     fn enter(&mut self, object: bool) -> Result<(), ParseError> {
