@@ -41,6 +41,18 @@ pub struct Writer {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// Each byte's two lowercase hex digits, first digit in the low byte (so a
+/// little-endian store writes them in order).
+static HEX_PAIRS: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = HEX[b >> 4] as u16 | (HEX[b & 15] as u16) << 8;
+        b += 1;
+    }
+    t
+};
+
 /// For each byte below 0x80: 0 if it is written as is, else the letter of
 /// its short escape (`n`, `t`, …) or `u` for `\u00XX`.
 static ESCAPE: [u8; 128] = {
@@ -240,13 +252,15 @@ impl Writer {
     /// Escapes `units` into spare capacity reserved for the worst case (12
     /// bytes a unit: a surrogate pair of `\uXXXX`), then commits them.
     fn units<U: Copy + Into<u32>>(&mut self, units: &[U]) {
-        self.out.reserve(units.len() * 12);
+        // Two more: an escape is stored as one eight-byte word.
+        self.out.reserve(units.len() * 12 + 2);
         let mut out = SpareWriter { base: self.out.as_mut_ptr(), len: self.out.len() };
         let mut wrote_surrogate = false;
         for &unit in units {
             let cp: u32 = unit.into();
             // SAFETY (every `out` call in this loop): one unit writes at most
-            // 12 bytes, and 12 a unit were reserved above.
+            // 12 bytes, and 12 a unit were reserved above, with 2 more for
+            // the scratch bytes of a last escape's word store.
             unsafe {
                 if cp < 0x80 && (cp != 0x7f || !self.ensure_ascii) {
                     match ESCAPE[cp as usize] {
@@ -339,14 +353,7 @@ impl Writer {
 
     #[inline]
     fn unicode_escape(&mut self, unit: u32) {
-        self.out.extend_from_slice(&[
-            b'\\',
-            b'u',
-            HEX[(unit >> 12) as usize & 15],
-            HEX[(unit >> 8) as usize & 15],
-            HEX[(unit >> 4) as usize & 15],
-            HEX[unit as usize & 15],
-        ]);
+        self.out.extend_from_slice(&unit_escape_word(unit).to_le_bytes()[..6]);
     }
 
     /// Opens an array (`bracket` = `b'['`) or object (`b'{'`). `has_items`
@@ -418,6 +425,14 @@ fn utf16_units(cp: u32) -> (u32, Option<u32>) {
     (0xD800 | (v >> 10), Some(0xDC00 | (v & 0x3ff)))
 }
 
+/// `\uXXXX` for a UTF-16 code unit in the low six bytes of a little-endian
+/// word (the top two are zero).
+#[inline(always)]
+fn unit_escape_word(unit: u32) -> u64 {
+    let hex = |byte: u32| u64::from(HEX_PAIRS[byte as usize & 0xff]);
+    u64::from(b'\\') | u64::from(b'u') << 8 | hex(unit >> 8) << 16 | hex(unit) << 32
+}
+
 /// Writes bytes into a `Vec`'s reserved spare capacity with no bounds check
 /// per byte; the caller reserves enough first and commits `len` at the end.
 struct SpareWriter {
@@ -442,14 +457,15 @@ impl SpareWriter {
         self.len += bytes.len();
     }
 
-    /// `\uXXXX` for a UTF-16 code unit.
+    /// `\uXXXX` for a UTF-16 code unit, stored as one word (its last two
+    /// bytes are scratch, overwritten by what follows or left past `len`).
     ///
     /// # Safety
-    /// Six bytes of reserved capacity are left at `len`.
+    /// Eight bytes of reserved capacity are left at `len`.
     #[inline(always)]
     unsafe fn unit_escape(&mut self, unit: u32) {
-        let hex = |shift: u32| HEX[(unit >> shift) as usize & 15];
-        self.bytes(&[b'\\', b'u', hex(12), hex(8), hex(4), hex(0)]);
+        (self.base.add(self.len) as *mut u64).write_unaligned(unit_escape_word(unit));
+        self.len += 6;
     }
 }
 
