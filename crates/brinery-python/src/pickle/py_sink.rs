@@ -51,6 +51,13 @@ impl<'py> PySink<'py> {
     ) -> Self {
         PySink { py, loader, buffers, codec, strings: str_cache::lease() }
     }
+
+    /// [`Sink::str_utf8`] for text the string cache does not hold.
+    #[inline(never)]
+    fn str_utf8_not_cached(&mut self, data: &[u8]) -> Result<Obj> {
+        // CPython decodes with 'surrogatepass' too, so errors read the same.
+        decode_surrogatepass(self.py, data, self.strings.as_mut()).engine()
+    }
 }
 
 /// `Result` of a Python call, carried through the engine.
@@ -239,9 +246,13 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
         str_to_py(self.py, &value).engine()
     }
 
+    /// A cached string is the whole path, inlined into the machine's loop.
+    #[inline]
     fn str_utf8(&mut self, data: Cow<'a, [u8]>) -> Result<Obj> {
-        // CPython decodes with 'surrogatepass' too, so errors read the same.
-        decode_surrogatepass(self.py, &data, self.strings.as_mut()).engine()
+        if let Some(hit) = self.strings.as_ref().and_then(|cache| cache.lookup(self.py, &data)) {
+            return Ok(hit.unbind());
+        }
+        self.str_utf8_not_cached(&data)
     }
 
     fn str_raw_unicode_escape(&mut self, line: Cow<'a, [u8]>) -> Result<Obj> {
