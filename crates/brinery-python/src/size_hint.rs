@@ -1,6 +1,9 @@
-//! A first capacity for an output buffer: the size of the last output of
-//! the same kind (documents tend to be like the one before), so a writer
-//! does not grow from nothing on every call.
+//! A first capacity for an output buffer: about the largest recent output
+//! of the same kind (documents tend to be like the ones before), so a
+//! writer does not grow from nothing on every call. A larger output raises
+//! the hint at once; smaller ones lower it by a quarter a call, so a
+//! service that alternates small and large outputs reserves for the large
+//! ones, and one large output is forgotten after a few dozen small ones.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -8,8 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// about the next, and would make every small one reserve its size.
 const MAX_SIZE_HINT: usize = 16 << 20;
 
-/// The size of the last output of one kind (shared by all threads; a
-/// stale or racing value only costs a regrowth).
+/// The recent outputs' size for one kind of output (shared by all threads;
+/// a stale or racing value only costs a regrowth or a larger reservation).
 pub(crate) struct SizeHint(AtomicUsize);
 
 impl SizeHint {
@@ -25,6 +28,36 @@ impl SizeHint {
 
     /// Remembers an output's length for the next call.
     pub(crate) fn record(&self, len: usize) {
-        self.0.store(len.min(MAX_SIZE_HINT), Ordering::Relaxed);
+        let old = self.0.load(Ordering::Relaxed);
+        let hint = len.max(old - old / 4).min(MAX_SIZE_HINT);
+        self.0.store(hint, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follows_the_largest_recent_output() {
+        let hint = SizeHint::new();
+        assert_eq!(hint.get(), 0);
+        hint.record(1000);
+        assert_eq!(hint.get(), 1000);
+        // Alternating sizes: the hint stays near the large one.
+        for _ in 0..10 {
+            hint.record(100);
+            hint.record(1000);
+        }
+        assert_eq!(hint.get(), 1000);
+        hint.record(100);
+        assert_eq!(hint.get(), 750);
+        // A run of small outputs wears a large one down to their size.
+        for _ in 0..30 {
+            hint.record(100);
+        }
+        assert_eq!(hint.get(), 100);
+        hint.record(usize::MAX);
+        assert_eq!(hint.get(), MAX_SIZE_HINT);
     }
 }

@@ -41,6 +41,8 @@ impl UnsharedLeaves {
     /// Leaves are noted from now on (a one-shot dump).
     pub(crate) fn enable(&mut self) {
         self.enabled = true;
+        // Room for a typical dump's leaves, instead of four regrowths.
+        self.pending.reserve(64);
     }
 
     /// Whether `item`, met as a list item or a dict value with the saver

@@ -216,10 +216,12 @@ impl Encoder {
     }
 
     #[inline]
-    fn op_with(&mut self, op: Opcode, arg: &[u8]) {
+    fn op_with<const N: usize>(&mut self, op: Opcode, arg: [u8; N]) {
         self.reserve_frame();
-        self.out.push(op as u8);
-        self.out.extend_from_slice(arg);
+        // One capacity check and one store for the opcode and its argument.
+        let mut bytes = [op as u8; 9];
+        bytes[1..=N].copy_from_slice(&arg);
+        self.out.extend_from_slice(&bytes[..=N]);
     }
 
     /// Writes an opcode with a length header and a payload; payloads of 64 KiB
@@ -273,9 +275,9 @@ impl Encoder {
         if self.proto == 0 {
             self.op_line(Opcode::Get, index.to_string().as_bytes());
         } else if index < 256 {
-            self.op_with(Opcode::BinGet, &[index as u8]);
+            self.op_with(Opcode::BinGet, [index as u8]);
         } else {
-            self.op_with(Opcode::LongBinGet, &index.to_le_bytes());
+            self.op_with(Opcode::LongBinGet, index.to_le_bytes());
         }
     }
 
@@ -299,9 +301,9 @@ impl Encoder {
             self.op(Opcode::Memoize);
         } else if self.proto >= 1 {
             if index < 256 {
-                self.op_with(Opcode::BinPut, &[index as u8]);
+                self.op_with(Opcode::BinPut, [index as u8]);
             } else {
-                self.op_with(Opcode::LongBinPut, &index.to_le_bytes());
+                self.op_with(Opcode::LongBinPut, index.to_le_bytes());
             }
         } else {
             self.op_line(Opcode::Put, index.to_string().as_bytes());
@@ -346,9 +348,17 @@ impl Encoder {
     #[inline]
     pub fn int_i64(&mut self, i: i64) {
         if self.proto > 0 && (0..=0xff).contains(&i) {
-            // The most common int, first.
-            self.op_with(Opcode::BinInt1, &[i as u8]);
-        } else if i32::try_from(i).is_err() {
+            // The most common int, inline.
+            self.op_with(Opcode::BinInt1, [i as u8]);
+        } else {
+            self.int_i64_wider(i);
+        }
+    }
+
+    /// [`Encoder::int_i64`] for ints that are not BININT1's.
+    #[inline(never)]
+    fn int_i64_wider(&mut self, i: i64) {
+        if i32::try_from(i).is_err() {
             if self.proto >= 2 {
                 self.long_bytes(&Int::from(i).to_signed_le());
             } else {
@@ -357,9 +367,9 @@ impl Encoder {
         } else if self.proto == 0 {
             self.op_line(Opcode::Int, i.to_string().as_bytes());
         } else if (0..=0xffff).contains(&i) {
-            self.op_with(Opcode::BinInt2, &(i as u16).to_le_bytes());
+            self.op_with(Opcode::BinInt2, (i as u16).to_le_bytes());
         } else {
-            self.op_with(Opcode::BinInt, &(i as i32).to_le_bytes());
+            self.op_with(Opcode::BinInt, (i as i32).to_le_bytes());
         }
     }
 
@@ -386,7 +396,7 @@ impl Encoder {
     /// BINFLOAT, or FLOAT with Python's repr at protocol 0.
     pub fn float(&mut self, v: f64) {
         if self.proto >= 1 {
-            self.op_with(Opcode::BinFloat, &v.to_be_bytes());
+            self.op_with(Opcode::BinFloat, v.to_be_bytes());
         } else {
             let mut text = String::new();
             crate::float_repr::write_repr(&mut text, v);
@@ -499,11 +509,11 @@ impl Encoder {
     /// EXT1/EXT2/EXT4 for a registered global.
     pub fn ext(&mut self, code: i64) {
         if code <= 0xff {
-            self.op_with(Opcode::Ext1, &[code as u8]);
+            self.op_with(Opcode::Ext1, [code as u8]);
         } else if code <= 0xffff {
-            self.op_with(Opcode::Ext2, &(code as u16).to_le_bytes());
+            self.op_with(Opcode::Ext2, (code as u16).to_le_bytes());
         } else {
-            self.op_with(Opcode::Ext4, &(code as i32).to_le_bytes());
+            self.op_with(Opcode::Ext4, (code as i32).to_le_bytes());
         }
     }
 }
