@@ -3,12 +3,14 @@ CPython's C pickler and reads what it writes, for generated values at every
 protocol (hypothesis)."""
 
 import io
+import json
 import math
 import pickle
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+import brinery.json as bjson
 import brinery.pickle as bpickle
 
 scalars = (
@@ -74,6 +76,20 @@ def test_pickler_and_unpickler_classes_agree(value, proto):
     pickle.Pickler(theirs, proto).dump(value)
     assert ours.getvalue() == theirs.getvalue()
     assert equal(bpickle.Unpickler(io.BytesIO(theirs.getvalue())).load(), pickle.loads(theirs.getvalue()))
+
+
+def test_small_ints_are_cpythons_own_objects():
+    # CPython hands out one preallocated object for each int from -5 to 256
+    # (brinery looks them up once); other ints are new objects each time.
+    values = list(range(-300, 70000, 7)) + list(range(-10, 300))
+    for proto in range(pickle.HIGHEST_PROTOCOL + 1):
+        data = pickle.dumps(values, proto)
+        ours, theirs = bpickle.loads(data), pickle.loads(data)
+        assert ours == values
+        assert [a is b for a, b in zip(ours, theirs)] == [-5 <= v <= 256 for v in values]
+    ours, theirs = bjson.loads(json.dumps(values)), json.loads(json.dumps(values))
+    assert ours == values
+    assert [a is b for a, b in zip(ours, theirs)] == [-5 <= v <= 256 for v in values]
 
 
 @given(st.floats(allow_nan=True), protocols)

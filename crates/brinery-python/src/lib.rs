@@ -15,6 +15,7 @@ mod pickle;
 mod scan;
 mod sequence;
 mod size_hint;
+mod small_ints;
 mod str_cache;
 
 /// The extension module `brinery._brinery`.

@@ -191,6 +191,9 @@ impl<'a, 'py> Sink<'a> for PySink<'a, '_, 'py> {
             return self.call_with_text(hook, text);
         }
         if let Some(v) = small {
+            if let Some(small_int) = crate::small_ints::small_int(self.py, v) {
+                return Ok(small_int.into_bound(self.py));
+            }
             // SAFETY: returns a new reference (or null with an exception).
             return self.owned(unsafe { ffi::PyLong_FromLongLong(v) });
         }

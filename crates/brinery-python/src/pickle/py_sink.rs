@@ -52,6 +52,13 @@ impl<'py> PySink<'py> {
         PySink { py, loader, buffers, codec, strings: str_cache::lease() }
     }
 
+    /// [`Sink::int`] for ints CPython does not preallocate.
+    #[inline(never)]
+    fn int_not_small(&self, value: Int) -> Obj {
+        // Converting an int the engine already parsed cannot fail short of memory.
+        int_to_py(self.py, &value).unwrap_or_else(|_| self.py.None())
+    }
+
     /// [`Sink::str_utf8`] for text the string cache does not hold.
     #[inline(never)]
     fn str_utf8_not_cached(&mut self, data: &[u8]) -> Result<Obj> {
@@ -233,9 +240,14 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
         pyo3::types::PyBool::new(self.py, value).to_owned().into_any().unbind()
     }
 
+    /// Small ints (every BININT1) are the whole path, inlined into the
+    /// machine's loop.
+    #[inline(always)]
     fn int(&mut self, value: Int) -> Obj {
-        // Converting an int the engine already parsed cannot fail short of memory.
-        int_to_py(self.py, &value).unwrap_or_else(|_| self.py.None())
+        match value.as_i64().and_then(|v| crate::small_ints::small_int(self.py, v)) {
+            Some(small) => small,
+            None => self.int_not_small(value),
+        }
     }
 
     fn float(&mut self, value: f64) -> Obj {
