@@ -11,7 +11,13 @@ use brinery_models::{joblib, numpy, torch};
 /// Arbitrary bytes as a checkpoint, a joblib file, `.npy` and `.npz`: everything the
 /// loaders accept can be walked, and every tensor's bytes gathered.
 pub fn model_bytes(data: &[u8]) {
-    let allow = torch::LoadOptions { allow_unsafe: true, ..Default::default() };
+    model_bytes_with(data, &brinery_scan::ScanOptions::default());
+}
+
+/// [`model_bytes`] with the loaders' scans and containers under `scan`'s
+/// limits (the memory tests use small ones).
+pub fn model_bytes_with(data: &[u8], scan: &brinery_scan::ScanOptions) {
+    let allow = torch::LoadOptions { allow_unsafe: true, scan: scan.clone() };
     if let Ok(checkpoint) = torch::load(data, &allow) {
         if let Ok(tensors) = checkpoint.tensors() {
             for (_, t) in tensors.iter().take(64) {
@@ -24,12 +30,12 @@ pub fn model_bytes(data: &[u8]) {
             }
         }
     }
-    if let Ok(file) = joblib::load(data, &torch::LoadOptions { allow_unsafe: true, ..Default::default() }) {
+    if let Ok(file) = joblib::load(data, &allow) {
         for (_, array) in file.arrays() {
             let _ = array.view();
         }
     }
-    let allow = numpy::LoadOptions { allow_pickle: true, allow_unsafe: true, ..Default::default() };
+    let allow = numpy::LoadOptions { allow_pickle: true, allow_unsafe: true, scan: scan.clone() };
     if let Ok(array) = numpy::load_npy(data, &allow) {
         let _ = array.view();
     }

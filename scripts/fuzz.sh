@@ -47,7 +47,7 @@ for target in $TARGETS; do
     case "$target" in
         pickle_loads | dis) seeds="../$SEEDS/pickle ../fuzz/corpus-min/pickle_loads ../fuzz/regressions/$target" ;;
         json_loads) seeds="../$SEEDS/json ../fuzz/corpus-min/json_loads ../fuzz/regressions/json_loads" ;;
-        model_files | scan_bytes) seeds="../$SEEDS/models ../$SEEDS/pickle ../fuzz/regressions/$target" ;;
+        model_files | scan_bytes) seeds="../$SEEDS/models ../$SEEDS/pickle ../fuzz/corpus-min/scan_bytes ../fuzz/regressions/$target" ;;
         *) seeds="../fuzz/regressions/$target" ;;
     esac
     mkdir -p "corpus/$target"

@@ -1,6 +1,8 @@
 //! Replays the model-file and scanner fuzz properties (`fuzz/model_checks.rs`)
-//! on every saved crash (`fuzz/regressions/{model_files,scan_bytes}/`) and on
-//! every fixture, mangled: truncated at many points and with bytes flipped.
+//! on every saved crash (`fuzz/regressions/{model_files,scan_bytes}/`), on
+//! the scanner's minimised campaign corpus (`fuzz/corpus-min/scan_bytes/`),
+//! and on every fixture, mangled: truncated at many points and with bytes
+//! flipped.
 
 #[path = "../../../fuzz/model_checks.rs"]
 mod model_checks;
@@ -28,6 +30,19 @@ fn saved_crashes_stay_fixed() {
             model_checks::model_bytes(&data);
             model_checks::scan_bytes(&data);
         }
+    }
+}
+
+/// The inputs the `scan_bytes` campaign kept for the code they reach
+/// (archives of archives, bombs, broken checkpoints): both properties hold
+/// on every one.
+#[test]
+fn minimised_scan_corpus_keeps_its_properties() {
+    let corpus = files("fuzz/corpus-min/scan_bytes");
+    assert!(corpus.len() > 1000, "the corpus is missing ({} files)", corpus.len());
+    for (_, data) in corpus {
+        model_checks::scan_bytes(&data);
+        model_checks::model_bytes(&data);
     }
 }
 
