@@ -4,22 +4,14 @@
 //! and on every fixture, mangled: truncated at many points and with bytes
 //! flipped.
 
+#[path = "../../brinery/tests/support/files.rs"]
+mod files;
 #[path = "../../../fuzz/model_checks.rs"]
 mod model_checks;
 
-use std::path::PathBuf;
-
+/// The files of a workspace folder, metadata files (`.json`) left out.
 fn files(dir: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(dir);
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if !name.starts_with('.') && !name.ends_with(".json") {
-            out.push((name, std::fs::read(&path).unwrap()));
-        }
-    }
-    out
+    files::files_in(dir).into_iter().filter(|(name, _)| !name.ends_with(".json")).collect()
 }
 
 #[test]

@@ -12,24 +12,13 @@
 
 #[path = "../../brinery/tests/support/counting_alloc.rs"]
 mod counting_alloc;
+#[path = "../../brinery/tests/support/files.rs"]
+mod files;
 #[path = "../../../fuzz/model_checks.rs"]
 mod model_checks;
 
 use brinery_scan::{Limits, ScanOptions};
 use counting_alloc::{peak_during, serial};
-use std::path::PathBuf;
-
-fn files(dir: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(dir);
-    let mut out: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
-        .collect();
-    out.sort();
-    out
-}
 
 /// The documented bound for a file of `len` bytes loaded under `limits`.
 fn bound(len: usize, limits: &Limits) -> usize {
@@ -39,9 +28,9 @@ fn bound(len: usize, limits: &Limits) -> usize {
 #[test]
 fn fuzz_corpus_and_fixtures_load_within_their_budget() {
     let _serial = serial();
-    let mut inputs = files("fuzz/corpus-min/scan_bytes");
+    let mut inputs = files::files_in("fuzz/corpus-min/scan_bytes");
     assert!(inputs.len() > 1000, "the corpus is missing ({} files)", inputs.len());
-    inputs.extend(files("tests/models/fixtures"));
+    inputs.extend(files::files_in("tests/models/fixtures"));
     let limits = Limits { max_output: 1 << 20, max_members: 1000, ..Default::default() };
     let opts = ScanOptions { limits, ..Default::default() };
     let mut worst = (0.0f64, String::new());

@@ -12,24 +12,11 @@
 
 #[path = "../../brinery/tests/support/counting_alloc.rs"]
 mod counting_alloc;
+#[path = "../../brinery/tests/support/files.rs"]
+mod files;
 
 use brinery_scan::{Limits, ScanOptions};
 use counting_alloc::{peak_during, serial};
-use std::path::PathBuf;
-
-/// Every file of the minimised corpus.
-fn corpus() -> Vec<(String, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus-min/scan_bytes");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
-        .collect()
-}
 
 /// The documented bound for a file of `len` bytes scanned with a budget of
 /// `max_output` bytes and `max_members` members walked.
@@ -40,7 +27,7 @@ fn bound(len: usize, max_output: usize, max_members: usize) -> usize {
 #[test]
 fn fuzz_corpus_scans_stay_within_their_budget() {
     let _serial = serial();
-    let files = corpus();
+    let files = files::files_in("fuzz/corpus-min/scan_bytes");
     assert!(files.len() > 100, "the corpus is missing ({} files)", files.len());
     for (max_output, max_members) in [(1usize << 20, 1000), (8 << 20, 10_000)] {
         let limits = Limits { max_output: max_output as u64, max_members, ..Default::default() };

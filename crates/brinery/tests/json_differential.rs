@@ -6,7 +6,8 @@
 //! - JSON → pickle: `pickle::dumps(json::loads(doc), p)` is CPython's
 //!   `pickle.dumps(json.loads(doc), p)` (the key memo and CPython's
 //!   one-character string singletons decide the memo references);
-//! - hand-picked malformed documents get CPython's error message.
+//! - hand-picked malformed documents get CPython's error message, and
+//!   documents indented every width load as CPython loads them.
 
 mod common;
 
@@ -302,29 +303,36 @@ fn malformed_documents_get_pythons_messages() {
         "[\r\n1,\r\n x]",
         "[1, 2, 3]  \n\n  ]",
     ];
-    let input: String = docs.iter().map(|d| format!("{}\n", serde_json::to_string(d).unwrap())).collect();
+    let problems = loads_like_python(&docs);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The documents `json.loads` and `json::loads` read differently: each
+/// gives the same value (compared as `json.dumps` writes it) or the same
+/// error message, position included.
+fn loads_like_python<D: AsRef<str>>(docs: &[D]) -> Vec<String> {
+    let input: String = docs.iter().map(|d| format!("{}\n", serde_json::to_string(d.as_ref()).unwrap())).collect();
     let script = r#"
 import json, sys
 for line in sys.stdin:
-    doc = json.loads(line)
     try:
-        json.loads(doc)
-        print("ok")
+        print(json.dumps(json.loads(json.loads(line))))
     except json.JSONDecodeError as e:
         print(str(e))
 "#;
     let answers = common::run_python(script, &input);
+    assert_eq!(answers.lines().count(), docs.len());
     let mut problems = Vec::new();
-    for (doc, want) in docs.iter().zip(answers.lines()) {
-        let got = match json::loads(*doc, &LoadOptions::default()) {
-            Ok(_) => "ok".to_owned(),
+    for (doc, want) in docs.iter().map(AsRef::as_ref).zip(answers.lines()) {
+        let got = match json::loads(doc, &LoadOptions::default()) {
+            Ok(v) => json::dumps_str(&v, &DumpOptions::default()).unwrap().to_string(),
             Err(e) => e.to_string(),
         };
         if got != want {
             problems.push(format!("{doc:?}: brinery {got:?}, Python {want:?}"));
         }
     }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    problems
 }
 
 /// Strings of every length around the writer's short-string path (up to 16
@@ -387,26 +395,6 @@ fn indentation_of_every_width_reads_like_python() {
             ]
         })
         .collect();
-    let input: String = docs.iter().map(|d| format!("{}\n", serde_json::to_string(d).unwrap())).collect();
-    let script = r#"
-import json, sys
-for line in sys.stdin:
-    try:
-        print(json.dumps(json.loads(json.loads(line))))
-    except json.JSONDecodeError as e:
-        print(str(e))
-"#;
-    let answers = common::run_python(script, &input);
-    let mut problems = Vec::new();
-    for (doc, want) in docs.iter().zip(answers.lines()) {
-        let got = match json::loads(doc.as_str(), &LoadOptions::default()) {
-            Ok(v) => json::dumps_str(&v, &DumpOptions::default()).unwrap().to_string(),
-            Err(e) => e.to_string(),
-        };
-        if got != want {
-            problems.push(format!("{doc:?}: brinery {got:?}, Python {want:?}"));
-        }
-    }
-    assert_eq!(answers.lines().count(), docs.len());
+    let problems = loads_like_python(&docs);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

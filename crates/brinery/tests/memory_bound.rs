@@ -14,6 +14,8 @@ use brinery::pickle::{self, LoadOptions};
 use brinery::Value;
 #[path = "support/counting_alloc.rs"]
 mod counting_alloc;
+#[path = "support/files.rs"]
+mod files;
 
 use counting_alloc::{peak_during, serial, CURRENT};
 use std::sync::atomic::Ordering::SeqCst;
@@ -317,20 +319,6 @@ fn laughs_load_as_shared_graphs() {
     }
 }
 
-/// Every file of a minimised fuzz corpus (`fuzz/corpus-min/<target>/`).
-fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus-min").join(target);
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
-        .collect()
-}
-
 /// The bound every input of the fuzz corpora stays under, pickle or JSON:
 /// 128 bytes per input byte (an input of one-byte containers needs about
 /// 108, see above) plus 64 KiB. Documented in docs/limits.md.
@@ -346,7 +334,7 @@ fn corpus_bound(len: usize) -> usize {
 fn fuzz_corpora_peaks_are_bounded_by_the_input() {
     let _serial = serial();
     for target in ["pickle_loads", "json_loads"] {
-        let files = corpus(target);
+        let files = files::files_in(&format!("fuzz/corpus-min/{target}"));
         assert!(files.len() > 100, "{target}: the corpus is missing");
         let mut worst = (0.0f64, String::new());
         for (name, data) in &files {
