@@ -125,8 +125,7 @@ impl<'a, 'py> PySink<'a, '_, 'py> {
         let key = match self.keys.get(bytes) {
             Some(known) => known.clone(),
             None => {
-                let made =
-                    if brinery::utf8::is_ascii(bytes) { ascii_str(py, bytes)? } else { utf8_str(py, bytes, utf8)? };
+                let made = self.make_str(bytes, utf8)?;
                 let memo_key = match text {
                     StrText::Input(slice) => Cow::Borrowed(slice),
                     StrText::Scratch(scratch) => Cow::Owned(scratch.to_vec()),

@@ -180,7 +180,7 @@ impl<'py> Encoder<'py> {
     /// An int or int subclass.
     #[inline(always)]
     unsafe fn int(&mut self, obj: *mut ffi::PyObject) -> PyResult<()> {
-        match small_int(obj) {
+        match int_as_i64(obj) {
             Some(v) => {
                 self.w.i64(v);
                 Ok(())
@@ -468,7 +468,7 @@ impl Path {
 /// # Safety
 /// `obj` is a live `int` (or subclass).
 unsafe fn with_int_digits<R>(py: Python<'_>, obj: *mut ffi::PyObject, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
-    if let Some(v) = small_int(obj) {
+    if let Some(v) = int_as_i64(obj) {
         return Ok(f(itoa::Buffer::new().format(v).as_bytes()));
     }
     let repr = (*addr_of_mut!(ffi::PyLong_Type)).tp_repr.expect("int has a repr");
@@ -484,7 +484,7 @@ unsafe fn with_int_digits<R>(py: Python<'_>, obj: *mut ffi::PyObject, f: impl Fn
 /// # Safety
 /// `obj` is a live `int` (or subclass).
 #[inline(always)]
-unsafe fn small_int(obj: *mut ffi::PyObject) -> Option<i64> {
+unsafe fn int_as_i64(obj: *mut ffi::PyObject) -> Option<i64> {
     let mut overflow = 0;
     let v = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
     // An int cannot fail to convert but by overflowing.
