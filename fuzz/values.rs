@@ -104,7 +104,7 @@ impl Builder {
     fn items(&mut self, u: &mut Unstructured<'_>, depth: usize) -> Result<brinery::value::Seq<'static>> {
         let n = u.int_in_range(0..=6)?;
         let items = (0..n).map(|_| self.value(u, depth + 1)).collect::<Result<Vec<_>>>()?;
-        Ok(brinery::value::Shared::new(items))
+        Ok(brinery::value::Shared::from(items))
     }
 
     /// Hashable values (set items and, for pickle, dict keys).

@@ -6,7 +6,7 @@
 use super::error::{Error, ErrorKind, Result};
 use super::parse::position;
 use super::sink::{Constant, Sink, StrText};
-use crate::value::{Int, Shared, Str, Value};
+use crate::value::{Int, Str, Value};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 
@@ -96,12 +96,30 @@ impl<'a> Sink<'a> for ValueSink<'a> {
 
     #[inline]
     fn array(&mut self, items: std::vec::Drain<'_, Value<'a>>) -> Result<Value<'a>> {
-        Ok(Value::List(Shared::new(items.collect())))
+        // A drain knows its length, so this is one allocation.
+        Ok(Value::List(items.collect()))
     }
 
     fn object(&mut self, entries: std::vec::Drain<'_, (Str<'a>, Value<'a>)>) -> Result<Value<'a>> {
-        Ok(Value::Dict(Shared::new(dedup_keys(entries))))
+        if !repeats_a_key(entries.as_slice()) {
+            return Ok(Value::Dict(entries.map(|(k, v)| (Value::Str(k), v)).collect()));
+        }
+        Ok(Value::Dict(dedup_keys(entries).into()))
     }
+}
+
+/// Whether any key occurs twice. Equal keys share one `Str` (the key memo),
+/// so identity finds repeats.
+fn repeats_a_key(pairs: &[(Str<'_>, Value<'_>)]) -> bool {
+    if pairs.len() <= 16 {
+        return pairs
+            .iter()
+            .enumerate()
+            .any(|(i, (k, _))| pairs[..i].iter().any(|(seen, _)| seen.identity() == k.identity()));
+    }
+    let mut seen = rustc_hash::FxHashSet::default();
+    seen.reserve(pairs.len());
+    !pairs.iter().all(|(k, _)| seen.insert(k.identity()))
 }
 
 /// Python's dict building: a repeated key keeps its first position and takes

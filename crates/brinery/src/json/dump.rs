@@ -176,7 +176,7 @@ impl Dumper<'_> {
 
 /// The container's identity if more than one handle points at it.
 #[inline]
-fn shared_identity<T>(container: &crate::value::Shared<T>) -> Option<usize> {
+fn shared_identity<T: ?Sized>(container: &crate::value::Shared<T>) -> Option<usize> {
     (container.ref_counts().0 > 1).then(|| container.identity())
 }
 
@@ -273,7 +273,7 @@ mod tests {
     fn sharing_in_real_data_is_written_out() {
         // One small dict referenced two million times: what `[d] * 2_000_000` pickles to.
         let d = Value::dict([("a", 1)]);
-        let v = Value::List(crate::value::Shared::new(vec![d; 2_000_000]));
+        let v = Value::List(crate::value::Shared::from(vec![d; 2_000_000]));
         let (text, _) = to_vec(&v, &DumpOptions::default()).unwrap();
         assert_eq!(text.len(), "{\"a\": 1}".len() * 2_000_000 + 2 * (2_000_000 - 1) + 2);
     }

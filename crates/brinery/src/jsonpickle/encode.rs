@@ -103,11 +103,11 @@ impl Encoder<'_> {
             }
             Value::List(items) => {
                 self.register(v);
-                let items = items.iter().map(|item| self.patchable_value(item)).collect::<Result<_, _>>()?;
-                Value::List(Shared::new(items))
+                let items = items.iter().map(|item| self.patchable_value(item)).collect::<Result<Vec<_>, _>>()?;
+                Value::List(Shared::from(items))
             }
             Value::Dict(pairs) => self.dict(v, pairs)?,
-            Value::Set(items) if v.is_unique_ref() => tagged(tags::SET, Value::List(Shared::new(self.values(items)?))),
+            Value::Set(items) if v.is_unique_ref() => tagged(tags::SET, Value::List(Shared::from(self.values(items)?))),
             Value::Set(items) | Value::FrozenSet(items) => {
                 let index = self.register_open(v);
                 let name = if matches!(v, Value::Set(_)) { "set" } else { "frozenset" };
@@ -209,7 +209,7 @@ impl Encoder<'_> {
                 let Value::Str(s) = k else { unreachable!("checked above") };
                 out.push((copy_str(s), self.patchable_value(v)?));
             }
-            return Ok(Value::Dict(Shared::new(out)));
+            return Ok(Value::Dict(Shared::from(out)));
         }
         let index = self.register_open(v);
         let items = self.pairs(pairs.iter().map(|(k, v)| (k, v)))?;
@@ -369,11 +369,11 @@ fn buffer(b: &Buffer<'_>) -> Result<Json, Error> {
 }
 
 fn tagged(tag: &'static str, value: Json) -> Json {
-    Value::Dict(Shared::new(vec![(key(tag), value)]))
+    Value::Dict(Shared::from(vec![(key(tag), value)]))
 }
 
 fn tuple(items: Vec<Json>) -> Json {
-    tagged(tags::TUPLE, Value::List(Shared::new(items)))
+    tagged(tags::TUPLE, Value::List(Shared::from(items)))
 }
 
 fn b64(data: &[u8]) -> Json {
@@ -385,9 +385,9 @@ fn builtin(name: &str) -> Json {
 }
 
 fn reduce(parts: Vec<Json>, form: Option<Form>) -> Json {
-    let mut pairs = vec![(key(tags::REDUCE), Value::List(Shared::new(parts)))];
+    let mut pairs = vec![(key(tags::REDUCE), Value::List(Shared::from(parts)))];
     if let Some(form) = form {
         pairs.push((key(tags::FORM), Value::Str(Str::new(form.name()))));
     }
-    Value::Dict(Shared::new(pairs))
+    Value::Dict(Shared::from(pairs))
 }

@@ -46,7 +46,7 @@ pub(crate) fn global_json(module: &Str<'_>, name: &Str<'_>) -> Value<'static> {
     if n.contains(&b'.') {
         pairs.push((key(tags::MODULE_NAME), copy_str(module)));
     }
-    Value::Dict(Shared::new(pairs))
+    Value::Dict(Shared::from(pairs))
 }
 
 /// Splits a dotted global name back into module and qualname: at `module`

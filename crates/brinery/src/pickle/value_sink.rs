@@ -11,11 +11,11 @@ use super::error::{Error, ErrorKind, Result};
 use super::options::LoadOptions;
 use super::sink::Sink;
 use crate::value::{
-    Buffer, BufferData, Bytes, Constructor, Cycle, Global, Int, Object, ObjectData, Shared, Str, Update, Value,
+    Buffer, BufferData, Bytes, Constructor, CycleKind, Global, Int, Object, ObjectData, PendingTarget, Seq, Shared,
+    Str, Update, Value,
 };
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// A stack entry: a finished leaf value, or an arena node.
 #[derive(Clone, Debug)]
@@ -90,6 +90,21 @@ enum NodeKind<'a> {
     Sealed,
 }
 
+impl NodeKind<'_> {
+    /// What a back-reference to this node is a reference to.
+    fn cycle_kind(&self) -> CycleKind {
+        match self {
+            NodeKind::List(_) => CycleKind::List,
+            NodeKind::Tuple(_) => CycleKind::Tuple,
+            NodeKind::Dict(_) => CycleKind::Dict,
+            NodeKind::Set(_) => CycleKind::Set,
+            NodeKind::FrozenSet(_) => CycleKind::FrozenSet,
+            NodeKind::Object(_) => CycleKind::Object,
+            NodeKind::Sealed => unreachable!("sealed nodes are Done"),
+        }
+    }
+}
+
 enum CtorKind {
     Reduce,
     NewObj,
@@ -136,16 +151,16 @@ pub(crate) struct ValueSink<'o, 'a> {
     parents: Vec<u8>,
     /// The empty tuple: one object, as in CPython, so a stream of EMPTY_TUPLE
     /// opcodes costs a stack slot each, not an allocation.
-    empty_tuple: Option<Shared<Vec<Value<'a>>>>,
+    empty_tuple: Option<Seq<'a>>,
 }
 
 /// Sealing progress of one arena node.
-#[derive(Clone, Default)]
+#[derive(Default)]
 enum SealState<'a> {
     #[default]
     Todo,
-    /// Being sealed: references to it become this back-reference.
-    Open(Cycle<'a>),
+    /// Being sealed: references to it become back-references.
+    Open(PendingTarget<'a>),
     /// Sealed into this value.
     Done(Value<'a>),
 }
@@ -238,7 +253,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         })?;
         self.pool.extend(items);
         if self.pool.len() == start && !frozenset {
-            let empty = self.empty_tuple.get_or_insert_with(|| Shared::new(Vec::new()));
+            let empty = self.empty_tuple.get_or_insert_with(|| Seq::from(Vec::new()));
             return Ok(Item::V(Value::Tuple(empty.clone())));
         }
         let added = &self.pool[start..];
@@ -456,9 +471,9 @@ impl<'o, 'a> ValueSink<'o, 'a> {
             Item::V(v) => return v.clone(),
             Item::N(i) => *i,
         };
-        match &self.seal_state[index as usize] {
+        match &mut self.seal_state[index as usize] {
             SealState::Done(v) => return v.clone(),
-            SealState::Open(cycle) => return Value::Cycle(cycle.clone()),
+            SealState::Open(pending) => return Value::Cycle(pending.back_ref()),
             SealState::Todo => {}
         }
         if depth > self.opts.limits.max_depth {
@@ -475,86 +490,55 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         // to hand out, no sealed value to remember.
         let once = self.parents.get(index as usize).is_some_and(|&held| held <= 1);
         let kind = std::mem::replace(&mut self.nodes[index as usize].kind, NodeKind::Sealed);
+        if !once {
+            self.seal_state[index as usize] = SealState::Open(PendingTarget::new(kind.cycle_kind()));
+        }
         let value = match kind {
-            NodeKind::List(items) => {
-                Value::List(self.seal_seq(index, once, Items::Owned(items), depth, Cycle::List, false))
-            }
-            NodeKind::Tuple(span) => {
-                Value::Tuple(self.seal_seq(index, once, Items::Pool(span), depth, Cycle::Tuple, false))
-            }
-            NodeKind::FrozenSet(span) => {
-                Value::FrozenSet(self.seal_seq(index, once, Items::Pool(span), depth, Cycle::FrozenSet, true))
-            }
-            NodeKind::Set(items) => {
-                Value::Set(self.seal_seq(index, once, Items::Owned(items), depth, Cycle::Set, true))
-            }
-            NodeKind::Dict(pairs) => Value::Dict(Shared(self.shared(index, once, Cycle::Dict, |s| {
+            NodeKind::List(items) => Value::List(self.seal_seq(Items::Owned(items), depth, false)),
+            NodeKind::Tuple(span) => Value::Tuple(self.seal_seq(Items::Pool(span), depth, false)),
+            NodeKind::FrozenSet(span) => Value::FrozenSet(self.seal_seq(Items::Pool(span), depth, true)),
+            NodeKind::Set(items) => Value::Set(self.seal_seq(Items::Owned(items), depth, true)),
+            NodeKind::Dict(pairs) => {
                 // Consuming the pairs lets the collect reuse their allocation.
-                let pairs = pairs.into_iter().map(|(k, v)| (s.seal_owned(k, depth + 1), s.seal_owned(v, depth + 1)));
+                let pairs =
+                    pairs.into_iter().map(|(k, v)| (self.seal_owned(k, depth + 1), self.seal_owned(v, depth + 1)));
                 let pairs: Vec<_> = pairs.collect();
-                crate::value::dedup_pairs(pairs.into_iter())
-            }))),
-            NodeKind::Object(obj) => {
-                Value::Object(Object(Shared(self.shared(index, once, Cycle::Object, |s| s.seal_object(*obj, depth)))))
+                Value::Dict(crate::value::dedup_pairs(pairs.into_iter()))
             }
+            NodeKind::Object(obj) => Value::Object(Object(Shared::new(self.seal_object(*obj, depth)))),
             NodeKind::Sealed => unreachable!("sealed nodes are Done"),
         };
         if !once {
-            self.seal_state[index as usize] = SealState::Done(value.clone());
+            let done = std::mem::replace(&mut self.seal_state[index as usize], SealState::Done(value.clone()));
+            if let SealState::Open(pending) = done {
+                pending.finish(&value);
+            }
         }
         value
     }
 
-    /// The `Arc` of node `index`, with contents from `build`. Unless the node
-    /// is met only `once`, references to it from inside `build` become
-    /// `back(weak)`.
-    fn shared<T>(
-        &mut self,
-        index: u32,
-        once: bool,
-        back: fn(std::sync::Weak<T>) -> Cycle<'a>,
-        build: impl FnOnce(&mut Self) -> T,
-    ) -> Arc<T> {
-        if once {
-            return Arc::new(build(self));
+    /// Seals a sequence node's items (one allocation); `dedup` applies set
+    /// semantics to them.
+    fn seal_seq(&mut self, items: Items<'a>, depth: usize, dedup: bool) -> Seq<'a> {
+        if dedup {
+            let items: Vec<Value<'a>> = match items {
+                Items::Owned(items) => items.into_iter().map(|i| self.seal_owned(i, depth + 1)).collect(),
+                Items::Pool(span) => span.range().map(|k| self.seal_pooled(k, depth)).collect(),
+            };
+            return crate::value::dedup_items(items.into_iter());
         }
-        Arc::new_cyclic(|weak| {
-            self.seal_state[index as usize] = SealState::Open(back(weak.clone()));
-            build(self)
-        })
+        match items {
+            Items::Owned(items) => items.into_iter().map(|i| self.seal_owned(i, depth + 1)).collect(),
+            Items::Pool(span) => span.range().map(|k| self.seal_pooled(k, depth)).collect(),
+        }
     }
 
-    /// Seals a sequence node; `dedup` applies set semantics to its items.
-    fn seal_seq(
-        &mut self,
-        index: u32,
-        once: bool,
-        items: Items<'a>,
-        depth: usize,
-        back: fn(std::sync::Weak<Vec<Value<'a>>>) -> Cycle<'a>,
-        dedup: bool,
-    ) -> Shared<Vec<Value<'a>>> {
-        Shared(self.shared(index, once, back, |s| {
-            let out: Vec<Value<'a>> = match items {
-                // Consuming the items lets the collect reuse their allocation
-                // (an Item is the size of a Value).
-                Items::Owned(items) => items.into_iter().map(|i| s.seal_owned(i, depth + 1)).collect(),
-                // A pool span belongs to one node, sealed once: its items can
-                // be moved out (strings then need no reference-count round trip).
-                Items::Pool(span) => span
-                    .range()
-                    .map(|k| {
-                        let item = std::mem::replace(&mut s.pool[k], Item::V(Value::None));
-                        s.seal_owned(item, depth + 1)
-                    })
-                    .collect(),
-            };
-            if dedup {
-                crate::value::dedup_items(out.into_iter())
-            } else {
-                out
-            }
-        }))
+    /// Seals pool item `k` of a node at `depth`. A pool span belongs to one
+    /// node, sealed once: its items can be moved out (strings then need no
+    /// reference-count round trip).
+    fn seal_pooled(&mut self, k: usize, depth: usize) -> Value<'a> {
+        let item = std::mem::replace(&mut self.pool[k], Item::V(Value::None));
+        self.seal_owned(item, depth + 1)
     }
 
     fn seal_object(&mut self, obj: ObjNode<'a>, depth: usize) -> ObjectData<'a> {
@@ -629,7 +613,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
 
     /// Seals part of the graph early (a persistent id handed to the hook).
     fn seal_now(&mut self, item: &Item<'a>) -> Result<Value<'a>> {
-        self.seal_state.resize(self.nodes.len(), SealState::Todo);
+        self.seal_state.resize_with(self.nodes.len(), || SealState::Todo);
         let v = self.seal(item, 1);
         match self.seal_error.take() {
             Some(e) => Err(e),
@@ -953,7 +937,7 @@ mod tests {
     fn a_persistent_id_sealed_for_the_hook_can_be_shared_later() {
         // [pid_loaded, pid] where pid = ('k',) is handed to the hook, then fetched again from the memo.
         let opts = LoadOptions {
-            persistent_load: Some(Arc::new(|_: &Value<'_>| Ok(Value::from("loaded")))),
+            persistent_load: Some(std::sync::Arc::new(|_: &Value<'_>| Ok(Value::from("loaded")))),
             ..LoadOptions::default()
         };
         let data = b"\x80\x02]q\x00(X\x01\x00\x00\x00k\x85q\x01Qh\x01h\x01e.";

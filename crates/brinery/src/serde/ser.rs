@@ -69,9 +69,9 @@ impl<'c> ValueSerializer<'c> {
     fn tagged(self, variant: &'static str, content: Value<'static>) -> Value<'static> {
         let tag = self.ctx.name(variant);
         if self.key {
-            Value::Tuple(Shared::new(vec![tag, content]))
+            Value::Tuple(Shared::from(vec![tag, content]))
         } else {
-            Value::Dict(Shared::new(vec![(tag, content)]))
+            Value::Dict(Shared::from(vec![(tag, content)]))
         }
     }
 }
@@ -228,7 +228,7 @@ impl<'c> SeqBuilder<'c> {
     }
 
     fn finish(self) -> Result<Value<'static>> {
-        let items = Shared::new(self.items);
+        let items = Shared::from(self.items);
         let seq = if self.tuple { Value::Tuple(items) } else { Value::List(items) };
         Ok(match self.variant {
             Some(v) => self.ser.tagged(v, seq),
@@ -284,10 +284,10 @@ impl ser::SerializeMap for MapBuilder<'_> {
 
     fn end(self) -> Result<Value<'static>> {
         if self.ser.key {
-            let pairs = self.pairs.into_iter().map(|(k, v)| Value::Tuple(Shared::new(vec![k, v])));
-            return Ok(Value::Tuple(Shared::new(pairs.collect())));
+            let pairs = self.pairs.into_iter().map(|(k, v)| Value::Tuple(Shared::from(vec![k, v])));
+            return Ok(Value::Tuple(pairs.collect()));
         }
-        Ok(Value::Dict(Shared::new(crate::value::dedup_pairs(self.pairs.into_iter()))))
+        Ok(Value::Dict(crate::value::dedup_pairs(self.pairs.into_iter())))
     }
 }
 
@@ -312,11 +312,11 @@ impl StructBuilder<'_> {
             Some(_) => None,
         };
         let body = if let Some(class) = class {
-            classes::instance(class, Value::Dict(Shared::new(self.fields)), self.ser.ctx.protocol)
+            classes::instance(class, Value::Dict(Shared::from(self.fields)), self.ser.ctx.protocol)
         } else if self.ser.key {
-            Value::Tuple(Shared::new(self.fields.into_iter().map(|(_, v)| v).collect()))
+            Value::Tuple(self.fields.into_iter().map(|(_, v)| v).collect())
         } else {
-            Value::Dict(Shared::new(self.fields))
+            Value::Dict(Shared::from(self.fields))
         };
         Ok(match self.variant {
             Some(v) => self.ser.tagged(v, body),

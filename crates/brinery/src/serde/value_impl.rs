@@ -174,7 +174,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
         while let Some(item) = seq.next_element::<Value<'static>>()? {
             items.push(item);
         }
-        Ok(Value::List(Shared::new(items)))
+        Ok(Value::List(Shared::from(items)))
     }
 
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Value<'static>, A::Error> {
@@ -182,13 +182,13 @@ impl<'de> Visitor<'de> for ValueVisitor {
         while let Some(pair) = map.next_entry::<Value<'static>, Value<'static>>()? {
             pairs.push(pair);
         }
-        Ok(Value::Dict(Shared::new(crate::value::dedup_pairs(pairs.into_iter()))))
+        Ok(Value::Dict(crate::value::dedup_pairs(pairs.into_iter())))
     }
 
     fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Value<'static>, A::Error> {
         use de::VariantAccess;
         let (tag, content) = data.variant::<Value<'static>>()?;
         let content = content.newtype_variant::<Value<'static>>()?;
-        Ok(Value::Dict(Shared::new(vec![(tag, content)])))
+        Ok(Value::Dict(Shared::from(vec![(tag, content)])))
     }
 }

@@ -1,7 +1,7 @@
 //! Python equality and hashing on values, for `==` and for finding repeated
 //! dict keys and set items (`1`, `1.0` and `True` are one key in Python).
 
-use super::{Int, Value};
+use super::{Dict, Int, Seq, Value};
 use num_bigint::BigInt;
 use num_traits::ToPrimitive;
 use rustc_hash::FxHashMap;
@@ -289,27 +289,27 @@ fn dedup_plan(keys: &[&Value<'_>]) -> Option<Vec<(usize, usize)>> {
 
 /// Keeps the first of each group of equal items (set semantics); unhashable
 /// items are all kept.
-pub(crate) fn dedup_items<'a>(items: impl Iterator<Item = Value<'a>>) -> Vec<Value<'a>> {
+pub(crate) fn dedup_items<'a>(items: impl Iterator<Item = Value<'a>>) -> Seq<'a> {
     let items: Vec<Value<'a>> = items.collect();
     if items.len() <= PAIRWISE_MAX && !few_have_duplicates(items.iter()) {
-        return items;
+        return items.into();
     }
     let keys: Vec<&Value<'a>> = items.iter().collect();
     match dedup_plan(&keys) {
-        None => items,
+        None => items.into(),
         Some(plan) => plan.into_iter().map(|(first, _)| items[first].clone()).collect(),
     }
 }
 
 /// Dict semantics: a repeated key keeps its first position and takes the last value.
-pub(crate) fn dedup_pairs<'a>(pairs: impl Iterator<Item = (Value<'a>, Value<'a>)>) -> Vec<(Value<'a>, Value<'a>)> {
+pub(crate) fn dedup_pairs<'a>(pairs: impl Iterator<Item = (Value<'a>, Value<'a>)>) -> Dict<'a> {
     let pairs: Vec<(Value<'a>, Value<'a>)> = pairs.collect();
     if pairs.len() <= PAIRWISE_MAX && !few_have_duplicates(pairs.iter().map(|(k, _)| k)) {
-        return pairs;
+        return pairs.into();
     }
     let keys: Vec<&Value<'a>> = pairs.iter().map(|(k, _)| k).collect();
     match dedup_plan(&keys) {
-        None => pairs,
+        None => pairs.into(),
         Some(plan) => plan.into_iter().map(|(first, last)| (pairs[first].0.clone(), pairs[last].1.clone())).collect(),
     }
 }

@@ -1,11 +1,11 @@
 //! Conversions into [`Value`], and the deep copy behind [`Value::into_owned`].
 
 use super::{
-    Buffer, BufferData, Bytes, Constructor, Cycle, Global, Int, Object, ObjectData, Shared, Str, Update, Value,
+    Buffer, BufferData, Bytes, Constructor, CycleKind, Global, Int, Object, ObjectData, PendingTarget, Shared, Str,
+    Update, Value,
 };
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 impl From<bool> for Value<'_> {
     fn from(b: bool) -> Self {
@@ -91,7 +91,7 @@ impl<'a> From<Object<'a>> for Value<'a> {
 impl<'a> From<Vec<Value<'a>>> for Value<'a> {
     /// A list.
     fn from(items: Vec<Value<'a>>) -> Self {
-        Value::List(Shared::new(items))
+        Value::List(Shared::from(items))
     }
 }
 
@@ -105,14 +105,14 @@ impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
 impl<'a, A: Into<Value<'a>>, B: Into<Value<'a>>> From<(A, B)> for Value<'a> {
     /// A 2-tuple.
     fn from((a, b): (A, B)) -> Self {
-        Value::Tuple(Shared::new(vec![a.into(), b.into()]))
+        Value::Tuple(Shared::from(vec![a.into(), b.into()]))
     }
 }
 
 impl<'a, A: Into<Value<'a>>, B: Into<Value<'a>>, C: Into<Value<'a>>> From<(A, B, C)> for Value<'a> {
     /// A 3-tuple.
     fn from((a, b, c): (A, B, C)) -> Self {
-        Value::Tuple(Shared::new(vec![a.into(), b.into(), c.into()]))
+        Value::Tuple(Shared::from(vec![a.into(), b.into(), c.into()]))
     }
 }
 
@@ -126,7 +126,7 @@ struct Copier {
     /// Identity in the source → finished copy.
     done: HashMap<usize, Value<'static>>,
     /// Identity in the source → back-reference to a copy still being built.
-    open: HashMap<usize, Cycle<'static>>,
+    open: HashMap<usize, PendingTarget<'static>>,
 }
 
 impl Copier {
@@ -150,8 +150,8 @@ impl Copier {
             if let Some(done) = self.done.get(&id) {
                 return done.clone();
             }
-            if let Some(open) = self.open.get(&id) {
-                return Value::Cycle(open.clone());
+            if let Some(open) = self.open.get_mut(&id) {
+                return Value::Cycle(open.back_ref());
             }
         }
         let copy = match v {
@@ -171,31 +171,20 @@ impl Copier {
                 data: b.0.data.clone().map(Bytes::into_owned),
                 readonly: b.0.readonly,
             })),
-            Value::Tuple(s) => Value::Tuple(self.seq(v, s, Cycle::Tuple)),
-            Value::List(s) => Value::List(self.seq(v, s, Cycle::List)),
-            Value::Set(s) => Value::Set(self.seq(v, s, Cycle::Set)),
-            Value::FrozenSet(s) => Value::FrozenSet(self.seq(v, s, Cycle::FrozenSet)),
+            Value::Tuple(s) => self.container(v, |c| Value::Tuple(s.iter().map(|i| c.copy(i)).collect())),
+            Value::List(s) => self.container(v, |c| Value::List(s.iter().map(|i| c.copy(i)).collect())),
+            Value::Set(s) => self.container(v, |c| Value::Set(s.iter().map(|i| c.copy(i)).collect())),
+            Value::FrozenSet(s) => self.container(v, |c| Value::FrozenSet(s.iter().map(|i| c.copy(i)).collect())),
             Value::Dict(d) => {
-                let id = v.identity().unwrap();
-                Value::Dict(Shared(Arc::new_cyclic(|weak| {
-                    self.open.insert(id, Cycle::Dict(weak.clone()));
-                    let pairs = d.iter().map(|(k, val)| (self.copy(k), self.copy(val))).collect();
-                    self.open.remove(&id);
-                    pairs
-                })))
+                self.container(v, |c| Value::Dict(d.iter().map(|(k, val)| (c.copy(k), c.copy(val))).collect()))
             }
-            Value::Object(o) => {
-                let id = v.identity().unwrap();
-                Value::Object(Object(Shared(Arc::new_cyclic(|weak| {
-                    self.open.insert(id, Cycle::Object(weak.clone()));
-                    let data = ObjectData {
-                        constructor: self.constructor(&o.0.constructor),
-                        updates: o.0.updates.iter().map(|u| self.update(u)).collect(),
-                    };
-                    self.open.remove(&id);
-                    data
-                }))))
-            }
+            Value::Object(o) => self.container(v, |c| {
+                let data = ObjectData {
+                    constructor: c.constructor(&o.0.constructor),
+                    updates: o.0.updates.iter().map(|u| c.update(u)).collect(),
+                };
+                Value::Object(Object(Shared::new(data)))
+            }),
             Value::Cycle(_) => unreachable!("cycles are resolved by copy()"),
         };
         if let Some(id) = v.identity() {
@@ -204,19 +193,17 @@ impl Copier {
         copy
     }
 
-    fn seq(
-        &mut self,
-        v: &Value<'_>,
-        items: &[Value<'_>],
-        back: fn(std::sync::Weak<Vec<Value<'static>>>) -> Cycle<'static>,
-    ) -> Shared<Vec<Value<'static>>> {
-        let id = v.identity().unwrap();
-        Shared(Arc::new_cyclic(|weak| {
-            self.open.insert(id, back(weak.clone()));
-            let out = items.iter().map(|i| self.copy(i)).collect();
-            self.open.remove(&id);
-            out
-        }))
+    /// Copies container `v` with `build`; references back to `v` met while
+    /// building become back-references to the copy.
+    fn container(&mut self, v: &Value<'_>, build: impl FnOnce(&mut Self) -> Value<'static>) -> Value<'static> {
+        let id = v.identity().expect("containers have an identity");
+        let kind = CycleKind::of(v).expect("a container");
+        self.open.insert(id, PendingTarget::new(kind));
+        let copy = build(self);
+        if let Some(pending) = self.open.remove(&id) {
+            pending.finish(&copy);
+        }
+        copy
     }
 
     fn constructor(&mut self, c: &Constructor<'_>) -> Constructor<'static> {

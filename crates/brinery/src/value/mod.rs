@@ -16,6 +16,7 @@
 //! assert_eq!(v.to_string(), "{'name': 'brinery', 'tags': ['a', 'b']}");
 //! ```
 
+mod cycle;
 pub(crate) mod eq;
 mod from;
 mod int;
@@ -25,6 +26,8 @@ pub(crate) mod repr;
 pub use repr::ReprOptions;
 mod text;
 
+pub use cycle::Cycle;
+pub(crate) use cycle::{CycleKind, PendingTarget};
 pub(crate) use eq::{dedup_items, dedup_pairs};
 pub use int::Int;
 pub use object::{Buffer, BufferData, Constructor, Global, Object, ObjectData, Update};
@@ -32,7 +35,7 @@ pub(crate) use text::encode_code_point;
 pub(crate) use text::{decode_error_text, first_utf8_error};
 pub use text::{push_code_point, utf8_decode_error, Bytes, CodePoints, InvalidText, Str};
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 /// A Python value as pickle sees it. See the [module docs](self).
 ///
@@ -82,10 +85,10 @@ pub enum Value<'a> {
 }
 
 /// The items of a tuple, list, set or frozenset; cheap to clone (shared).
-pub type Seq<'a> = Shared<Vec<Value<'a>>>;
+pub type Seq<'a> = Shared<[Value<'a>]>;
 
 /// The items of a dict, as `(key, value)` pairs in insertion order.
-pub type Dict<'a> = Shared<Vec<(Value<'a>, Value<'a>)>>;
+pub type Dict<'a> = Shared<[(Value<'a>, Value<'a>)]>;
 
 /// The bytes of a bytearray (a distinct type from [`Bytes`], as in Python).
 pub type ByteArray<'a> = Shared<std::borrow::Cow<'a, [u8]>>;
@@ -93,19 +96,29 @@ pub type ByteArray<'a> = Shared<std::borrow::Cow<'a, [u8]>>;
 /// A reference-counted, immutable object with an identity: two values are
 /// "the same object" when they share the same allocation.
 ///
+/// Sequences are one allocation each (`Shared<[T]>`), built from a `Vec` or
+/// an iterator:
+///
 /// ```
 /// use brinery::value::Shared;
-/// let a = Shared::new(vec![1, 2]);
+/// let a: Shared<[i32]> = Shared::from(vec![1, 2]);
 /// let b = a.clone();
 /// assert!(Shared::ptr_eq(&a, &b));
 /// assert_eq!(&*a, &[1, 2]);
+/// let c: Shared<[i32]> = (1..=2).collect();
+/// assert!(!Shared::ptr_eq(&a, &c));
 /// ```
-#[derive(Debug)]
-pub struct Shared<T>(pub(crate) Arc<T>);
+pub struct Shared<T: ?Sized>(pub(crate) Arc<T>);
 
-impl<T> Clone for Shared<T> {
+impl<T: ?Sized> Clone for Shared<T> {
     fn clone(&self) -> Self {
         Shared(self.0.clone())
+    }
+}
+
+impl<T: ?Sized + std::fmt::Debug> std::fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Shared").field(&&*self.0).finish()
     }
 }
 
@@ -114,7 +127,9 @@ impl<T> Shared<T> {
     pub fn new(value: T) -> Shared<T> {
         Shared(Arc::new(value))
     }
+}
 
+impl<T: ?Sized> Shared<T> {
     /// Whether two handles are the same object.
     pub fn ptr_eq(a: &Shared<T>, b: &Shared<T>) -> bool {
         Arc::ptr_eq(&a.0, &b.0)
@@ -131,67 +146,25 @@ impl<T> Shared<T> {
     }
 }
 
-impl<T> std::ops::Deref for Shared<T> {
+impl<T: ?Sized> std::ops::Deref for Shared<T> {
     type Target = T;
     fn deref(&self) -> &T {
         &self.0
     }
 }
 
-/// A back-reference to an enclosing container, stored where a container
-/// (directly or indirectly) contains itself.
-///
-/// It is weak so that cyclic graphs are freed. [`Cycle::upgrade`] gives the
-/// target back as long as any handle to it is alive (holding the root of a
-/// loaded value always is enough).
-#[derive(Clone, Debug)]
-pub enum Cycle<'a> {
-    /// Back to a tuple.
-    Tuple(Weak<Vec<Value<'a>>>),
-    /// Back to a list.
-    List(Weak<Vec<Value<'a>>>),
-    /// Back to a dict.
-    Dict(Weak<Vec<(Value<'a>, Value<'a>)>>),
-    /// Back to a set.
-    Set(Weak<Vec<Value<'a>>>),
-    /// Back to a frozenset.
-    FrozenSet(Weak<Vec<Value<'a>>>),
-    /// Back to an object.
-    Object(Weak<ObjectData<'a>>),
+impl<T> From<Vec<T>> for Shared<[T]> {
+    /// The items as one shared slice (one allocation; the vector's is freed).
+    fn from(items: Vec<T>) -> Shared<[T]> {
+        Shared(Arc::from(items))
+    }
 }
 
-impl<'a> Cycle<'a> {
-    /// The container this refers to, if it is still alive.
-    pub fn upgrade(&self) -> Option<Value<'a>> {
-        Some(match self {
-            Cycle::Tuple(w) => Value::Tuple(Shared(w.upgrade()?)),
-            Cycle::List(w) => Value::List(Shared(w.upgrade()?)),
-            Cycle::Dict(w) => Value::Dict(Shared(w.upgrade()?)),
-            Cycle::Set(w) => Value::Set(Shared(w.upgrade()?)),
-            Cycle::FrozenSet(w) => Value::FrozenSet(Shared(w.upgrade()?)),
-            Cycle::Object(w) => Value::Object(Object(Shared(w.upgrade()?))),
-        })
-    }
-
-    /// The target's identity (the same number [`Value::identity`] gives the target).
-    pub fn identity(&self) -> usize {
-        match self {
-            Cycle::Tuple(w) | Cycle::List(w) | Cycle::Set(w) | Cycle::FrozenSet(w) => w.as_ptr() as *const u8 as usize,
-            Cycle::Dict(w) => w.as_ptr() as *const u8 as usize,
-            Cycle::Object(w) => w.as_ptr() as *const u8 as usize,
-        }
-    }
-
-    /// Python's name for the target's type (`"list"`, `"dict"`, …).
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Cycle::Tuple(_) => "tuple",
-            Cycle::List(_) => "list",
-            Cycle::Dict(_) => "dict",
-            Cycle::Set(_) => "set",
-            Cycle::FrozenSet(_) => "frozenset",
-            Cycle::Object(_) => "object",
-        }
+impl<T> FromIterator<T> for Shared<[T]> {
+    /// Collects into one allocation when the iterator knows its exact length
+    /// (a `Vec`'s drain or `into_iter`, a range, their `map`s).
+    fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Shared<[T]> {
+        Shared(items.into_iter().collect())
     }
 }
 
@@ -210,28 +183,28 @@ impl<'a> Value<'a> {
 
     /// A `list` from anything that converts into values.
     pub fn list<T: Into<Value<'a>>>(items: impl IntoIterator<Item = T>) -> Value<'a> {
-        Value::List(Shared::new(items.into_iter().map(Into::into).collect()))
+        Value::List(items.into_iter().map(Into::into).collect())
     }
 
     /// A `tuple` from anything that converts into values.
     pub fn tuple<T: Into<Value<'a>>>(items: impl IntoIterator<Item = T>) -> Value<'a> {
-        Value::Tuple(Shared::new(items.into_iter().map(Into::into).collect()))
+        Value::Tuple(items.into_iter().map(Into::into).collect())
     }
 
     /// A `set`. Items equal in Python (`1`, `1.0`, `True`) are kept once.
     pub fn set<T: Into<Value<'a>>>(items: impl IntoIterator<Item = T>) -> Value<'a> {
-        Value::Set(Shared::new(eq::dedup_items(items.into_iter().map(Into::into))))
+        Value::Set(eq::dedup_items(items.into_iter().map(Into::into)))
     }
 
     /// A `frozenset`. Items equal in Python are kept once.
     pub fn frozenset<T: Into<Value<'a>>>(items: impl IntoIterator<Item = T>) -> Value<'a> {
-        Value::FrozenSet(Shared::new(eq::dedup_items(items.into_iter().map(Into::into))))
+        Value::FrozenSet(eq::dedup_items(items.into_iter().map(Into::into)))
     }
 
     /// A `dict` from key/value pairs. As in Python, a repeated key keeps its
     /// first position and its last value.
     pub fn dict<K: Into<Value<'a>>, V: Into<Value<'a>>>(pairs: impl IntoIterator<Item = (K, V)>) -> Value<'a> {
-        Value::Dict(Shared::new(eq::dedup_pairs(pairs.into_iter().map(|(k, v)| (k.into(), v.into())))))
+        Value::Dict(eq::dedup_pairs(pairs.into_iter().map(|(k, v)| (k.into(), v.into()))))
     }
 
     /// A global (`module.qualname`), e.g. a class.
