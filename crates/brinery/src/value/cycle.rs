@@ -191,3 +191,54 @@ impl CycleKind {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pickle::{loads, LoadOptions};
+
+    /// `Value<'a>` must stay covariant: a value borrowed from a long-lived
+    /// input can stand in for a shorter borrow. (This fails to compile if
+    /// the slot ever makes `Cycle` invariant.)
+    #[allow(dead_code)]
+    fn shorten<'short, 'long: 'short>(v: Value<'long>) -> Value<'short> {
+        v
+    }
+
+    // l = []; l.append(l)
+    const SELF_LIST: &[u8] = b"\x80\x02]q\x00h\x00a.";
+
+    #[test]
+    fn a_cycle_frees_its_target_with_the_root() {
+        let root = loads(SELF_LIST, &LoadOptions::default()).unwrap();
+        let Value::Cycle(back) = root[0].clone() else { panic!("{root:?}") };
+        assert_eq!(back.upgrade().and_then(|t| t.identity()), root.identity());
+        drop(root);
+        assert!(back.upgrade().is_none(), "the list outlived its only strong handle");
+    }
+
+    #[test]
+    fn an_owned_copy_points_its_cycles_at_the_copy() {
+        let root = loads(SELF_LIST, &LoadOptions::default()).unwrap();
+        let copy = root.clone().into_owned();
+        assert_ne!(copy.identity(), root.identity());
+        let Value::Cycle(back) = &copy[0] else { panic!("{copy:?}") };
+        assert_eq!(back.identity(), copy.identity().unwrap());
+        assert_eq!(back.type_name(), "list");
+    }
+
+    #[test]
+    fn a_pending_cycle_has_its_own_identity_until_finished() {
+        let mut pending = PendingTarget::new(CycleKind::Tuple);
+        let back = pending.back_ref();
+        let again = pending.back_ref();
+        assert_eq!(back.identity(), again.identity(), "one slot per target");
+        assert!(back.upgrade().is_none(), "nothing to upgrade to while building");
+        let target = Value::tuple([Value::Cycle(back.clone())]);
+        assert_ne!(Some(back.identity()), target.identity());
+        pending.finish(&target);
+        assert_eq!(Some(back.identity()), target.identity());
+        assert_eq!(again.upgrade().and_then(|t| t.identity()), target.identity());
+        assert!(target.is_cycle_target());
+    }
+}
