@@ -41,7 +41,22 @@ pub(crate) fn write_float(out: &mut String, x: f64, add_dot_0: bool) {
 
 /// [`write_float`] into a byte buffer, without allocating anything else
 /// (the JSON writer's hot path). Appends ASCII only.
+#[inline(always)]
 pub(crate) fn write_float_bytes(out: &mut Vec<u8>, x: f64, add_dot_0: bool) {
+    // From 1e-4 up to 1e16 (most floats) both zmij and Python write plain
+    // decimals, integral ones with `.0`: one range test (false for zero,
+    // infinities and NaN) and a copy.
+    if add_dot_0 && (1e-4..1e16).contains(&x.abs()) {
+        let mut buf = zmij::Buffer::new();
+        crate::short_copy::extend_short(out, buf.format_finite(x).as_bytes());
+        return;
+    }
+    write_float_bytes_other(out, x, add_dot_0);
+}
+
+/// [`write_float_bytes`] for everything but its fast path.
+#[inline(never)]
+fn write_float_bytes_other(out: &mut Vec<u8>, x: f64, add_dot_0: bool) {
     if !x.is_finite() {
         out.extend_from_slice(special_repr(x).as_bytes());
         return;
@@ -61,11 +76,6 @@ pub(crate) fn write_float_bytes(out: &mut Vec<u8>, x: f64, add_dot_0: bool) {
     // an exponent.
     let mut buf = zmij::Buffer::new();
     let text = buf.format_finite(x).as_bytes();
-    // From 1e-4 up to 1e16 both write plain decimals, integral ones with `.0`.
-    if add_dot_0 && (1e-4..1e16).contains(&x.abs()) {
-        crate::short_copy::extend_short(out, text);
-        return;
-    }
     // An exponent is at most four bytes after the `e` (`e-324`).
     let tail = text.len().saturating_sub(5);
     if let Some(e) = text[tail..].iter().position(|&b| b == b'e').map(|p| tail + p) {

@@ -38,35 +38,54 @@ struct Dumper<'o> {
 
 impl Dumper<'_> {
     fn value(&mut self, v: &Value<'_>) -> Result<()> {
+        if self.atom(v)? {
+            return Ok(());
+        }
+        self.container(v)
+    }
+
+    /// Writes `v` if it is an atom (None, bool, int, float, str) and says
+    /// whether it was. Inlined into the container loops, so the items that
+    /// are most of a document cost no call.
+    #[inline(always)]
+    fn atom(&mut self, v: &Value<'_>) -> Result<bool> {
         match v {
             Value::None => self.w.null(),
             Value::Bool(b) => self.w.bool(*b),
             Value::Int(i) => self.w.int(i)?,
             Value::Float(f) => self.w.float(*f)?,
             Value::Str(s) => self.w.str(s.as_surrogatepass(), s.is_valid_utf8()),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Writes anything that is not an atom: containers, dict-like objects,
+    /// cycles, and the error for values JSON cannot hold.
+    fn container(&mut self, v: &Value<'_>) -> Result<()> {
+        match v {
             Value::List(items) | Value::Tuple(items) => {
-                return self.nested(shared_identity(items), items.len(), |d| d.array(items));
+                self.nested(shared_identity(items), items.len(), |d| d.array(items))
             }
             Value::Dict(pairs) => {
                 let len = pairs.len();
-                return self.nested(shared_identity(pairs), len, |d| d.object(pairs.iter().map(|(k, v)| (k, v)), len));
+                self.nested(shared_identity(pairs), len, |d| d.object(pairs.iter().map(|(k, v)| (k, v)), len))
             }
             Value::Object(o) => match dict_subclass_items(o) {
                 Some(pairs) => {
                     let len = pairs.len();
-                    return self.nested(shared_identity(&o.0), len, |d| d.object(pairs.into_iter(), len));
+                    self.nested(shared_identity(&o.0), len, |d| d.object(pairs.into_iter(), len))
                 }
-                None => return Err(not_serializable(v)),
+                None => Err(not_serializable(v)),
             },
-            Value::Cycle(_) if self.opts.check_circular => return Err(Error::new(ErrorKind::Circular)),
+            Value::Cycle(_) if self.opts.check_circular => Err(Error::new(ErrorKind::Circular)),
             // Without the check, Python follows the cycle until the depth limit.
             Value::Cycle(c) => match c.upgrade() {
-                Some(target) => return self.value(&target),
-                None => return Err(Error::new(ErrorKind::Circular)),
+                Some(target) => self.value(&target),
+                None => Err(Error::new(ErrorKind::Circular)),
             },
-            _ => return Err(not_serializable(v)),
+            _ => Err(not_serializable(v)),
         }
-        Ok(())
     }
 
     /// Counts the items of a container about to be written against the
@@ -119,7 +138,9 @@ impl Dumper<'_> {
             if i > 0 {
                 self.w.separator();
             }
-            self.value(item)?;
+            if !self.atom(item)? {
+                self.container(item)?;
+            }
         }
         self.w.close(b']', !items.is_empty());
         Ok(())
@@ -143,16 +164,28 @@ impl Dumper<'_> {
         Ok(())
     }
 
+    /// One `key: value` entry; `first` says whether a separator is due.
+    #[inline]
     fn entry(&mut self, key: &Value<'_>, value: &Value<'_>, first: &mut bool) -> Result<()> {
-        if let Value::Str(s) = key {
-            if !*first {
-                self.w.separator();
-            }
-            *first = false;
-            self.w.str(s.as_surrogatepass(), s.is_valid_utf8());
-            self.w.key_end();
-            return self.value(value);
+        let Value::Str(s) = key else {
+            return self.coerced_key_entry(key, value, first);
+        };
+        if !*first {
+            self.w.separator();
         }
+        *first = false;
+        self.w.str(s.as_surrogatepass(), s.is_valid_utf8());
+        self.w.key_end();
+        if self.atom(value)? {
+            return Ok(());
+        }
+        self.container(value)
+    }
+
+    /// An entry whose key is not a str: Python writes bool, None, int and
+    /// float keys as strings, skips others with `skipkeys`, else fails.
+    #[inline(never)]
+    fn coerced_key_entry(&mut self, key: &Value<'_>, value: &Value<'_>, first: &mut bool) -> Result<()> {
         match key {
             Value::Bool(_) | Value::None | Value::Int(_) | Value::Float(_) => {}
             _ if self.opts.skipkeys => return Ok(()),

@@ -124,18 +124,26 @@ impl Writer {
     }
 
     /// Any int, subject to the digit limit (`int.__repr__`).
+    #[inline]
     pub fn int(&mut self, v: &Int) -> Result<()> {
         match v.as_i64() {
-            Some(small) => self.i64(small),
-            None => {
-                let text = v.to_string();
-                let digits = text.len() - usize::from(text.starts_with('-'));
-                if self.max_int_digits != 0 && digits > self.max_int_digits {
-                    return Err(Error::new(ErrorKind::IntTooLong { limit: self.max_int_digits, digits: None }));
-                }
-                self.out.extend_from_slice(text.as_bytes());
+            Some(small) => {
+                self.i64(small);
+                Ok(())
             }
+            None => self.big_int(v),
         }
+    }
+
+    /// An int beyond `i64`, subject to the digit limit.
+    #[inline(never)]
+    fn big_int(&mut self, v: &Int) -> Result<()> {
+        let text = v.to_string();
+        let digits = text.len() - usize::from(text.starts_with('-'));
+        if self.max_int_digits != 0 && digits > self.max_int_digits {
+            return Err(Error::new(ErrorKind::IntTooLong { limit: self.max_int_digits, digits: None }));
+        }
+        self.out.extend_from_slice(text.as_bytes());
         Ok(())
     }
 
@@ -157,6 +165,12 @@ impl Writer {
             crate::float_repr::write_float_bytes(&mut self.out, x, true);
             return Ok(());
         }
+        self.float_special(x)
+    }
+
+    /// `NaN`, `Infinity` or `-Infinity`, or the error when they are not allowed.
+    #[cold]
+    fn float_special(&mut self, x: f64) -> Result<()> {
         if !self.allow_nan {
             let shown = self.indent.is_some().then(|| crate::float_repr::special_repr(x));
             return Err(Error::new(ErrorKind::OutOfRangeFloat(shown)));
