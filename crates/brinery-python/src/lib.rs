@@ -14,7 +14,6 @@ mod json;
 mod pickle;
 mod scan;
 mod sequence;
-mod size_hint;
 mod small_ints;
 mod str_cache;
 

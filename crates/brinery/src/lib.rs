@@ -23,6 +23,7 @@ pub mod opcodes;
 pub mod pickle;
 pub mod serde;
 mod short_copy;
+pub mod size_hint;
 mod stack;
 pub mod utf8;
 pub mod value;

@@ -7,8 +7,8 @@
 
 use super::open_dicts::{FrameId, OpenDicts};
 use super::text::{compact_ascii, str_from_output, with_str_units, StrUnits};
-use crate::size_hint::SizeHint;
 use brinery::json::{DumpOptions, ErrorKind, Indent, Writer};
+use brinery::size_hint::SizeHint;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;

@@ -7,7 +7,7 @@
 use super::exceptions::pickling_error;
 use super::save::{Hooks, PyMemo, Saver};
 use super::unpickler::{buffer_bytes, load_module_level, Source};
-use crate::size_hint::SizeHint;
+use brinery::size_hint::SizeHint;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};

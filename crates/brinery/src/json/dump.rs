@@ -5,14 +5,19 @@ use super::error::{Error, ErrorKind, Result};
 use super::options::DumpOptions;
 use super::sort::{short_name, sort_items, Pair};
 use super::write::Writer;
+use crate::size_hint::SizeHint;
 use crate::value::{Object, Value};
 use rustc_hash::FxHashSet;
 
 /// The JSON text of `value` as surrogatepass UTF-8, and whether it is plain
 /// UTF-8 (no lone surrogate was written).
 pub(super) fn to_vec(value: &Value<'_>, opts: &DumpOptions) -> Result<(Vec<u8>, bool)> {
+    let mut w = Writer::new(opts);
+    // Documents tend to be like the last one: start with its size rather
+    // than growing (and copying) the buffer a dozen times.
+    w.reserve(LAST_SIZE.get());
     let mut dumper = Dumper {
-        w: Writer::new(opts),
+        w,
         opts,
         depth: 0,
         seen_shared: FxHashSet::default(),
@@ -21,8 +26,17 @@ pub(super) fn to_vec(value: &Value<'_>, opts: &DumpOptions) -> Result<(Vec<u8>, 
         repeated_values: 0,
     };
     dumper.value(value)?;
-    Ok((dumper.w.out, !dumper.w.wrote_surrogate))
+    let mut out = dumper.w.out;
+    LAST_SIZE.record(out.len());
+    // A reservation made for a larger document is not handed to the caller.
+    if out.capacity() > 2 * out.len() + 4096 {
+        out.shrink_to_fit();
+    }
+    Ok((out, !dumper.w.wrote_surrogate))
 }
+
+/// The size of the last document written, as a first capacity for the next.
+static LAST_SIZE: SizeHint = SizeHint::new();
 
 struct Dumper<'o> {
     w: Writer,
@@ -271,6 +285,18 @@ fn key_type_name(v: &Value<'_>) -> String {
 mod tests {
     use super::*;
     use crate::json::{DumpLimits, DumpOptions};
+
+    #[test]
+    fn a_large_document_does_not_leave_its_reservation_on_small_ones() {
+        let opts = DumpOptions::default();
+        let big = Value::list((0..100_000).map(Value::from));
+        let (out, _) = to_vec(&big, &opts).unwrap();
+        assert!(out.len() > 500_000);
+        // The hint now asks for the large size; the small output is trimmed.
+        let (out, _) = to_vec(&Value::list([1, 2, 3]), &opts).unwrap();
+        assert_eq!(out, b"[1, 2, 3]");
+        assert!(out.capacity() <= 2 * out.len() + 4096, "capacity {}", out.capacity());
+    }
 
     /// `[a, a]` nested `levels` deep: 2^levels leaves as a tree.
     fn laughs(levels: usize) -> Value<'static> {

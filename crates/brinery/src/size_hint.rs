@@ -13,21 +13,37 @@ const MAX_SIZE_HINT: usize = 16 << 20;
 
 /// The recent outputs' size for one kind of output (shared by all threads;
 /// a stale or racing value only costs a regrowth or a larger reservation).
-pub(crate) struct SizeHint(AtomicUsize);
+///
+/// ```
+/// use brinery::size_hint::SizeHint;
+///
+/// static LAST: SizeHint = SizeHint::new();
+/// let mut out: Vec<u8> = Vec::with_capacity(LAST.get());
+/// out.extend_from_slice(b"a document");
+/// LAST.record(out.len());
+/// assert_eq!(LAST.get(), 10);
+/// ```
+pub struct SizeHint(AtomicUsize);
+
+impl Default for SizeHint {
+    fn default() -> Self {
+        SizeHint::new()
+    }
+}
 
 impl SizeHint {
     /// No hint yet.
-    pub(crate) const fn new() -> Self {
+    pub const fn new() -> Self {
         SizeHint(AtomicUsize::new(0))
     }
 
     /// The capacity to start the next output with.
-    pub(crate) fn get(&self) -> usize {
+    pub fn get(&self) -> usize {
         self.0.load(Ordering::Relaxed)
     }
 
     /// Remembers an output's length for the next call.
-    pub(crate) fn record(&self, len: usize) {
+    pub fn record(&self, len: usize) {
         let old = self.0.load(Ordering::Relaxed);
         let hint = len.max(old - old / 4).min(MAX_SIZE_HINT);
         self.0.store(hint, Ordering::Relaxed);
