@@ -132,6 +132,14 @@ impl Dumper<'_> {
         if self.depth >= self.opts.limits.max_depth {
             return Err(Error::new(ErrorKind::TooDeep("encoding a JSON object", self.opts.limits.max_depth)));
         }
+        if shared.is_none() && self.repeating == 0 {
+            // Most containers: held once, inside nothing written twice.
+            self.first_values += items as u64;
+            self.depth += 1;
+            let result = crate::stack::guard_at(self.depth, || write(self));
+            self.depth -= 1;
+            return result;
+        }
         let repeat = shared.is_some_and(|id| !self.seen_shared.insert(id));
         self.depth += 1;
         self.repeating += usize::from(repeat);
