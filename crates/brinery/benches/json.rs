@@ -18,16 +18,11 @@
 use brinery::json::{self, DumpOptions, LoadOptions};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::Duration;
 
-const DOCUMENTS: [&str; 3] = ["twitter", "citm_catalog", "canada"];
-
-fn data_dir() -> PathBuf {
-    std::env::var_os("BRINERY_JSON_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/json-benchmark"))
-}
+#[path = "support/json_data.rs"]
+mod json_data;
+use json_data::{data_dir, DOCUMENTS};
 
 fn bench_json(c: &mut Criterion) {
     let dir = data_dir();

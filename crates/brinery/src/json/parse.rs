@@ -414,6 +414,14 @@ fn scan_digits(s: &[u8], from: usize, mut mantissa: u64) -> (usize, u64) {
         mantissa = mantissa.wrapping_mul(100_000_000).wrapping_add(eight_digits(word));
         i += 8;
     }
+    // Then four (the tail of a 15-17 digit coordinate), then one at a time.
+    if let Some(chunk) = s.get(i..i + 4) {
+        let word = u32::from_le_bytes(chunk.try_into().expect("four bytes"));
+        if (word.wrapping_sub(0x3030_3030) | word.wrapping_add(0x4646_4646)) & 0x8080_8080 == 0 {
+            mantissa = mantissa.wrapping_mul(10_000).wrapping_add(four_digits(word));
+            i += 4;
+        }
+    }
     while let Some(&d @ b'0'..=b'9') = s.get(i) {
         mantissa = mantissa.wrapping_mul(10).wrapping_add((d - b'0') as u64);
         i += 1;
@@ -431,6 +439,15 @@ fn eight_digits(word: u64) -> u64 {
     let pairs_low = (v & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32));
     let pairs_high = ((v >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32));
     pairs_low.wrapping_add(pairs_high) >> 32
+}
+
+/// The value of four ASCII digits loaded little-endian, as [`eight_digits`] does.
+#[inline]
+fn four_digits(word: u32) -> u64 {
+    let v = word.wrapping_sub(0x3030_3030);
+    // Bytes 0 and 2: 10 × first digit + second digit of each pair.
+    let v = v.wrapping_mul(10).wrapping_add(v >> 8);
+    u64::from(v & 0xFF) * 100 + u64::from((v >> 16) & 0xFF)
 }
 
 /// `mantissa × 10^power` correctly rounded, when that can be done cheaply
