@@ -9,9 +9,12 @@
 #  3. benches/compare.py times CPython's pickle.loads/dumps on the same bytes
 #     and writes the table with ratios to $TARGET/bench-results.md;
 #  4. criterion times brinery's JSON parse/write beside serde_json on the
-#     three JSON benchmark documents (crates/brinery/benches/json.rs), and
-#     benches/compare_json.py adds CPython's json and orjson (installed in
-#     .venv from requirements/bench.txt), written to $TARGET/bench-json.md;
+#     three JSON benchmark documents (crates/brinery/benches/json.rs), then
+#     times the two again in alternation, round by round, which this VM's
+#     drifting speed cannot skew (benches/json_interleaved.rs, written to
+#     $TARGET/bench-json-interleaved.md), and benches/compare_json.py adds
+#     CPython's json and orjson (installed in .venv from requirements/bench.txt),
+#     written to $TARGET/bench-json.md;
 #  5. the Python package is built into .venv and benches/python_pickle.py
 #     times brinery.pickle beside CPython's C pickle on pyperformance's
 #     bm_pickle workloads (GC on and off), written to $TARGET/bench-python-pickle.md,
@@ -54,6 +57,9 @@ echo "==> CPython and ratios"
 echo "==> criterion: cargo bench -p brinery --bench json"
 STARTED="$(date +%s)"
 cargo bench -p brinery --bench json -- "$@"
+
+echo "==> brinery beside serde_json in alternation: cargo bench -p brinery --bench json_interleaved"
+cargo bench -p brinery --bench json_interleaved | tee "$TARGET/bench-json-interleaved.md"
 
 echo "==> CPython json, orjson and ratios"
 "$PYTHON" benches/compare_json.py \
