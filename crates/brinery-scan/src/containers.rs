@@ -7,7 +7,8 @@ use crate::policy::Class;
 use crate::report::{FileReport, Finding, FindingKind};
 use crate::stream::{join, looks_like_pickle, scan_stacked, Ctx};
 use brinery_formats::{compress, npy, sevenz, sniff, zip, Format, Limits};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::hash_map::{Entry, HashMap};
 
 /// Deepest nesting of containers followed (a zip in a zip in a gzip …).
 const MAX_DEPTH: u32 = 8;
@@ -17,6 +18,16 @@ pub(crate) struct Walker<'p> {
     pub(crate) limits: Limits,
     /// What one file may still make the scan open, nested archives included.
     budget: Cell<Budget>,
+    /// Every ZIP member met in this file, by where its local header is in
+    /// memory, its sizes and its method (see [`Walker::seen_before`]).
+    seen_members: RefCell<HashMap<(usize, u64, u64, u16), FirstMember>>,
+}
+
+/// Where a member was first met, and how many entries met it again.
+struct FirstMember {
+    location: String,
+    header_offset: u64,
+    repeats: usize,
 }
 
 /// The whole file's allowance: archives nested in archives (even a few
@@ -39,7 +50,7 @@ fn anomaly(what: String, offset: u64, why: &str) -> Finding {
 impl<'p> Walker<'p> {
     pub(crate) fn new(ctx: Ctx<'p>, limits: Limits) -> Self {
         let budget = Budget { members: limits.max_members, bytes: limits.max_output, exhausted: false };
-        Walker { ctx, limits, budget: Cell::new(budget) }
+        Walker { ctx, limits, budget: Cell::new(budget), seen_members: RefCell::new(HashMap::new()) }
     }
 
     /// Takes `members` and `bytes` from the file's budget; `false` (and one
@@ -120,6 +131,9 @@ impl<'p> Walker<'p> {
                 report.streams.extend(streams);
             }
         }
+        if depth == 0 {
+            self.report_repeats(report);
+        }
     }
 
     fn zip(&self, data: &[u8], location: &str, depth: u32, report: &mut FileReport) {
@@ -141,6 +155,9 @@ impl<'p> Walker<'p> {
         }
         for mut member in archive.members {
             let at = join(location, &member.name);
+            if self.seen_before(data, &member, &at) {
+                continue;
+            }
             if !self.charge(1, 0, &at, report) {
                 return;
             }
@@ -169,6 +186,39 @@ impl<'p> Walker<'p> {
                 ));
             }
             self.member(&bytes, &member.name, &at, depth, in_place, report);
+        }
+    }
+
+    /// Whether `member` of the archive `data` is a member already met in
+    /// this file: the same local header (anywhere in the file, so overlapping
+    /// nested archives count too), size and method. A repeat is counted and
+    /// skipped: otherwise a small file whose entries (or nested copies of
+    /// itself) all point at one pickle has it scanned thousands of times.
+    fn seen_before(&self, data: &[u8], member: &zip::Member, at: &str) -> bool {
+        let header = (data.as_ptr() as usize).wrapping_add(member.header_offset as usize);
+        let key = (header, member.compressed_size, member.size, member.method);
+        let mut seen = self.seen_members.borrow_mut();
+        match seen.entry(key) {
+            Entry::Occupied(mut first) => {
+                first.get_mut().repeats += 1;
+                true
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(FirstMember { location: at.to_string(), header_offset: member.header_offset, repeats: 0 });
+                false
+            }
+        }
+    }
+
+    /// One anomaly per member that more entries pointed at, in file order.
+    fn report_repeats(&self, report: &mut FileReport) {
+        let mut repeated: Vec<FirstMember> =
+            self.seen_members.borrow_mut().drain().map(|(_, first)| first).filter(|f| f.repeats > 0).collect();
+        repeated.sort_unstable_by(|a, b| (&a.location, a.header_offset).cmp(&(&b.location, b.header_offset)));
+        for first in repeated {
+            let what = format!("{} more entries point at the data of this member", first.repeats);
+            let why = "overlapping or repeated ZIP entries; the data was scanned once";
+            report.anomalies.push((first.location, anomaly(what, first.header_offset, why)));
         }
     }
 

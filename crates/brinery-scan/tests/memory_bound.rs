@@ -4,8 +4,8 @@
 //! truncated checkpoints, stacked pickles the fuzzer kept for the code they
 //! reach), the peak heap during `scan_bytes` stays under
 //! `128 × input + 3 × max_output + 4 KiB × max_members + 1 MiB`
-//! (docs/limits.md), at two budgets. The members term is mostly the report:
-//! archives of overlapping archives make an anomaly per member walked.
+//! (docs/limits.md), at two budgets. The members term is mostly the report
+//! (anomalies and findings of the members walked).
 //!
 //! This file is its own test binary: it installs a counting global
 //! allocator (shared with the engine's memory tests).
