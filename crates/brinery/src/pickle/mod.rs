@@ -24,6 +24,7 @@ pub mod encoder;
 mod error;
 pub mod escapes;
 mod input;
+mod item_run;
 mod machine;
 mod ops;
 mod options;

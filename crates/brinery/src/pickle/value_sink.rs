@@ -8,6 +8,7 @@
 //! [`Cycle`] handle.
 
 use super::error::{Error, ErrorKind, Result};
+use super::item_run::{Run, Span};
 use super::options::LoadOptions;
 use super::sink::Sink;
 use crate::value::{
@@ -33,22 +34,10 @@ struct Node<'a> {
     kind: NodeKind<'a>,
 }
 
-/// Where a sequence node's items are.
-enum Items<'a> {
-    Owned(Vec<Item<'a>>),
-    Pool(Span),
-}
-
-/// A run of items in [`ValueSink::pool`].
-#[derive(Clone, Copy)]
-struct Span {
-    start: u32,
-    len: u32,
-}
-
-impl Span {
-    fn range(self) -> std::ops::Range<usize> {
-        self.start as usize..(self.start + self.len) as usize
+impl Default for Item<'_> {
+    /// What a moved-out pool slot holds.
+    fn default() -> Self {
+        Item::V(Value::None)
     }
 }
 
@@ -75,13 +64,14 @@ impl Unhashable {
 }
 
 enum NodeKind<'a> {
-    List(Vec<Item<'a>>),
+    /// Items in [`ValueSink::pool`] while they can grow there.
+    List(Run<Item<'a>>),
     /// Tuples never change, so their items live in the shared `pool`.
     Tuple(Span),
     /// Key/value pairs in stream order. Repeated keys are resolved when the
     /// node is sealed (keys cannot change while loading), which keeps the
     /// common no-repeat case free of per-insert hashing.
-    Dict(Vec<(Item<'a>, Item<'a>)>),
+    Dict(Run<(Item<'a>, Item<'a>)>),
     /// Items in stream order; repeats are resolved when sealed, as for dicts.
     Set(Vec<Item<'a>>),
     FrozenSet(Span),
@@ -132,9 +122,12 @@ enum UpdateItem<'a> {
 pub(crate) struct ValueSink<'o, 'a> {
     opts: &'o LoadOptions,
     nodes: Vec<Node<'a>>,
-    /// The items of every tuple and frozenset, one after the other (one
-    /// allocation for all of them instead of one each).
+    /// The items of every tuple and frozenset, and of lists while they can
+    /// grow in place, one after the other (one allocation for all of them
+    /// instead of one each).
     pool: Vec<Item<'a>>,
+    /// The key/value pairs of dicts, the same way.
+    pair_pool: Vec<(Item<'a>, Item<'a>)>,
     /// Attribute names BUILD has stored: CPython interns them, which makes
     /// equal names one object, distinct from the strings in the stream.
     interned: HashMap<Vec<u8>, Str<'a>>,
@@ -183,6 +176,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
             opts,
             nodes: Vec::with_capacity((input_len / 16).min(MAX_RESERVED_NODES)),
             pool: Vec::new(),
+            pair_pool: Vec::new(),
             interned: HashMap::new(),
             seal_state: Vec::new(),
             seal_error: None,
@@ -318,15 +312,21 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         }
     }
 
-    /// Adds a key and value to a dict node.
-    fn insert_pair(&mut self, node: u32, key: Item<'a>, value: Item<'a>) -> Result<()> {
-        self.check_hashable(&key)?;
-        self.deepen(node, self.depth_of(&key).max(self.depth_of(&value)))?;
-        match &mut self.nodes[node as usize].kind {
-            NodeKind::Dict(pairs) => pairs.push((key, value)),
-            _ => unreachable!("insert_pair on a non-dict"),
+    /// Adds key/value pairs to a dict node: all of them at once (one SETITEMS
+    /// batch, usually a run at the end of the pair pool), then checks them.
+    /// A failed check fails the whole load, so what was added stays moot.
+    fn insert_pairs(&mut self, node: u32, pairs: impl Iterator<Item = (Item<'a>, Item<'a>)>) -> Result<()> {
+        let NodeKind::Dict(run) = &mut self.nodes[node as usize].kind else {
+            unreachable!("insert_pairs on a non-dict")
+        };
+        let start = run.extend(&mut self.pair_pool, pairs);
+        let NodeKind::Dict(run) = &self.nodes[node as usize].kind else { unreachable!() };
+        let mut deepest = 0;
+        for (key, value) in &run.as_slice(&self.pair_pool)[start..] {
+            self.check_hashable(key)?;
+            deepest = deepest.max(self.depth_of(key)).max(self.depth_of(value));
         }
-        Ok(())
+        self.deepen(node, deepest)
     }
 
     /// Adds an item to a set node.
@@ -420,7 +420,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
                 [] => Vec::new(),
                 [Item::V(Value::Tuple(t))] if t.is_empty() => Vec::new(),
                 [Item::N(i)] => match &self.nodes[*i as usize].kind {
-                    NodeKind::List(items) => items.clone(),
+                    NodeKind::List(items) => items.as_slice(&self.pool).to_vec(),
                     NodeKind::Tuple(span) => self.pool[span.range()].to_vec(),
                     _ => return Ok(None),
                 },
@@ -494,15 +494,25 @@ impl<'o, 'a> ValueSink<'o, 'a> {
             self.seal_state[index as usize] = SealState::Open(PendingTarget::new(kind.cycle_kind()));
         }
         let value = match kind {
-            NodeKind::List(items) => Value::List(self.seal_seq(Items::Owned(items), depth, false)),
-            NodeKind::Tuple(span) => Value::Tuple(self.seal_seq(Items::Pool(span), depth, false)),
-            NodeKind::FrozenSet(span) => Value::FrozenSet(self.seal_seq(Items::Pool(span), depth, true)),
-            NodeKind::Set(items) => Value::Set(self.seal_seq(Items::Owned(items), depth, true)),
+            NodeKind::List(items) => Value::List(self.seal_seq(items, depth, false)),
+            NodeKind::Tuple(span) => Value::Tuple(self.seal_seq(Run::Pool(span), depth, false)),
+            NodeKind::FrozenSet(span) => Value::FrozenSet(self.seal_seq(Run::Pool(span), depth, true)),
+            NodeKind::Set(items) => Value::Set(self.seal_seq(Run::Own(items), depth, true)),
             NodeKind::Dict(pairs) => {
-                // Consuming the pairs lets the collect reuse their allocation.
-                let pairs =
-                    pairs.into_iter().map(|(k, v)| (self.seal_owned(k, depth + 1), self.seal_owned(v, depth + 1)));
-                let pairs: Vec<_> = pairs.collect();
+                let d = depth + 1;
+                let pairs: Vec<_> = match pairs {
+                    Run::Own(pairs) => {
+                        pairs.into_iter().map(|(k, v)| (self.seal_owned(k, d), self.seal_owned(v, d))).collect()
+                    }
+                    // A pool span belongs to one node, sealed once: its pairs can be moved out.
+                    Run::Pool(span) => span
+                        .range()
+                        .map(|i| {
+                            let (k, v) = std::mem::take(&mut self.pair_pool[i]);
+                            (self.seal_owned(k, d), self.seal_owned(v, d))
+                        })
+                        .collect(),
+                };
                 Value::Dict(crate::value::dedup_pairs(pairs.into_iter()))
             }
             NodeKind::Object(obj) => Value::Object(Object(Shared::new(self.seal_object(*obj, depth)))),
@@ -519,17 +529,17 @@ impl<'o, 'a> ValueSink<'o, 'a> {
 
     /// Seals a sequence node's items (one allocation); `dedup` applies set
     /// semantics to them.
-    fn seal_seq(&mut self, items: Items<'a>, depth: usize, dedup: bool) -> Seq<'a> {
+    fn seal_seq(&mut self, items: Run<Item<'a>>, depth: usize, dedup: bool) -> Seq<'a> {
         if dedup {
             let items: Vec<Value<'a>> = match items {
-                Items::Owned(items) => items.into_iter().map(|i| self.seal_owned(i, depth + 1)).collect(),
-                Items::Pool(span) => span.range().map(|k| self.seal_pooled(k, depth)).collect(),
+                Run::Own(items) => items.into_iter().map(|i| self.seal_owned(i, depth + 1)).collect(),
+                Run::Pool(span) => span.range().map(|k| self.seal_pooled(k, depth)).collect(),
             };
             return crate::value::dedup_items(items.into_iter());
         }
         match items {
-            Items::Owned(items) => items.into_iter().map(|i| self.seal_owned(i, depth + 1)).collect(),
-            Items::Pool(span) => span.range().map(|k| self.seal_pooled(k, depth)).collect(),
+            Run::Own(items) => items.into_iter().map(|i| self.seal_owned(i, depth + 1)).collect(),
+            Run::Pool(span) => span.range().map(|k| self.seal_pooled(k, depth)).collect(),
         }
     }
 
@@ -537,7 +547,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
     /// node, sealed once: its items can be moved out (strings then need no
     /// reference-count round trip).
     fn seal_pooled(&mut self, k: usize, depth: usize) -> Value<'a> {
-        let item = std::mem::replace(&mut self.pool[k], Item::V(Value::None));
+        let item = std::mem::take(&mut self.pool[k]);
         self.seal_owned(item, depth + 1)
     }
 
@@ -585,9 +595,10 @@ impl<'o, 'a> ValueSink<'o, 'a> {
         held(root);
         for node in &self.nodes {
             match &node.kind {
-                NodeKind::List(items) | NodeKind::Set(items) => items.iter().for_each(&mut held),
+                NodeKind::List(items) => items.as_slice(&self.pool).iter().for_each(&mut held),
+                NodeKind::Set(items) => items.iter().for_each(&mut held),
                 NodeKind::Tuple(span) | NodeKind::FrozenSet(span) => self.pool[span.range()].iter().for_each(&mut held),
-                NodeKind::Dict(pairs) => pairs.iter().for_each(|(k, v)| {
+                NodeKind::Dict(pairs) => pairs.as_slice(&self.pair_pool).iter().for_each(|(k, v)| {
                     held(k);
                     held(v);
                 }),
@@ -674,11 +685,11 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
     }
 
     fn empty_list(&mut self) -> Result<Item<'a>> {
-        self.push_node(1, NodeKind::List(Vec::new()))
+        self.push_node(1, NodeKind::List(Run::default()))
     }
 
     fn empty_dict(&mut self) -> Result<Item<'a>> {
-        self.push_node(1, NodeKind::Dict(Vec::new()))
+        self.push_node(1, NodeKind::Dict(Run::default()))
     }
 
     fn empty_set(&mut self) -> Result<Item<'a>> {
@@ -690,9 +701,9 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
     }
 
     fn list<I: Iterator<Item = Item<'a>>>(&mut self, items: I) -> Result<Item<'a>> {
-        let items: Vec<Item<'a>> = items.collect();
-        let depth = self.depth_above(items.iter())?;
-        self.push_node(depth, NodeKind::List(items))
+        let list = self.empty_list()?;
+        self.append(&list, items)?;
+        Ok(list)
     }
 
     fn dict<I: Iterator<Item = Item<'a>>>(&mut self, items: I) -> Result<Item<'a>> {
@@ -710,10 +721,10 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
         match &self.nodes[node as usize].kind {
             NodeKind::List(_) => {
                 let NodeKind::List(list) = &mut self.nodes[node as usize].kind else { unreachable!() };
-                let start = list.len();
-                list.extend(items);
+                let start = list.extend(&mut self.pool, items);
                 let NodeKind::List(list) = &self.nodes[node as usize].kind else { unreachable!() };
-                let deepest = list[start..].iter().map(|item| self.depth_of(item)).max().unwrap_or(0);
+                let added = &list.as_slice(&self.pool)[start..];
+                let deepest = added.iter().map(|item| self.depth_of(item)).max().unwrap_or(0);
                 self.deepen(node, deepest)
             }
             NodeKind::Object(_) => {
@@ -729,24 +740,24 @@ impl<'o, 'a> Sink<'a> for ValueSink<'o, 'a> {
 
     fn set_items<I: Iterator<Item = Item<'a>>>(&mut self, target: &Item<'a>, mut items: I) -> Result<()> {
         let Item::N(node) = *target else { return wrong_type("a dict", self.type_name(target)) };
-        let is_dict = match &mut self.nodes[node as usize].kind {
-            NodeKind::Dict(pairs) => {
+        let batch = items.size_hint().0 / 2;
+        // Items pair up as key, value; an odd one out is dropped.
+        let pairs = std::iter::from_fn(move || Some((items.next()?, items.next()?)));
+        match &self.nodes[node as usize].kind {
+            NodeKind::Dict(_) => {
                 // One allocation for a whole SETITEMS batch, not a doubling per push.
-                pairs.reserve(items.size_hint().0 / 2);
-                true
+                self.pair_pool.reserve(batch);
+                self.insert_pairs(node, pairs)
             }
-            NodeKind::Object(_) => false,
-            _ => return wrong_type("a dict", self.type_name(target)),
-        };
-        while let (Some(k), Some(v)) = (items.next(), items.next()) {
-            if is_dict {
-                self.insert_pair(node, k, v)?;
-            } else {
-                let d = self.depth_of(&k).max(self.depth_of(&v));
-                self.push_update(node, UpdateItem::SetItem(k, v), d)?;
+            NodeKind::Object(_) => {
+                for (k, v) in pairs {
+                    let d = self.depth_of(&k).max(self.depth_of(&v));
+                    self.push_update(node, UpdateItem::SetItem(k, v), d)?;
+                }
+                Ok(())
             }
+            _ => wrong_type("a dict", self.type_name(target)),
         }
-        Ok(())
     }
 
     fn add_items<I: Iterator<Item = Item<'a>>>(&mut self, target: &Item<'a>, items: I) -> Result<()> {
@@ -882,7 +893,7 @@ impl<'a> ValueSink<'_, 'a> {
         let NodeKind::Dict(pairs) = &mut self.nodes[node as usize].kind else {
             return;
         };
-        for (k, _) in pairs.iter_mut() {
+        for (k, _) in pairs.as_mut_slice(&mut self.pair_pool) {
             if let Item::V(Value::Str(s)) = k {
                 let canonical = match self.interned.get(s.as_surrogatepass()) {
                     Some(known) => known.clone(),
