@@ -51,6 +51,10 @@ struct Dumper<'o> {
 }
 
 impl Dumper<'_> {
+    /// Writes any value. Inlined where it is called (the container loops),
+    /// so the atoms that are most of a document cost no call; containers go
+    /// through [`Dumper::container`].
+    #[inline(always)]
     fn value(&mut self, v: &Value<'_>) -> Result<()> {
         if self.atom(v)? {
             return Ok(());
@@ -59,8 +63,7 @@ impl Dumper<'_> {
     }
 
     /// Writes `v` if it is an atom (None, bool, int, float, str) and says
-    /// whether it was. Inlined into the container loops, so the items that
-    /// are most of a document cost no call.
+    /// whether it was.
     #[inline(always)]
     fn atom(&mut self, v: &Value<'_>) -> Result<bool> {
         match v {
@@ -160,9 +163,7 @@ impl Dumper<'_> {
             if i > 0 {
                 self.w.separator();
             }
-            if !self.atom(item)? {
-                self.container(item)?;
-            }
+            self.value(item)?;
         }
         self.w.close(b']', !items.is_empty());
         Ok(())
@@ -198,10 +199,7 @@ impl Dumper<'_> {
         *first = false;
         self.w.str(s.as_surrogatepass(), s.is_valid_utf8());
         self.w.key_end();
-        if self.atom(value)? {
-            return Ok(());
-        }
-        self.container(value)
+        self.value(value)
     }
 
     /// An entry whose key is not a str: Python writes bool, None, int and
