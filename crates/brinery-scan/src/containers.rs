@@ -18,9 +18,11 @@ pub(crate) struct Walker<'p> {
     pub(crate) limits: Limits,
     /// What one file may still make the scan open, nested archives included.
     budget: Cell<Budget>,
-    /// Every ZIP member met in this file, by where its local header is in
-    /// memory, its sizes and its method (see [`Walker::seen_before`]).
-    seen_members: RefCell<HashMap<(usize, u64, u64, u16), FirstMember>>,
+    /// The file's bytes (address and length), once the walk has started.
+    file: Cell<Option<(usize, usize)>>,
+    /// Every ZIP member met in the file's own bytes, by where its local
+    /// header is in the file, its sizes and its method (see [`Walker::seen_before`]).
+    seen_members: RefCell<HashMap<(u64, u64, u64, u16), FirstMember>>,
 }
 
 /// Where a member was first met, and how many entries met it again.
@@ -50,7 +52,13 @@ fn anomaly(what: String, offset: u64, why: &str) -> Finding {
 impl<'p> Walker<'p> {
     pub(crate) fn new(ctx: Ctx<'p>, limits: Limits) -> Self {
         let budget = Budget { members: limits.max_members, bytes: limits.max_output, exhausted: false };
-        Walker { ctx, limits, budget: Cell::new(budget), seen_members: RefCell::new(HashMap::new()) }
+        Walker {
+            ctx,
+            limits,
+            budget: Cell::new(budget),
+            file: Cell::new(None),
+            seen_members: RefCell::new(HashMap::new()),
+        }
     }
 
     /// Takes `members` and `bytes` from the file's budget; `false` (and one
@@ -89,6 +97,7 @@ impl<'p> Walker<'p> {
         let format = sniff(data);
         if depth == 0 {
             report.format = format.name().to_string();
+            self.file.set(Some((data.as_ptr() as usize, data.len())));
         }
         match format {
             Format::Zip => self.zip(data, location, depth, report),
@@ -191,11 +200,17 @@ impl<'p> Walker<'p> {
 
     /// Whether `member` of the archive `data` is a member already met in
     /// this file: the same local header (anywhere in the file, so overlapping
-    /// nested archives count too), size and method. A repeat is counted and
+    /// nested archives count too), sizes and method. A repeat is counted and
     /// skipped: otherwise a small file whose entries (or nested copies of
     /// itself) all point at one pickle has it scanned thousands of times.
+    /// Only archives that are part of the file itself are checked: a buffer
+    /// decompressed from it is gone after its walk, and the next one could
+    /// sit at the same address with other bytes.
     fn seen_before(&self, data: &[u8], member: &zip::Member, at: &str) -> bool {
-        let header = (data.as_ptr() as usize).wrapping_add(member.header_offset as usize);
+        let Some(archive_at) = self.offset_in_file(data) else {
+            return false;
+        };
+        let header = archive_at.saturating_add(member.header_offset);
         let key = (header, member.compressed_size, member.size, member.method);
         let mut seen = self.seen_members.borrow_mut();
         match seen.entry(key) {
@@ -208,6 +223,14 @@ impl<'p> Walker<'p> {
                 false
             }
         }
+    }
+
+    /// Where `data` starts in the file being scanned, when it is part of it
+    /// (the file, or a stored archive in it walked in place).
+    fn offset_in_file(&self, data: &[u8]) -> Option<u64> {
+        let (start, len) = self.file.get()?;
+        let at = (data.as_ptr() as usize).checked_sub(start)?;
+        (at.checked_add(data.len())? <= len).then_some(at as u64)
     }
 
     /// One anomaly per member that more entries pointed at, in file order.

@@ -58,6 +58,35 @@ fn a_member_listed_many_times_is_scanned_once() {
     assert!(repeats[0].1.what.starts_with("4999 more entries"), "{}", repeats[0].1.what);
 }
 
+/// A stored ZIP holding `data.pkl` = `pickle`.
+fn zip_of(pickle: &[u8]) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    writer.start_file("data.pkl", stored).unwrap();
+    writer.write_all(pickle).unwrap();
+    writer.finish().unwrap().into_inner()
+}
+
+#[test]
+fn equal_layouts_in_decompressed_archives_are_not_taken_for_repeats() {
+    // Two deflated archives, each holding one stored `data.pkl` of the same
+    // size at the same offset: a harmless one, then the payload. Each is
+    // decompressed into a buffer of its own, which the allocator may well
+    // place where the previous one was; the second must still be scanned.
+    let harmless = b"\x80\x02X\x07\x00\x00\x00echo hiq\x00\x85q\x01q\x02q\x03q\x04q\x05q\x06q\x07q\x08q\x09.";
+    assert_eq!(harmless.len(), DANGEROUS.len());
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, pickle) in [("a.zip", &harmless[..]), ("b.zip", DANGEROUS)] {
+        writer.start_file(name, deflated).unwrap();
+        writer.write_all(&zip_of(pickle)).unwrap();
+    }
+    let data = writer.finish().unwrap().into_inner();
+    let report = scan_bytes(&data, "nested.zip", &ScanOptions::default());
+    assert_eq!(report.streams.len(), 2, "{:?}", report.streams);
+    assert_eq!(report.verdict(false), Verdict::Dangerous);
+}
+
 #[test]
 fn a_member_listed_once_gets_no_repeat_anomaly() {
     let data = zip_listing_one_member(1);
