@@ -205,6 +205,14 @@ mod tests {
         v
     }
 
+    /// Values cross threads (the slot's erased handle included).
+    #[allow(dead_code)]
+    fn values_are_send_and_sync() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Value<'static>>();
+        send_sync::<Cycle<'static>>();
+    }
+
     // l = []; l.append(l)
     const SELF_LIST: &[u8] = b"\x80\x02]q\x00h\x00a.";
 
