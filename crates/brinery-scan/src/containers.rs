@@ -240,7 +240,7 @@ impl<'p> Walker<'p> {
         repeated.sort_unstable_by(|a, b| (&a.location, a.header_offset).cmp(&(&b.location, b.header_offset)));
         for first in repeated {
             let what = format!("{} more entries point at the data of this member", first.repeats);
-            let why = "overlapping or repeated ZIP entries; the data was scanned once";
+            let why = "overlapping or repeated ZIP entries; only the first one's data is examined";
             report.anomalies.push((first.location, anomaly(what, first.header_offset, why)));
         }
     }
