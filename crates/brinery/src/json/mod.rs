@@ -17,6 +17,7 @@
 //! ```
 
 mod build;
+mod decimal;
 mod decode;
 mod dump;
 mod error;

@@ -4,6 +4,7 @@
 //! looked at, where an error is reported, how `\uXXXX` pairs combine — so
 //! verdicts, values and messages agree. What it builds is up to a [`Sink`].
 
+use super::decimal::exact_decimal;
 use super::error::{Error, ErrorKind, Position};
 use super::options::LoadOptions;
 use super::scan::skip_plain;
@@ -449,65 +450,6 @@ fn four_digits(word: u32) -> u64 {
     let v = v.wrapping_mul(10).wrapping_add(v >> 8);
     u64::from(v & 0xFF) * 100 + u64::from((v >> 16) & 0xFF)
 }
-
-/// `mantissa × 10^power` correctly rounded, when that can be done cheaply
-/// and exactly; `None` sends the number to the standard library's parser.
-///
-/// - Clinger's fast path: the mantissa and the power of ten are exact
-///   doubles, so one multiplication or division rounds correctly.
-/// - Otherwise, for a mantissa below 2^64 and a modest power, integer
-///   arithmetic: `m × 10^p` is exact in 128 bits for `p ≤ 19`; for negative
-///   `p`, `m × 2^s / 10^k` keeps at least 59 significant bits, and the
-///   remainder is folded into the lowest bit (below the rounding bit), so the
-///   conversion to `f64` (round to nearest even) rounds as the exact
-///   quotient would; scaling by `2^-s` is exact in the normal range.
-#[inline]
-fn exact_decimal(mantissa: u64, power: i64) -> Option<f64> {
-    if mantissa == 0 {
-        return Some(0.0);
-    }
-    if mantissa <= 1 << 53 && (-22..=22).contains(&power) {
-        let m = mantissa as f64;
-        return Some(if power < 0 { m / POW10[(-power) as usize] } else { m * POW10[power as usize] });
-    }
-    match power {
-        0..=19 => Some((mantissa as u128 * POW10_INT[power as usize]) as f64),
-        -20..=-1 => {
-            let divisor = POW10_INT[(-power) as usize];
-            let shift = 127 - (64 - mantissa.leading_zeros());
-            let scaled = (mantissa as u128) << shift;
-            let (quotient, remainder) = (scaled / divisor, scaled % divisor);
-            // Keep the top 64 bits (at least 59 are significant) and fold
-            // everything below them into the sticky bit: converting a u64 is
-            // much cheaper than converting a u128.
-            let excess = 64u32.saturating_sub(quotient.leading_zeros());
-            let lost = quotient & ((1u128 << excess) - 1);
-            let sticky = u64::from(remainder != 0 || lost != 0);
-            let top = (quotient >> excess) as u64;
-            // 2^(excess - shift), built directly (a normal double: |exponent| < 127).
-            let scale = f64::from_bits(((1023 + excess as i64 - shift as i64) as u64) << 52);
-            Some((top | sticky) as f64 * scale)
-        }
-        _ => None,
-    }
-}
-
-/// 10^0 to 10^20 as integers.
-static POW10_INT: [u128; 21] = {
-    let mut t = [1u128; 21];
-    let mut i = 1;
-    while i < 21 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
-
-/// The powers of ten that are exact doubles.
-static POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
-    1e21, 1e22,
-];
 
 fn hex4(digits: &[u8]) -> Option<u32> {
     digits.iter().try_fold(0u32, |acc, &d| Some(acc << 4 | (d as char).to_digit(16)?))
