@@ -29,6 +29,21 @@ impl<'a> ValueSink<'a> {
     fn make_str(content: Cow<'a, [u8]>, utf8: bool) -> Str<'a> {
         Str::from_validated(content, utf8)
     }
+
+    /// An int beyond 18 digits, within `int_max_str_digits`. Out of line:
+    /// rare, and it keeps the common numbers' values out of memory.
+    #[cold]
+    #[inline(never)]
+    fn big_int(&self, text: &'a [u8], at: usize) -> Result<Value<'a>> {
+        let digits = text.len() - usize::from(text[0] == b'-');
+        let limit = self.max_int_digits;
+        if limit != 0 && digits > limit {
+            let kind = ErrorKind::IntTooLong { limit, digits: Some(digits) };
+            return Err(Error::at(kind, position(self.text, at)));
+        }
+        let big = num_bigint::BigInt::parse_bytes(text, 10).expect("decimal digits");
+        Ok(Value::Int(Int::from(big)))
+    }
 }
 
 /// The text as a `Cow`: borrowed from the input when it can be.
@@ -56,17 +71,10 @@ impl<'a> Sink<'a> for ValueSink<'a> {
 
     #[inline]
     fn int(&mut self, text: &'a [u8], small: Option<i64>, at: usize) -> Result<Value<'a>> {
-        if let Some(v) = small {
-            return Ok(Value::Int(Int::from(v)));
+        match small {
+            Some(v) => Ok(Value::Int(Int::from(v))),
+            None => self.big_int(text, at),
         }
-        let digits = text.len() - usize::from(text[0] == b'-');
-        let limit = self.max_int_digits;
-        if limit != 0 && digits > limit {
-            let kind = ErrorKind::IntTooLong { limit, digits: Some(digits) };
-            return Err(Error::at(kind, position(self.text, at)));
-        }
-        let big = num_bigint::BigInt::parse_bytes(text, 10).expect("decimal digits");
-        Ok(Value::Int(Int::from(big)))
     }
 
     #[inline]

@@ -116,30 +116,45 @@ impl<'a, 'o, 'k, S: Sink<'a>> Parser<'a, 'o, 'k, S> {
         }
     }
 
-    /// CPython's `scan_once`: the value starting exactly at `i`.
+    /// CPython's `scan_once`: the value starting exactly at `i`, returned
+    /// with the offset just past it (for the top level; containers use
+    /// [`Parser::value_with`]).
     fn value(&mut self, i: usize) -> Result<(S::Value, usize), S::Error> {
+        let mut slot = None;
+        let end = self.value_with(i, |_, value| slot = Some(value))?;
+        Ok((slot.expect("value_with puts a value when it succeeds"), end))
+    }
+
+    /// Parses the value starting exactly at `i`, hands it to `put`, and
+    /// returns the offset just past it. Each kind of value calls `put`
+    /// itself, so that a number goes from registers straight into its
+    /// container instead of through one shared stack slot (which costs a
+    /// failed store-to-load forwarding per item).
+    #[inline(always)]
+    fn value_with(&mut self, i: usize, put: impl FnOnce(&mut Self, S::Value)) -> Result<usize, S::Error> {
         let s = self.s;
-        let sink = &mut *self.sink;
-        match s.get(i) {
+        let (value, end) = match s.get(i) {
             Some(b'"') => {
                 let (text, utf8, end) = self.scan_string(i + 1)?;
                 let text = match text {
                     Some(slice) => StrText::Input(slice),
                     None => StrText::Scratch(&self.scratch),
                 };
-                Ok((self.sink.str(text, utf8)?, end))
+                (self.sink.str(text, utf8)?, end)
             }
-            Some(b'{') => self.nested(i, true),
-            Some(b'[') => self.nested(i, false),
-            Some(b'n') if s[i..].starts_with(b"null") => Ok((sink.null()?, i + 4)),
-            Some(b't') if s[i..].starts_with(b"true") => Ok((sink.bool(true)?, i + 4)),
-            Some(b'f') if s[i..].starts_with(b"false") => Ok((sink.bool(false)?, i + 5)),
-            Some(b'N') if s[i..].starts_with(b"NaN") => Ok((sink.constant(Constant::NaN)?, i + 3)),
-            Some(b'I') if s[i..].starts_with(b"Infinity") => Ok((sink.constant(Constant::Infinity)?, i + 8)),
-            Some(b'-') if s[i..].starts_with(b"-Infinity") => Ok((sink.constant(Constant::NegInfinity)?, i + 9)),
-            Some(b'-' | b'0'..=b'9') => self.number(i),
-            _ => Err(self.error("Expecting value", i).into()),
-        }
+            Some(b'{') => self.nested(i, true)?,
+            Some(b'[') => self.nested(i, false)?,
+            Some(b'n') if s[i..].starts_with(b"null") => (self.sink.null()?, i + 4),
+            Some(b't') if s[i..].starts_with(b"true") => (self.sink.bool(true)?, i + 4),
+            Some(b'f') if s[i..].starts_with(b"false") => (self.sink.bool(false)?, i + 5),
+            Some(b'N') if s[i..].starts_with(b"NaN") => (self.sink.constant(Constant::NaN)?, i + 3),
+            Some(b'I') if s[i..].starts_with(b"Infinity") => (self.sink.constant(Constant::Infinity)?, i + 8),
+            Some(b'-') if s[i..].starts_with(b"-Infinity") => (self.sink.constant(Constant::NegInfinity)?, i + 9),
+            Some(b'-' | b'0'..=b'9') => return self.number(i, put),
+            _ => return Err(self.error("Expecting value", i).into()),
+        };
+        put(self, value);
+        Ok(end)
     }
 
     fn nested(&mut self, i: usize, object: bool) -> Result<(S::Value, usize), S::Error> {
@@ -166,8 +181,18 @@ impl<'a, 'o, 'k, S: Sink<'a>> Parser<'a, 'o, 'k, S> {
         let mut i = self.skip_ws(i);
         if s.get(i) != Some(&b']') {
             while i < s.len() {
-                let (item, next) = self.value(i)?;
-                self.items.push(item);
+                // Numbers (not `-Infinity`) take their own copy of the
+                // number path: its floats then go straight into `items`.
+                let number = match s[i] {
+                    b'0'..=b'9' => true,
+                    b'-' => s.get(i + 1).is_some_and(u8::is_ascii_digit),
+                    _ => false,
+                };
+                let next = if number {
+                    self.number(i, |p, item| p.items.push(item))?
+                } else {
+                    self.value_with(i, |p, item| p.items.push(item))?
+                };
                 i = self.skip_ws(next);
                 match s.get(i) {
                     Some(b']') => break,
@@ -204,8 +229,7 @@ impl<'a, 'o, 'k, S: Sink<'a>> Parser<'a, 'o, 'k, S> {
                     return Err(self.error("Expecting ':' delimiter", i).into());
                 }
                 i = self.skip_ws(i + 1);
-                let (value, next) = self.value(i)?;
-                self.entries.push((key, value));
+                let next = self.value_with(i, |p, value| p.entries.push((key, value)))?;
                 i = self.skip_ws(next);
                 match s.get(i) {
                     Some(b'}') => break,
@@ -312,7 +336,9 @@ impl<'a, 'o, 'k, S: Sink<'a>> Parser<'a, 'o, 'k, S> {
     }
 
     /// CPython's `_match_number_unicode` from `start` (a `-` or a digit).
-    fn number(&mut self, start: usize) -> Result<(S::Value, usize), S::Error> {
+    /// Hands the number to `put` and returns the offset past it.
+    #[inline(always)]
+    fn number(&mut self, start: usize, put: impl FnOnce(&mut Self, S::Value)) -> Result<usize, S::Error> {
         let s = self.s;
         let negative = s[start] == b'-';
         let mut i = start + usize::from(negative);
@@ -377,7 +403,9 @@ impl<'a, 'o, 'k, S: Sink<'a>> Parser<'a, 'o, 'k, S> {
                     v
                 }
             });
-            return Ok((self.sink.int(text, small, start)?, i));
+            let int = self.sink.int(text, small, start)?;
+            put(self, int);
+            return Ok(i);
         }
         // Exact when the digits and the power of ten are exact doubles
         // (Clinger's fast path); otherwise the standard library's correctly
@@ -393,7 +421,9 @@ impl<'a, 'o, 'k, S: Sink<'a>> Parser<'a, 'o, 'k, S> {
                 text.parse().expect("a JSON number is a valid float literal")
             }
         };
-        Ok((self.sink.float(text, x)?, i))
+        let float = self.sink.float(text, x)?;
+        put(self, float);
+        Ok(i)
     }
 }
 
