@@ -133,6 +133,8 @@ pub(crate) struct ValueSink<'o, 'a> {
     interned: HashMap<Vec<u8>, Str<'a>>,
     /// Per node, how far sealing got.
     seal_state: Vec<SealState<'a>>,
+    /// The sealed pairs of the dicts being sealed, innermost last.
+    sealed_pairs: Vec<(Value<'a>, Value<'a>)>,
     seal_error: Option<Error>,
     /// Per node, how many containers hold it (or 1 for the root), counting
     /// to 2; filled at STOP by [`ValueSink::count_parents`], empty before (a
@@ -179,6 +181,7 @@ impl<'o, 'a> ValueSink<'o, 'a> {
             pair_pool: Vec::new(),
             interned: HashMap::new(),
             seal_state: Vec::new(),
+            sealed_pairs: Vec::new(),
             seal_error: None,
             parents: Vec::new(),
             empty_tuple: None,
@@ -500,20 +503,27 @@ impl<'o, 'a> ValueSink<'o, 'a> {
             NodeKind::Set(items) => Value::Set(self.seal_seq(Run::Own(items), depth, true)),
             NodeKind::Dict(pairs) => {
                 let d = depth + 1;
-                let pairs: Vec<_> = match pairs {
+                // Sealed into the shared `sealed_pairs` stack (dicts inside
+                // push above this one's pairs and pop theirs), then moved
+                // into the dict: one allocation per dict.
+                let base = self.sealed_pairs.len();
+                match pairs {
                     Run::Own(pairs) => {
-                        pairs.into_iter().map(|(k, v)| (self.seal_owned(k, d), self.seal_owned(v, d))).collect()
+                        for (k, v) in pairs {
+                            let pair = (self.seal_owned(k, d), self.seal_owned(v, d));
+                            self.sealed_pairs.push(pair);
+                        }
                     }
                     // A pool span belongs to one node, sealed once: its pairs can be moved out.
-                    Run::Pool(span) => span
-                        .range()
-                        .map(|i| {
+                    Run::Pool(span) => {
+                        for i in span.range() {
                             let (k, v) = std::mem::take(&mut self.pair_pool[i]);
-                            (self.seal_owned(k, d), self.seal_owned(v, d))
-                        })
-                        .collect(),
-                };
-                Value::Dict(crate::value::dedup_pairs(pairs.into_iter()))
+                            let pair = (self.seal_owned(k, d), self.seal_owned(v, d));
+                            self.sealed_pairs.push(pair);
+                        }
+                    }
+                }
+                Value::Dict(crate::value::dedup_pair_tail(&mut self.sealed_pairs, base))
             }
             NodeKind::Object(obj) => Value::Object(Object(Shared::new(self.seal_object(*obj, depth)))),
             NodeKind::Sealed => unreachable!("sealed nodes are Done"),

@@ -236,26 +236,56 @@ fn has_duplicates(keys: &[&Value<'_>], hashes: &[Option<u64>], eq: &mut EqCtx) -
     hashes.iter().flatten().any(|&h| seen.insert(h, ()).is_some())
 }
 
-/// Whether a few keys have a repeat, without allocating: the common case of
-/// small dicts (attribute dicts, records) pays no hashing at all.
-fn few_have_duplicates<'v, 'a: 'v>(keys: impl Iterator<Item = &'v Value<'a>> + Clone) -> bool {
-    let mut eq = EqCtx::default();
-    let mut rest = keys.clone();
-    for a in keys {
-        rest.next();
-        if matches!(a, Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::ByteArray(_) | Value::Buffer(_)) {
-            continue; // unhashable: never a repeat
-        }
-        if rest.clone().any(|b| match (a, b) {
-            // The usual keys, compared without the general machinery.
-            (Value::Str(x), Value::Str(y)) => x.as_surrogatepass() == y.as_surrogatepass(),
-            (Value::Str(_), _) | (_, Value::Str(_)) => false,
-            _ => eq.eq(a, b),
-        }) {
-            return true;
-        }
+/// Whether a few keys have a repeat, without allocating or hashing: the
+/// common case of small dicts (attribute dicts, records).
+///
+/// Each key gets a cheap fingerprint that equal keys share: a str's length
+/// and first eight bytes; one constant for every other hashable key (1, 1.0
+/// and True are equal in Python); its position for an unhashable key, which
+/// is never a repeat. Only pairs with equal fingerprints are compared.
+fn few_have_duplicates<'v, 'a: 'v>(keys: impl Iterator<Item = &'v Value<'a>>) -> bool {
+    let mut slots: [(u64, Option<&'v Value<'a>>); PAIRWISE_MAX] = [(0, None); PAIRWISE_MAX];
+    let mut n = 0;
+    for key in keys {
+        slots[n] = (fingerprint(key, n), Some(key));
+        n += 1;
     }
-    false
+    let slots = &slots[..n];
+    let mut eq = EqCtx::default();
+    slots.iter().enumerate().any(|(i, &(print, a))| {
+        slots[i + 1..].iter().any(|&(other, b)| {
+            other == print
+                && match (a.expect("filled"), b.expect("filled")) {
+                    (Value::Str(x), Value::Str(y)) => x.as_surrogatepass() == y.as_surrogatepass(),
+                    (Value::Str(_), _) | (_, Value::Str(_)) => false,
+                    (a, b) => !is_unhashable(a) && !is_unhashable(b) && eq.eq(a, b),
+                }
+        })
+    })
+}
+
+/// See [`few_have_duplicates`]; `position` is the key's index.
+#[inline]
+fn fingerprint(key: &Value<'_>, position: usize) -> u64 {
+    /// Shared by all hashable keys other than str (high bits no length reaches).
+    const OTHER: u64 = 1 << 63;
+    match key {
+        Value::Str(s) => {
+            let bytes = s.as_surrogatepass();
+            let head = match bytes.first_chunk::<8>() {
+                Some(word) => u64::from_le_bytes(*word),
+                None => bytes.iter().rev().fold(0, |word, &b| word << 8 | u64::from(b)),
+            };
+            head ^ (bytes.len() as u64).rotate_right(8)
+        }
+        _ if is_unhashable(key) => OTHER | 1 << 62 | position as u64,
+        _ => OTHER,
+    }
+}
+
+/// Python types that cannot be dict keys or set items.
+fn is_unhashable(v: &Value<'_>) -> bool {
+    matches!(v, Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::ByteArray(_) | Value::Buffer(_))
 }
 
 /// The positions to keep when removing repeated keys: for each group of
@@ -303,15 +333,32 @@ pub(crate) fn dedup_items<'a>(items: impl Iterator<Item = Value<'a>>) -> Seq<'a>
 
 /// Dict semantics: a repeated key keeps its first position and takes the last value.
 pub(crate) fn dedup_pairs<'a>(pairs: impl Iterator<Item = (Value<'a>, Value<'a>)>) -> Dict<'a> {
-    let pairs: Vec<(Value<'a>, Value<'a>)> = pairs.collect();
-    if pairs.len() <= PAIRWISE_MAX && !few_have_duplicates(pairs.iter().map(|(k, _)| k)) {
-        return pairs.into();
-    }
-    let keys: Vec<&Value<'a>> = pairs.iter().map(|(k, _)| k).collect();
-    match dedup_plan(&keys) {
-        None => pairs.into(),
-        Some(plan) => plan.into_iter().map(|(first, last)| (pairs[first].0.clone(), pairs[last].1.clone())).collect(),
-    }
+    let mut pairs: Vec<(Value<'a>, Value<'a>)> = pairs.collect();
+    dedup_pair_tail(&mut pairs, 0)
+}
+
+/// [`dedup_pairs`] on the pairs from `base` to the end of `pairs`, which
+/// are moved out (`pairs` is left `base` long): a builder that keeps one
+/// vector for all its dicts allocates only the dict itself.
+pub(crate) fn dedup_pair_tail<'a>(pairs: &mut Vec<(Value<'a>, Value<'a>)>, base: usize) -> Dict<'a> {
+    let tail = &pairs[base..];
+    let repeats = if tail.len() <= PAIRWISE_MAX {
+        few_have_duplicates(tail.iter().map(|(k, _)| k))
+    } else {
+        true // decided by the plan
+    };
+    let plan = if repeats {
+        let keys: Vec<&Value<'a>> = tail.iter().map(|(k, _)| k).collect();
+        dedup_plan(&keys)
+    } else {
+        None
+    };
+    let dict = match plan {
+        None => pairs.drain(base..).collect(),
+        Some(plan) => plan.into_iter().map(|(first, last)| (tail[first].0.clone(), tail[last].1.clone())).collect(),
+    };
+    pairs.truncate(base);
+    dict
 }
 
 /// Python's ordering of two numbers (bool, int, float; exact across int and
@@ -386,5 +433,41 @@ mod tests {
         assert_eq!(d.len(), 2);
         assert_eq!(d[0].1.as_str(), Some("c"));
         assert!(matches!(d[0].0, Value::Int(_)));
+    }
+
+    /// Keys that tempt the fingerprint filter: strs sharing their first
+    /// eight bytes or their length, numbers equal across types, unhashable
+    /// lists, and tuples.
+    fn tricky_key() -> impl proptest::strategy::Strategy<Value = Value<'static>> {
+        use proptest::prelude::*;
+        prop_oneof![
+            3 => "(abcdefgh|abcdefgi|abc|ab\\x00|)x?".prop_map(Value::from),
+            1 => (-2i64..3).prop_map(Value::from),
+            1 => (-2i64..3).prop_map(|i| Value::from(i as f64)),
+            1 => any::<bool>().prop_map(Value::from),
+            1 => Just(Value::List(vec![Value::from(1)].into())),
+            1 => (0i64..2).prop_map(|i| Value::Tuple(vec![Value::from(i)].into())),
+        ]
+    }
+
+    proptest::proptest! {
+        /// The pairwise fast path and the hashing plan both agree with the
+        /// plain definition: a key equal to an earlier hashable key replaces
+        /// that entry's value and keeps its position.
+        #[test]
+        fn dict_dedup_matches_the_definition(keys in proptest::collection::vec(tricky_key(), 0..14)) {
+            let pairs: Vec<_> = keys.iter().cloned().enumerate().map(|(i, k)| (k, Value::from(i as i64))).collect();
+            let mut expected: Vec<(Value<'_>, Value<'_>)> = Vec::new();
+            for (k, v) in pairs.iter().cloned() {
+                let hashable = py_hash(&k).is_some();
+                match expected.iter_mut().find(|(seen, _)| hashable && py_hash(seen).is_some() && py_eq(seen, &k)) {
+                    Some(entry) => entry.1 = v,
+                    None => expected.push((k, v)),
+                }
+            }
+            let got = dedup_pairs(pairs.into_iter());
+            let show = |pairs: &[(Value<'_>, Value<'_>)]| pairs.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(show(&got), show(&expected));
+        }
     }
 }

@@ -28,7 +28,7 @@ mod text;
 
 pub use cycle::Cycle;
 pub(crate) use cycle::{CycleKind, PendingTarget};
-pub(crate) use eq::{dedup_items, dedup_pairs};
+pub(crate) use eq::{dedup_items, dedup_pair_tail, dedup_pairs};
 pub use int::Int;
 pub use object::{Buffer, BufferData, Constructor, Global, Object, ObjectData, Update};
 pub(crate) use text::encode_code_point;
