@@ -14,16 +14,17 @@
 //!   conversion rounds it.
 //! - **Negative powers down to −27** (the 16–19 digit decimals of
 //!   coordinates): `m / 10^k = m / 5^k × 2^−k`. The quotient by `5^k` is
-//!   taken to 63 or 64 significant bits with a remainder, by a
+//!   taken to 62 or 63 significant bits with a remainder, by a
 //!   multiplication with a precomputed reciprocal instead of a 128-bit
 //!   division (Möller and Granlund, "Improved division by invariant
-//!   integers", 2011, algorithm 4). A nonzero remainder is folded into the
-//!   lowest bit, ten bits below the rounding bit, so the conversion to `f64`
-//!   (round half to even) rounds as the exact quotient would; the power of
-//!   two that remains is applied exactly (the result is a normal double).
+//!   integers", 2011, algorithm 4). A nonzero remainder is folded into
+//!   the lowest bit, nine or more bits below the rounding bit, so the
+//!   conversion to `f64` (round half to even) rounds as the exact quotient
+//!   would; the power of two that remains is applied exactly (the result is
+//!   a normal double).
 //!
 //! ```text
-//! 65.61361699999999 → mantissa 6561361699999999, power −14
+//! 65.613616999999977 → mantissa 65613616999999977 (above 2^53), power −15
 //! ```
 
 /// `mantissa × 10^power` correctly rounded, or `None` when the case is not
@@ -34,7 +35,8 @@ pub(super) fn exact_decimal(mantissa: u64, power: i64) -> Option<f64> {
         return Some(0.0);
     }
     if mantissa <= 1 << 53 && (-22..=22).contains(&power) {
-        let m = mantissa as f64;
+        // Exact, and a signed conversion is one instruction.
+        let m = (mantissa as i64) as f64;
         return Some(if power < 0 { m / POW10[(-power) as usize] } else { m * POW10[power as usize] });
     }
     match power {
@@ -48,17 +50,19 @@ pub(super) fn exact_decimal(mantissa: u64, power: i64) -> Option<f64> {
 #[inline]
 fn divide_by_power_of_ten(mantissa: u64, k: usize) -> f64 {
     let divisor = &FIVE_POWERS[k];
-    // The dividend is the mantissa with its top bit moved to bit 126, as two
-    // words: the high word is below 2^63, so below the normalized divisor,
-    // and the quotient fits in one word with at least 63 significant bits.
+    // The dividend is the mantissa with its top bit moved to bit 125, as two
+    // words: the high word is below 2^62, so below the normalized divisor,
+    // and the quotient has 62 or 63 significant bits (nine or more below
+    // the rounding bit). Below 2^63 it converts as a signed integer: one
+    // instruction, where an unsigned 64-bit conversion takes several.
     let zeros = mantissa.leading_zeros();
     let top = mantissa << zeros;
-    let (quotient, remainder) = divisor.divide(top >> 1, top << 63);
+    let (quotient, remainder) = divisor.divide(top >> 2, top << 62);
     let sticky = u64::from(remainder != 0);
-    // value = quotient × 2^(shift − zeros − 63 − k)
-    let exponent = i64::from(divisor.shift) - i64::from(zeros) - 63 - k as i64;
+    // value = quotient × 2^(shift − zeros − 62 − k)
+    let exponent = i64::from(divisor.shift) - i64::from(zeros) - 62 - k as i64;
     let scale = f64::from_bits(((1023 + exponent) as u64) << 52);
-    (quotient | sticky) as f64 * scale
+    ((quotient | sticky) as i64) as f64 * scale
 }
 
 /// A power of five, shifted so its top bit is set, with its reciprocal.
