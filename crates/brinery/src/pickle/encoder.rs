@@ -251,7 +251,7 @@ impl Encoder {
     /// Writes a GET for `key` if it was memoized; says whether it did.
     #[inline]
     pub fn get(&mut self, key: &MemoKey) -> bool {
-        if *key == MemoKey::Unique {
+        if matches!(key, MemoKey::Unique) {
             return false;
         }
         match self.memo.get(key) {
@@ -266,7 +266,7 @@ impl Encoder {
     /// Whether `key` was memoized.
     #[inline]
     pub fn is_memoized(&self, key: &MemoKey) -> bool {
-        *key != MemoKey::Unique && self.memo.contains_key(key)
+        !matches!(key, MemoKey::Unique) && self.memo.contains_key(key)
     }
 
     /// GET/BINGET/LONG_BINGET of memo `index`.
@@ -285,7 +285,7 @@ impl Encoder {
     pub fn put(&mut self, key: MemoKey) {
         let index = self.next_index;
         self.next_index += 1;
-        if key != MemoKey::Unique {
+        if !matches!(key, MemoKey::Unique) {
             self.memo.insert(key, index);
         }
         self.write_put(index);
@@ -328,6 +328,7 @@ impl Encoder {
     }
 
     /// An int, in the smallest form the protocol has (BININT1/2, BININT, LONG1/4; INT/LONG text at protocol 0).
+    #[inline]
     pub fn int(&mut self, v: &Int) {
         match v.as_i64() {
             Some(i) if i32::try_from(i).is_ok() => self.int_i64(i),

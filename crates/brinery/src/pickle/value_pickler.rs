@@ -147,6 +147,15 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
     }
 
     fn save(&mut self, v: &'v Value<'_>) -> Result<()> {
+        // Atoms (most of a container's items) need no stack check, sharing
+        // zone or memo: the same steps as `save_inner`, inline.
+        if matches!(v, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_))
+            && self.opts.persistent_id.is_none()
+        {
+            self.check_depth()?;
+            self.enc.boundary();
+            return self.atom(v);
+        }
         let zone = v.is_cycle_target();
         self.shared_zone += zone as usize;
         let r = self.deeper(|p| p.save_inner(v));
@@ -158,6 +167,16 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
     /// container, or a `getattr` step of a nested name): the pickle must
     /// stay as shallow as a reader's `max_depth` allows.
     fn deeper(&mut self, f: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
+        self.check_depth()?;
+        self.depth += 1;
+        let r = crate::stack::guard_at(self.depth, || f(self));
+        self.depth -= 1;
+        r
+    }
+
+    /// Fails if one level deeper than now would pass the output's depth limit.
+    #[inline]
+    fn check_depth(&self) -> Result<()> {
         if self.depth >= MAX_SAVE_DEPTH {
             return Err(Error::new(ErrorKind::LimitExceeded {
                 limit: "max_depth",
@@ -165,10 +184,20 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
                 value: self.depth as u64 + 1,
             }));
         }
-        self.depth += 1;
-        let r = crate::stack::guard_at(self.depth, || f(self));
-        self.depth -= 1;
-        r
+        Ok(())
+    }
+
+    /// None, a bool, an int or a float (no identity, never memoized).
+    #[inline(always)]
+    fn atom(&mut self, v: &Value<'_>) -> Result<()> {
+        match v {
+            Value::None => self.enc.none(),
+            Value::Bool(b) => self.enc.bool(*b),
+            Value::Int(i) => self.int(i)?,
+            Value::Float(f) => self.enc.float(*f),
+            _ => unreachable!("atom() takes None, bool, int or float"),
+        }
+        Ok(())
     }
 
     fn save_inner(&mut self, v: &'v Value<'_>) -> Result<()> {
@@ -179,10 +208,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             }
         }
         match v {
-            Value::None => self.enc.none(),
-            Value::Bool(b) => self.enc.bool(*b),
-            Value::Int(i) => self.int(i)?,
-            Value::Float(f) => self.enc.float(*f),
+            Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) => self.atom(v)?,
             Value::Complex { re, im } => {
                 // complex.__reduce__ is (complex, (re, im)); the tuple is new each time.
                 self.save_global_names("builtins", "complex")?;

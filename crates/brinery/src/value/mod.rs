@@ -141,6 +141,7 @@ impl<T: ?Sized> Shared<T> {
     }
 
     /// How many strong and weak handles to the object exist.
+    #[inline]
     pub(crate) fn ref_counts(&self) -> (usize, usize) {
         (Arc::strong_count(&self.0), Arc::weak_count(&self.0))
     }
@@ -394,6 +395,7 @@ impl<'a> Value<'a> {
 
     /// Strong and weak handle counts of an object with identity (the
     /// reference-counted ones); `None` for atoms, globals and cycles.
+    #[inline]
     fn ref_counts(&self) -> Option<(usize, usize)> {
         Some(match self {
             Value::Str(s) => s.ref_counts(),
@@ -409,12 +411,14 @@ impl<'a> Value<'a> {
 
     /// Whether this is the only reference to an object with identity, so a
     /// walk over the graph meets it exactly once.
+    #[inline]
     pub(crate) fn is_unique_ref(&self) -> bool {
         self.ref_counts() == Some((1, 0))
     }
 
     /// Whether a [`Value::Cycle`] somewhere points at this object (only
     /// containers and objects can be cycle targets).
+    #[inline]
     pub(crate) fn is_cycle_target(&self) -> bool {
         self.ref_counts().is_some_and(|(_, weak)| weak > 0)
     }

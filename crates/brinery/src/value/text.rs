@@ -195,11 +195,13 @@ impl<'a> Str<'a> {
     }
 
     /// How many strong and weak handles to this object exist.
+    #[inline]
     pub(crate) fn ref_counts(&self) -> (usize, usize) {
         (Arc::strong_count(&self.0), Arc::weak_count(&self.0))
     }
 
     /// Whether this handle is the only reference to the object.
+    #[inline]
     pub(crate) fn is_unique(&self) -> bool {
         self.ref_counts() == (1, 0)
     }
@@ -462,11 +464,13 @@ impl<'a> Bytes<'a> {
     }
 
     /// How many strong and weak handles to this object exist.
+    #[inline]
     pub(crate) fn ref_counts(&self) -> (usize, usize) {
         (Arc::strong_count(&self.0), Arc::weak_count(&self.0))
     }
 
     /// Whether this handle is the only reference to the object.
+    #[inline]
     pub(crate) fn is_unique(&self) -> bool {
         self.ref_counts() == (1, 0)
     }
