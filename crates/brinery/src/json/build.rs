@@ -30,8 +30,8 @@ impl<'a> ValueSink<'a> {
         Str::from_validated(content, utf8)
     }
 
-    /// An int beyond 18 digits, within `int_max_str_digits`. Out of line:
-    /// rare, and it keeps the common numbers' values out of memory.
+    /// An int beyond 18 digits, within `int_max_str_digits`. Out of line
+    /// and cold: rare, and kept out of the inlined number path.
     #[cold]
     #[inline(never)]
     fn big_int(&self, text: &'a [u8], at: usize) -> Result<Value<'a>> {
