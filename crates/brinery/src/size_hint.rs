@@ -48,6 +48,27 @@ impl SizeHint {
         let hint = len.max(old - old / 4).min(MAX_SIZE_HINT);
         self.0.store(hint, Ordering::Relaxed);
     }
+
+    /// Records a finished output's length, then gives back the spare room of
+    /// a reservation made for a much larger output, so that a caller is not
+    /// handed a buffer many times its size.
+    ///
+    /// ```
+    /// use brinery::size_hint::SizeHint;
+    ///
+    /// static LAST: SizeHint = SizeHint::new();
+    /// let mut out: Vec<u8> = Vec::with_capacity(1 << 20);
+    /// out.extend_from_slice(b"small");
+    /// LAST.finish(&mut out);
+    /// assert!(out.capacity() < 1 << 20);
+    /// assert_eq!(LAST.get(), 5);
+    /// ```
+    pub fn finish(&self, out: &mut Vec<u8>) {
+        self.record(out.len());
+        if out.capacity() > 2 * out.len() + 4096 {
+            out.shrink_to_fit();
+        }
+    }
 }
 
 #[cfg(test)]

@@ -27,11 +27,7 @@ pub(super) fn to_vec(value: &Value<'_>, opts: &DumpOptions) -> Result<(Vec<u8>, 
     };
     dumper.value(value)?;
     let mut out = dumper.w.out;
-    LAST_SIZE.record(out.len());
-    // A reservation made for a larger document is not handed to the caller.
-    if out.capacity() > 2 * out.len() + 4096 {
-        out.shrink_to_fit();
-    }
+    LAST_SIZE.finish(&mut out);
     Ok((out, !dumper.w.wrote_surrogate))
 }
 

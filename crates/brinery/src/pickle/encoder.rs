@@ -86,13 +86,26 @@ impl Default for Encoder {
 impl Encoder {
     /// An encoder for `proto`; writes PROTO right away for protocol ≥ 2.
     pub fn new(proto: u8) -> Result<Self> {
+        Self::with_capacity(proto, 256, 0)
+    }
+
+    /// [`Encoder::new`] with room for `output` bytes and `memo` memoized
+    /// objects reserved up front.
+    ///
+    /// ```
+    /// use brinery::pickle::encoder::Encoder;
+    /// let mut enc = Encoder::with_capacity(4, 1 << 16, 100).unwrap();
+    /// enc.int_i64(7);
+    /// assert_eq!(enc.finish(), b"\x80\x04K\x07.");
+    /// ```
+    pub fn with_capacity(proto: u8, output: usize, memo: usize) -> Result<Self> {
         super::options::check_protocol(proto)?;
         let mut e = Encoder {
-            out: Vec::with_capacity(256),
+            out: Vec::with_capacity(output.max(256)),
             proto,
             framing: false,
             frame_start: None,
-            memo: FxHashMap::default(),
+            memo: FxHashMap::with_capacity_and_hasher(memo, Default::default()),
             next_index: 0,
         };
         if proto >= 2 {

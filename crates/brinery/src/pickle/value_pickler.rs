@@ -6,15 +6,26 @@ use super::encoder::{ascii_only, Encoder, MemoKey, BATCH_SIZE};
 use super::error::{Error, ErrorKind, Result};
 use super::options::DumpOptions;
 use crate::opcodes::Opcode;
+use crate::size_hint::SizeHint;
 use crate::value::{Buffer, Bytes, Constructor, Global, Object, ReprOptions, Str, Update, Value};
 
 /// Longest `str()` of a non-str persistent id written as PERSID text (protocol 0).
 const MAX_PERSID_TEXT: usize = 1 << 20;
 
+/// The size of the last pickle written, as a first capacity for the next.
+static LAST_SIZE: SizeHint = SizeHint::new();
+/// How many objects the last pickle memoized, likewise for the memo.
+static LAST_MEMO_LEN: SizeHint = SizeHint::new();
+/// Most memo entries reserved from the hint.
+const MAX_RESERVED_MEMO: usize = 1 << 16;
+
 /// Pickles one value; returns the pickle and the out-of-band buffers.
 pub(crate) fn pickle_value<'v>(value: &'v Value<'_>, opts: &DumpOptions) -> Result<(Vec<u8>, Vec<Bytes<'v>>)> {
+    // Pickles tend to be like the last one: start the output and the memo at
+    // its sizes rather than growing (and copying or rehashing) them each time.
+    let memo_len = LAST_MEMO_LEN.get().min(MAX_RESERVED_MEMO);
     let mut p = ValuePickler {
-        enc: Encoder::new(opts.protocol)?,
+        enc: Encoder::with_capacity(opts.protocol, LAST_SIZE.get(), memo_len)?,
         opts,
         depth: 0,
         buffers: Vec::new(),
@@ -22,7 +33,10 @@ pub(crate) fn pickle_value<'v>(value: &'v Value<'_>, opts: &DumpOptions) -> Resu
         shared_zone: 0,
     };
     p.save(value)?;
-    Ok((p.enc.finish(), p.buffers))
+    LAST_MEMO_LEN.record(p.enc.memo_len());
+    let mut out = p.enc.finish();
+    LAST_SIZE.finish(&mut out);
+    Ok((out, p.buffers))
 }
 
 /// Runs a pickler over a value that is not part of the graph being dumped;
