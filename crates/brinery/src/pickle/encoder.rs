@@ -86,26 +86,13 @@ impl Default for Encoder {
 impl Encoder {
     /// An encoder for `proto`; writes PROTO right away for protocol ≥ 2.
     pub fn new(proto: u8) -> Result<Self> {
-        Self::with_capacity(proto, 256, 0)
-    }
-
-    /// [`Encoder::new`] with room for `output` bytes and `memo` memoized
-    /// objects reserved up front.
-    ///
-    /// ```
-    /// use brinery::pickle::encoder::Encoder;
-    /// let mut enc = Encoder::with_capacity(4, 1 << 16, 100).unwrap();
-    /// enc.int_i64(7);
-    /// assert_eq!(enc.finish(), b"\x80\x04K\x07.");
-    /// ```
-    pub fn with_capacity(proto: u8, output: usize, memo: usize) -> Result<Self> {
         super::options::check_protocol(proto)?;
         let mut e = Encoder {
-            out: Vec::with_capacity(output.max(256)),
+            out: Vec::with_capacity(256),
             proto,
             framing: false,
             frame_start: None,
-            memo: FxHashMap::with_capacity_and_hasher(memo, Default::default()),
+            memo: FxHashMap::default(),
             next_index: 0,
         };
         if proto >= 2 {
@@ -120,6 +107,21 @@ impl Encoder {
     /// the last pickle when pickles tend to be alike.
     pub fn reserve(&mut self, additional: usize) {
         self.out.reserve(additional);
+    }
+
+    /// Makes room for `additional` more memo entries, e.g. as many as the
+    /// last pickle memoized.
+    ///
+    /// ```
+    /// use brinery::pickle::encoder::Encoder;
+    /// let mut enc = Encoder::new(4).unwrap();
+    /// enc.reserve(1 << 16);
+    /// enc.reserve_memo(100);
+    /// enc.int_i64(7);
+    /// assert_eq!(enc.finish(), b"\x80\x04K\x07.");
+    /// ```
+    pub fn reserve_memo(&mut self, additional: usize) {
+        self.memo.reserve(additional);
     }
 
     /// The protocol being written.

@@ -23,15 +23,10 @@ const MAX_RESERVED_MEMO: usize = 1 << 16;
 pub(crate) fn pickle_value<'v>(value: &'v Value<'_>, opts: &DumpOptions) -> Result<(Vec<u8>, Vec<Bytes<'v>>)> {
     // Pickles tend to be like the last one: start the output and the memo at
     // its sizes rather than growing (and copying or rehashing) them each time.
-    let memo_len = LAST_MEMO_LEN.get().min(MAX_RESERVED_MEMO);
-    let mut p = ValuePickler {
-        enc: Encoder::with_capacity(opts.protocol, LAST_SIZE.get(), memo_len)?,
-        opts,
-        depth: 0,
-        buffers: Vec::new(),
-        keep_alive: Vec::new(),
-        shared_zone: 0,
-    };
+    let mut enc = Encoder::new(opts.protocol)?;
+    enc.reserve(LAST_SIZE.get());
+    enc.reserve_memo(LAST_MEMO_LEN.get().min(MAX_RESERVED_MEMO));
+    let mut p = ValuePickler { enc, opts, depth: 0, buffers: Vec::new(), keep_alive: Vec::new(), shared_zone: 0 };
     p.save(value)?;
     LAST_MEMO_LEN.record(p.enc.memo_len());
     let mut out = p.enc.finish();

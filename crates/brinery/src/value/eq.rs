@@ -342,16 +342,10 @@ pub(crate) fn dedup_pairs<'a>(pairs: impl Iterator<Item = (Value<'a>, Value<'a>)
 /// vector for all its dicts allocates only the dict itself.
 pub(crate) fn dedup_pair_tail<'a>(pairs: &mut Vec<(Value<'a>, Value<'a>)>, base: usize) -> Dict<'a> {
     let tail = &pairs[base..];
-    let repeats = if tail.len() <= PAIRWISE_MAX {
-        few_have_duplicates(tail.iter().map(|(k, _)| k))
-    } else {
-        true // decided by the plan
-    };
-    let plan = if repeats {
-        let keys: Vec<&Value<'a>> = tail.iter().map(|(k, _)| k).collect();
-        dedup_plan(&keys)
-    } else {
+    let plan = if tail.len() <= PAIRWISE_MAX && !few_have_duplicates(tail.iter().map(|(k, _)| k)) {
         None
+    } else {
+        dedup_plan(&tail.iter().map(|(k, _)| k).collect::<Vec<_>>())
     };
     let dict = match plan {
         None => pairs.drain(base..).collect(),
