@@ -18,7 +18,7 @@
 
 use super::error::{Error, Result};
 use crate::opcodes::Opcode;
-use crate::short_copy::extend_short;
+use crate::short_copy::{copy_short, extend_short};
 use crate::value::{Int, Str};
 use rustc_hash::FxHashMap;
 use std::hash::Hash;
@@ -63,6 +63,13 @@ pub struct Encoder {
     framing: bool,
     /// Where the current frame's reserved header starts, if a frame is open.
     frame_start: Option<usize>,
+    /// The output length at which the open frame reaches its target size
+    /// (`usize::MAX` while none is open): [`boundary`](Self::boundary), run
+    /// before every object, is then one compare.
+    frame_full_at: usize,
+    /// Whether the next write opens a frame first (framing, and none open):
+    /// one test per opcode.
+    frame_wanted: bool,
     memo: FxHashMap<MemoKey, u32>,
     /// The next memo index (objects with [`MemoKey::Unique`] take one too).
     next_index: u32,
@@ -77,6 +84,8 @@ impl Default for Encoder {
             proto: 0,
             framing: false,
             frame_start: None,
+            frame_full_at: usize::MAX,
+            frame_wanted: false,
             memo: FxHashMap::default(),
             next_index: 0,
         }
@@ -86,12 +95,32 @@ impl Default for Encoder {
 impl Encoder {
     /// An encoder for `proto`; writes PROTO right away for protocol ≥ 2.
     pub fn new(proto: u8) -> Result<Self> {
+        Self::with_buffer(proto, Vec::with_capacity(256))
+    }
+
+    /// [`new`](Self::new), writing into `buffer` (emptied first): a caller
+    /// that pickles again and again can hand back the buffer the last
+    /// [`finish`](Self::finish) returned, and spare an allocation per pickle.
+    ///
+    /// ```
+    /// use brinery::pickle::encoder::Encoder;
+    /// let mut enc = Encoder::new(5).unwrap();
+    /// enc.int_i64(1);
+    /// let first = enc.finish();
+    /// let mut enc = Encoder::with_buffer(5, first).unwrap();
+    /// enc.int_i64(2);
+    /// assert_eq!(enc.finish(), b"\x80\x05K\x02.");
+    /// ```
+    pub fn with_buffer(proto: u8, mut buffer: Vec<u8>) -> Result<Self> {
         super::options::check_protocol(proto)?;
+        buffer.clear();
         let mut e = Encoder {
-            out: Vec::with_capacity(256),
+            out: buffer,
             proto,
             framing: false,
             frame_start: None,
+            frame_full_at: usize::MAX,
+            frame_wanted: false,
             memo: FxHashMap::default(),
             next_index: 0,
         };
@@ -100,6 +129,7 @@ impl Encoder {
             e.out.push(proto);
         }
         e.framing = proto >= 4;
+        e.frame_wanted = e.framing;
         Ok(e)
     }
 
@@ -146,6 +176,7 @@ impl Encoder {
             Some(start) => {
                 let rest = self.out.split_off(start);
                 self.frame_start = Some(0);
+                self.frame_full_at = FRAME_HEADER_SIZE + FRAME_SIZE_TARGET;
                 std::mem::replace(&mut self.out, rest)
             }
         }
@@ -191,16 +222,27 @@ impl Encoder {
 
     #[inline]
     fn reserve_frame(&mut self) {
-        if self.framing && self.frame_start.is_none() {
-            self.frame_start = Some(self.out.len());
-            self.out.extend_from_slice(&[0; FRAME_HEADER_SIZE]);
+        if self.frame_wanted {
+            self.open_frame();
         }
+    }
+
+    /// Reserves the header of a new frame at the end of the output.
+    #[cold]
+    fn open_frame(&mut self) {
+        let start = self.out.len();
+        self.frame_start = Some(start);
+        self.frame_full_at = start + FRAME_HEADER_SIZE + FRAME_SIZE_TARGET;
+        self.frame_wanted = false;
+        self.out.extend_from_slice(&[0; FRAME_HEADER_SIZE]);
     }
 
     fn commit_frame(&mut self) {
         let Some(start) = self.frame_start.take() else {
             return;
         };
+        self.frame_full_at = usize::MAX;
+        self.frame_wanted = self.framing;
         let payload = self.out.len() - start - FRAME_HEADER_SIZE;
         if payload >= FRAME_SIZE_MIN {
             self.out[start] = Opcode::Frame as u8;
@@ -214,10 +256,8 @@ impl Encoder {
     /// reached the target size (CPython's `_Pickler_OpcodeBoundary`).
     #[inline]
     pub fn boundary(&mut self) {
-        if let Some(start) = self.frame_start {
-            if self.out.len() - start - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET {
-                self.commit_frame();
-            }
+        if self.out.len() >= self.frame_full_at {
+            self.commit_frame();
         }
     }
 
@@ -251,6 +291,30 @@ impl Encoder {
         self.out.reserve(header.len() + payload.len());
         extend_short(&mut self.out, header);
         extend_short(&mut self.out, payload);
+    }
+
+    /// An opcode with a one-byte length and a payload shorter than 256
+    /// bytes (SHORT_BINUNICODE, SHORT_BINBYTES): the hottest write of all,
+    /// one capacity check and no call. Such a payload always fits a frame.
+    #[inline(always)]
+    fn op_with_short_payload(&mut self, op: Opcode, payload: &[u8]) {
+        debug_assert!(payload.len() < 256);
+        self.reserve_frame();
+        let n = payload.len();
+        self.out.reserve(2 + n);
+        // SAFETY: `2 + n` bytes of spare capacity were just reserved, all of
+        // them are written, and `payload` is not in `out`.
+        unsafe {
+            let dst = self.out.as_mut_ptr().add(self.out.len());
+            *dst = op as u8;
+            *dst.add(1) = n as u8;
+            if n <= 32 {
+                copy_short(payload, dst.add(2));
+            } else {
+                std::ptr::copy_nonoverlapping(payload.as_ptr(), dst.add(2), n);
+            }
+            self.out.set_len(self.out.len() + 2 + n);
+        }
     }
 
     /// A text-argument opcode: the opcode, the text, `\n`.
@@ -310,11 +374,18 @@ impl Encoder {
     /// at protocol 0) without recording anything: for callers that keep their
     /// own memo. MEMOIZE stores at the reader's memo size, so `index` must be
     /// the number of entries stored so far, as CPython's pickler ensures.
-    #[inline]
+    #[inline(always)]
     pub fn write_put(&mut self, index: u32) {
         if self.framing {
             self.op(Opcode::Memoize);
-        } else if self.proto >= 1 {
+        } else {
+            self.write_put_unframed(index);
+        }
+    }
+
+    /// [`write_put`](Self::write_put) below protocol 4.
+    fn write_put_unframed(&mut self, index: u32) {
+        if self.proto >= 1 {
             if index < 256 {
                 self.op_with(Opcode::BinPut, [index as u8]);
             } else {
@@ -431,7 +502,7 @@ impl Encoder {
     pub fn str_surrogatepass(&mut self, data: &[u8]) -> Result<()> {
         if self.framing && data.len() < 256 {
             // The common case, SHORT_BINUNICODE in a frame, kept inline.
-            self.op_with_payload(&[Opcode::ShortBinUnicode as u8, data.len() as u8], data);
+            self.op_with_short_payload(Opcode::ShortBinUnicode, data);
             return Ok(());
         }
         self.str_surrogatepass_other(data)
@@ -467,7 +538,7 @@ impl Encoder {
     pub fn bytes(&mut self, data: &[u8]) -> Result<()> {
         let len = data.len();
         if len < 256 {
-            self.op_with_payload(&[Opcode::ShortBinBytes as u8, len as u8], data);
+            self.op_with_short_payload(Opcode::ShortBinBytes, data);
         } else if len <= u32::MAX as usize {
             let mut header = [0u8; 5];
             header[0] = Opcode::BinBytes as u8;
