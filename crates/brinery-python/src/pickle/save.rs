@@ -84,8 +84,9 @@ impl<'py> Saver<'py> {
         fast: bool,
         memo: PyMemo,
         hooks: Hooks<'py>,
+        out: Vec<u8>,
     ) -> PyResult<Self> {
-        let enc = Encoder::new(proto).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let enc = Encoder::with_buffer(proto, out).map_err(|e| PyValueError::new_err(e.to_string()))?;
         let next_index = memo.len() as u32;
         let hooks_allow_inline_atoms = hooks.persistent_id.is_none();
         Ok(Saver {
@@ -155,6 +156,7 @@ impl<'py> Saver<'py> {
 
     // ---- Memo.
 
+    #[inline(always)]
     fn memo_get(&mut self, obj: &Bound<'py, PyAny>) -> bool {
         match self.memo.get(&id(obj)) {
             Some(&(index, _)) => {
@@ -165,6 +167,7 @@ impl<'py> Saver<'py> {
         }
     }
 
+    #[inline(always)]
     fn memo_put(&mut self, obj: &Bound<'py, PyAny>) {
         if self.fast {
             return;
@@ -221,13 +224,7 @@ impl<'py> Saver<'py> {
         let py = self.py;
         // The most frequent types first; atoms are never memoized.
         if let Ok(s) = obj.cast_exact::<PyString>() {
-            if self.memo_get(obj) {
-                return Ok(());
-            }
-            self.write_str(s)?;
-            self.memo_put(obj);
-            // A payload of a frame's size or more went outside any frame: out it goes.
-            return self.flush_committed();
+            return self.save_str(obj, s);
         }
         if self.write_atom(obj) {
             return Ok(());
@@ -348,12 +345,46 @@ impl<'py> Saver<'py> {
         self.flush_committed()
     }
 
+    /// An exact str, in `save` after its set-up: a memo GET if it was
+    /// pickled before, else its body and a memo PUT.
+    #[inline(always)]
+    fn save_str(&mut self, obj: &Bound<'py, PyAny>, s: &Bound<'py, PyString>) -> PyResult<()> {
+        if self.memo_get(obj) {
+            return Ok(());
+        }
+        self.write_str(s)?;
+        self.memo_put(obj);
+        // A payload of a frame's size or more went outside any frame: out it goes.
+        self.flush_committed()
+    }
+
+    /// Saves a key of an exact dict: [`save`](Self::save), with an exact str
+    /// (nearly every key) saved inline when nothing else of `save` applies
+    /// to it (no `persistent_id` hook, no file to flush to).
+    #[inline(always)]
+    fn save_key(&mut self, key: &Bound<'py, PyAny>) -> PyResult<()> {
+        if self.atoms_inline {
+            if let Ok(s) = key.cast_exact::<PyString>() {
+                self.enc.boundary();
+                return self.save_str(key, s);
+            }
+        }
+        self.save(key, false)
+    }
+
     /// A str's body (no memo), as UTF-8 with lone surrogates kept (surrogatepass).
+    #[inline(always)]
     fn write_str(&mut self, s: &Bound<'py, PyString>) -> PyResult<()> {
         // SAFETY: `s` is a live str, borrowed for the write.
         if let Some(ascii) = unsafe { crate::json::text::compact_ascii(s.as_ptr()) } {
             return self.enc.str_surrogatepass(ascii).map_err(|e| pickling_error(self.py, e.to_string()));
         }
+        self.write_str_units(s)
+    }
+
+    /// [`write_str`](Self::write_str) for a str that is not compact ASCII.
+    #[inline(never)]
+    fn write_str_units(&mut self, s: &Bound<'py, PyString>) -> PyResult<()> {
         let mut len: pyo3::ffi::Py_ssize_t = 0;
         // SAFETY: `s` is a str; the UTF-8 buffer it returns lives as long as `s`.
         let utf8 = unsafe { pyo3::ffi::PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut len) };
@@ -409,10 +440,30 @@ impl<'py> Saver<'py> {
     /// int that fits a C long); says whether it did.
     #[inline(always)]
     fn write_atom(&mut self, obj: &Bound<'py, PyAny>) -> bool {
+        // SAFETY: `obj` is a live object.
+        unsafe { self.write_atom_ptr(obj.as_ptr()) }
+    }
+
+    /// [`write_inline_atom`](Self::write_inline_atom) for an item borrowed
+    /// from an exact list or dict, with no reference taken: writing an atom
+    /// runs no Python code, so the container keeps the item alive throughout.
+    ///
+    /// # Safety
+    /// `ptr` is a live object.
+    #[inline(always)]
+    unsafe fn write_borrowed_atom(&mut self, ptr: *mut pyo3::ffi::PyObject) -> bool {
+        self.atoms_inline && self.write_atom_ptr(ptr)
+    }
+
+    /// [`write_atom`](Self::write_atom) on a pointer.
+    ///
+    /// # Safety
+    /// `ptr` is a live object.
+    #[inline(always)]
+    unsafe fn write_atom_ptr(&mut self, ptr: *mut pyo3::ffi::PyObject) -> bool {
         use pyo3::ffi;
-        let ptr = obj.as_ptr();
-        // SAFETY: `obj` is a live object; the type objects are CPython's
-        // statics, and each value is read only after its exact type is known.
+        // SAFETY: the type objects are CPython's statics, and each value is
+        // read only after its exact type is known.
         unsafe {
             let ty = ffi::Py_TYPE(ptr);
             if ty == std::ptr::addr_of_mut!(ffi::PyUnicode_Type) {
@@ -571,8 +622,15 @@ impl<'py> Saver<'py> {
         loop {
             self.enc.op(Opcode::Mark);
             let mut batch = 0;
-            while total < list.len() {
-                self.save_item(&list_item(list, total)?)?;
+            // SAFETY (the raw reads): `list` is a live exact list, its length
+            // is read again for every item (Python code saving an item may
+            // change it), and an item is borrowed only to write it as an atom;
+            // anything else is saved from a reference of its own.
+            while total < unsafe { pyo3::ffi::PyList_GET_SIZE(list.as_ptr()) } as usize {
+                let item = unsafe { pyo3::ffi::PyList_GET_ITEM(list.as_ptr(), total as pyo3::ffi::Py_ssize_t) };
+                if !unsafe { self.write_borrowed_atom(item) } {
+                    self.save_item(&unsafe { Bound::from_borrowed_ptr(self.py, item) })?;
+                }
                 total += 1;
                 batch += 1;
                 if batch == BATCH_SIZE {
@@ -644,7 +702,7 @@ impl<'py> Saver<'py> {
         let size = dict.len();
         if size == 1 {
             let (k, v) = dict.iter().next().expect("one item");
-            self.save(&k, false)?;
+            self.save_key(&k)?;
             self.save_item(&v)?;
             self.enc.op(Opcode::SetItem);
             return Ok(());
@@ -653,11 +711,23 @@ impl<'py> Saver<'py> {
         loop {
             self.enc.op(Opcode::Mark);
             let mut batch = 0;
-            while let Some((k, v)) = dict_next(dict, &mut pos) {
-                if !self.write_inline_atom(&k) {
-                    self.save(&k, false)?;
+            let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
+            // SAFETY: PyDict_Next on a live dict with valid out-pointers. Its
+            // borrowed key and value are only used as such while no Python
+            // code can run: an atom key is written without any, and the value
+            // is then saved (or written) while the dict still holds it. A key
+            // that is not an atom is saved with both held by references.
+            while unsafe { pyo3::ffi::PyDict_Next(dict.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
+                if unsafe { self.write_borrowed_atom(k) } {
+                    if !unsafe { self.write_borrowed_atom(v) } {
+                        self.save_item(&unsafe { Bound::from_borrowed_ptr(self.py, v) })?;
+                    }
+                } else {
+                    let (key, value) =
+                        unsafe { (Bound::from_borrowed_ptr(self.py, k), Bound::from_borrowed_ptr(self.py, v)) };
+                    self.save_key(&key)?;
+                    self.save_item(&value)?;
                 }
-                self.save_item(&v)?;
                 batch += 1;
                 if batch == BATCH_SIZE {
                     break;
@@ -1182,25 +1252,6 @@ fn iter_next<'py>(iter: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>
 fn is_iterator(obj: &Bound<'_, PyAny>) -> bool {
     // SAFETY: a type check on a live object.
     unsafe { pyo3::ffi::PyIter_Check(obj.as_ptr()) != 0 }
-}
-
-/// `PyDict_Next`, continuing from `pos`, as CPython's batching does (so a
-/// dict changed during the dump is noticed the same way).
-fn dict_next<'py>(
-    dict: &Bound<'py, PyDict>,
-    pos: &mut pyo3::ffi::Py_ssize_t,
-) -> Option<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-    let py = dict.py();
-    let mut key = std::ptr::null_mut();
-    let mut value = std::ptr::null_mut();
-    // SAFETY: PyDict_Next with valid out-pointers; it returns borrowed
-    // references, which are increfed into Bounds right away.
-    unsafe {
-        if pyo3::ffi::PyDict_Next(dict.as_ptr(), pos, &mut key, &mut value) == 0 {
-            return None;
-        }
-        Some((Bound::from_borrowed_ptr(py, key), Bound::from_borrowed_ptr(py, value)))
-    }
 }
 
 /// `getattr` along a dotted path; returns the object and its parent.
