@@ -7,6 +7,7 @@ mod globals;
 mod pickler;
 mod py_sink;
 mod save;
+mod spare;
 mod unpickler;
 mod unshared;
 

@@ -6,6 +6,7 @@
 
 use super::exceptions::pickling_error;
 use super::save::{Hooks, PyMemo, Saver};
+use super::spare;
 use super::unpickler::{buffer_bytes, load_module_level, Source};
 use brinery::size_hint::SizeHint;
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -108,7 +109,7 @@ impl Pickler {
             dispatch_table: this.getattr_opt("dispatch_table")?,
             buffer_callback,
         };
-        let mut saver = Saver::new(py, proto, fix_imports, fast, memo, hooks)?;
+        let mut saver = Saver::new(py, proto, fix_imports, fast, memo, hooks, Vec::with_capacity(256))?;
         saver.stream_to(write.bind(py).clone());
         let result = saver.dump(obj);
         slf.borrow_mut().memo = std::mem::take(&mut saver.memo);
@@ -164,14 +165,18 @@ pub(crate) fn dumps<'py>(
     let proto = resolve_protocol(py, protocol)?;
     check_buffer_callback(proto, buffer_callback)?;
     let hooks = Hooks { buffer_callback: buffer_callback.filter(|c| !c.is_none()).cloned(), ..Hooks::default() };
-    // Sized for a typical small object graph, so the memo rarely rehashes.
-    let memo = PyMemo::with_capacity_and_hasher(64, Default::default());
-    let mut saver = Saver::new(py, proto, fix_imports, false, memo, hooks)?;
+    let spares = spare::take();
+    let mut saver = Saver::new(py, proto, fix_imports, false, spares.memo, hooks, spares.out)?;
     saver.one_shot();
     saver.enc.reserve(LAST_SIZE.get());
-    let bytes = saver.dump(obj)?;
+    let result = saver.dump(obj);
+    let memo = std::mem::take(&mut saver.memo);
+    drop(saver);
+    let bytes = result?;
     LAST_SIZE.record(bytes.len());
-    Ok(PyBytes::new(py, &bytes))
+    let pickle = PyBytes::new(py, &bytes);
+    spare::give_back(bytes, memo);
+    Ok(pickle)
 }
 
 /// `pickle.dump`.
