@@ -259,7 +259,7 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
     }
 
     /// A cached string is the whole path, inlined into the machine's loop.
-    #[inline]
+    #[inline(always)]
     fn str_utf8(&mut self, data: Cow<'a, [u8]>) -> Result<Obj> {
         if let Some(hit) = self.strings.as_ref().and_then(|cache| cache.lookup(self.py, &data)) {
             return Ok(hit.unbind());
