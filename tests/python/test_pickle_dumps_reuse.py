@@ -8,6 +8,8 @@ with CPython's C pickler.
 """
 
 import pickle
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -142,3 +144,25 @@ def test_a_dict_changed_by_its_values(proto):
     with pytest.raises(RuntimeError) as ours:
         bpickle.dumps(build(), proto)
     assert str(ours.value) == str(theirs.value)
+
+
+def test_deep_nesting_with_a_raised_recursion_limit():
+    # The Rust stack is checked every few levels (save.rs, `nested`), not at
+    # every one: a nesting far deeper than the default recursion limit must
+    # still move to new stack segments in time. Run apart, so that a stack
+    # overflow is a failed check rather than a dead test process, and
+    # compared with the pure-Python pickler (whose recursion uses no C stack).
+    script = (
+        "import sys, pickle, brinery.pickle as b\n"
+        "sys.setrecursionlimit(200_000)\n"
+        "for kind in (list, dict, tuple):\n"
+        "    deep = 0\n"
+        "    for _ in range(60_000):\n"
+        "        deep = {'k': deep} if kind is dict else kind([deep, 'x'])\n"
+        "    for proto in (0, 2, 5):\n"
+        "        assert b.dumps(deep, proto) == pickle._dumps(deep, proto), (kind, proto)\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"

@@ -52,6 +52,8 @@ pub(crate) struct Saver<'py> {
     /// unshared leaves not entered yet.
     next_index: u32,
     leaves: UnsharedLeaves,
+    /// Containers and reduced objects being saved, one inside the other.
+    depth: u32,
     /// Whether atoms may skip `save` ([`write_inline_atom`](Self::write_inline_atom)): no
     /// `persistent_id` hook to ask, no file to stream frames to.
     atoms_inline: bool,
@@ -62,8 +64,11 @@ fn id(obj: &Bound<'_, PyAny>) -> usize {
 }
 
 /// Python's recursion guard around one nested save (`Py_EnterRecursiveCall`),
-/// with the Rust stack grown as needed, whatever `sys.setrecursionlimit` says.
-fn nested<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+/// with the Rust stack grown as needed, whatever `sys.setrecursionlimit`
+/// says. The stack is checked every [`STACK_CHECK_INTERVAL`] levels of
+/// `depth` (a check reads a thread-local); the red zone covers the levels
+/// in between, with room for unoptimised builds' larger frames.
+fn nested<T>(depth: u32, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
     // SAFETY: plain C API calls with a NUL-terminated static message; every
     // successful enter is matched by one leave.
     unsafe {
@@ -71,10 +76,13 @@ fn nested<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
             return Err(PyErr::fetch(Python::assume_attached()));
         }
     }
-    let r = stacker::maybe_grow(64 * 1024, 1024 * 1024, f);
+    let r = if depth % STACK_CHECK_INTERVAL == 0 { stacker::maybe_grow(256 * 1024, 1024 * 1024, f) } else { f() };
     unsafe { pyo3::ffi::Py_LeaveRecursiveCall() };
     r
 }
+
+/// How many nesting levels [`nested`] lets pass between stack checks.
+const STACK_CHECK_INTERVAL: u32 = 8;
 
 impl<'py> Saver<'py> {
     pub(crate) fn new(
@@ -102,6 +110,7 @@ impl<'py> Saver<'py> {
             writer: None,
             next_index,
             leaves: UnsharedLeaves::default(),
+            depth: 0,
             atoms_inline: hooks_allow_inline_atoms,
         })
     }
@@ -238,7 +247,8 @@ impl<'py> Saver<'py> {
         if let Ok(b) = obj.cast_exact::<PyBytes>() {
             return self.save_bytes(obj, b.as_bytes());
         }
-        nested(|| {
+        self.depth += 1;
+        let result = nested(self.depth, || {
             if let Ok(d) = obj.cast_exact::<PyDict>() {
                 return self.save_dict(obj, Some(d));
             }
@@ -295,7 +305,9 @@ impl<'py> Saver<'py> {
                 return Err(pickling_error(py, format!("can't pickle '{}' object: {}", ty.name()?, obj.repr()?)));
             };
             self.save_reduce_value(obj, &rv)
-        })
+        });
+        self.depth -= 1;
+        result
     }
 
     /// What `__reduce__` (or a reducer) returned: a global's name, or a tuple for `save_reduce`.
