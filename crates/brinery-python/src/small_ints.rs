@@ -10,7 +10,12 @@ use std::sync::OnceLock;
 const LOWEST: i64 = -5;
 const HIGHEST: i64 = 256;
 
-static SMALL_INTS: OnceLock<Vec<Py<PyAny>>> = OnceLock::new();
+/// How many there are.
+const COUNT: usize = (HIGHEST - LOWEST + 1) as usize;
+
+/// An array, not a vector: a lookup is one load at a fixed address, with no
+/// length to check.
+static SMALL_INTS: OnceLock<[Py<PyAny>; COUNT]> = OnceLock::new();
 
 /// The `int` for `v` when it is one of the preallocated small ints.
 ///
@@ -33,8 +38,8 @@ pub(crate) fn small_int(py: Python<'_>, v: i64) -> Option<Py<PyAny>> {
 /// Looks the small ints up, on first use.
 #[cold]
 #[inline(never)]
-fn fill(py: Python<'_>) -> &'static [Py<PyAny>] {
+fn fill(py: Python<'_>) -> &'static [Py<PyAny>; COUNT] {
     SMALL_INTS.get_or_init(|| {
-        (LOWEST..=HIGHEST).map(|i| i.into_pyobject(py).expect("a small int").into_any().unbind()).collect()
+        std::array::from_fn(|i| (LOWEST + i as i64).into_pyobject(py).expect("a small int").into_any().unbind())
     })
 }

@@ -250,6 +250,14 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
         }
     }
 
+    #[inline(always)]
+    fn small_int(&mut self, value: i64) -> Obj {
+        match crate::small_ints::small_int(self.py, value) {
+            Some(small) => small,
+            None => self.int_not_small(Int::from(value)),
+        }
+    }
+
     fn float(&mut self, value: f64) -> Obj {
         pyo3::types::PyFloat::new(self.py, value).into_any().unbind()
     }
@@ -261,8 +269,10 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
     /// A cached string is the whole path, inlined into the machine's loop.
     #[inline(always)]
     fn str_utf8(&mut self, data: Cow<'a, [u8]>) -> Result<Obj> {
-        if let Some(hit) = self.strings.as_ref().and_then(|cache| cache.lookup(self.py, &data)) {
-            return Ok(hit.unbind());
+        if let Some(cache) = &self.strings {
+            if let Some(hit) = cache.lookup(self.py, &data) {
+                return Ok(hit.unbind());
+            }
         }
         self.str_utf8_not_cached(&data)
     }

@@ -28,6 +28,12 @@ pub trait Sink<'a> {
     fn bool(&mut self, value: bool) -> Self::Item;
     /// Any int opcode.
     fn int(&mut self, value: Int) -> Self::Item;
+    /// BININT1, BININT2, BININT: an int that always fits 32 bits. By default
+    /// it goes to [`Sink::int`]; a sink can take it without the [`Int`].
+    #[inline]
+    fn small_int(&mut self, value: i64) -> Self::Item {
+        self.int(Int::from(value))
+    }
     /// FLOAT / BINFLOAT.
     fn float(&mut self, value: f64) -> Self::Item;
     /// Any str opcode (already decoded).
