@@ -35,7 +35,11 @@ def bar_colour(ratio, target):
 def sections(pickle_rows, json_rows):
     """[(title, [(label, ratio, target)])] for the GC-on rows."""
     pickle_bars = [
-        (f"{r['workload']}", r["cpython"] / r["brinery"], 2.0 if r["workload"].startswith("pickle") else 1.5)
+        (
+            f"{r['workload']}",
+            r.get("ratio", r["cpython"] / r["brinery"]),
+            2.0 if r["workload"].startswith("pickle") else 1.5,
+        )
         for r in pickle_rows
         if r["gc"] == "on"
     ]

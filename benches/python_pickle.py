@@ -2,7 +2,8 @@
 workloads, in one process: pickle, unpickle, pickle_list, unpickle_list,
 pickle_dict (objects re-created in benches/make_datasets.py), with the
 garbage collector on and off. Prints medians and ratios (CPython time /
-brinery time: above 1 means brinery is faster) and can write a markdown table.
+brinery time: above 1 means brinery is faster; the median of the ratios of
+samples taken back to back) and can write a markdown table.
 
 Usage: python benches/python_pickle.py [--markdown FILE] [--json FILE] [--repeat N]
 """
@@ -71,8 +72,10 @@ def loops_for(fn, target):
 
 def paired_medians(theirs, ours, repeat, target=0.05):
     """Median seconds per call of each function over `repeat` samples of
-    about `target` seconds, the two sampled in turn so that a slow spell of
-    the machine weighs on both alike."""
+    about `target` seconds, the two sampled in turn, and the median of the
+    ratios of each back-to-back pair (theirs / ours): the machine's speed
+    drifts from one stretch of a run to the next, and a pair taken back to
+    back sees the same speed, so that median is the steadier speed-up."""
     n_theirs, n_ours = loops_for(theirs, target), loops_for(ours, target)
     samples = ([], [])
     for _ in range(repeat):
@@ -81,7 +84,8 @@ def paired_medians(theirs, ours, repeat, target=0.05):
             for _ in range(n):
                 fn()
             out.append((time.perf_counter() - t) / n)
-    return statistics.median(samples[0]), statistics.median(samples[1])
+    ratio = statistics.median(c / b for c, b in zip(*samples))
+    return statistics.median(samples[0]), statistics.median(samples[1]), ratio
 
 
 def main():
@@ -95,19 +99,19 @@ def main():
     for gc_on in (True, False):
         for name in theirs:
             (gc.enable if gc_on else gc.disable)()
-            c, b = paired_medians(theirs[name], ours[name], args.repeat)
+            c, b, ratio = paired_medians(theirs[name], ours[name], args.repeat)
             gc.enable()
-            rows.append((name, "on" if gc_on else "off", c, b, c / b))
-            print(f"{name:14} gc {rows[-1][1]:3}  pickle {c * 1e6:9.1f} us  brinery {b * 1e6:9.1f} us  ratio {c / b:5.2f}x")
+            rows.append((name, "on" if gc_on else "off", c, b, ratio))
+            print(f"{name:14} gc {rows[-1][1]:3}  pickle {c * 1e6:9.1f} us  brinery {b * 1e6:9.1f} us  ratio {ratio:5.2f}x")
     if args.markdown:
         lines = [
-            "| workload | GC | CPython `pickle` (µs) | `brinery.pickle` (µs) | speed-up |",
+            "| workload | GC | CPython `pickle` (µs) | `brinery.pickle` (µs) | speed-up (median of paired ratios) |",
             "|---|---|---:|---:|---:|",
         ]
         lines += [f"| {n} | {g} | {c * 1e6:.1f} | {b * 1e6:.1f} | {r:.2f}× |" for n, g, c, b, r in rows]
         pathlib.Path(args.markdown).write_text("\n".join(lines) + "\n")
     if args.json:
-        records = [{"workload": n, "gc": g, "cpython": c, "brinery": b} for n, g, c, b, _ in rows]
+        records = [{"workload": n, "gc": g, "cpython": c, "brinery": b, "ratio": r} for n, g, c, b, r in rows]
         pathlib.Path(args.json).write_text(json.dumps(records, indent=1) + "\n")
 
 

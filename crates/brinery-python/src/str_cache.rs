@@ -87,7 +87,8 @@ fn same_text(a: &[u8], b: &[u8]) -> bool {
     if n != b.len() || !(16..=32).contains(&n) {
         return a == b;
     }
-    [0, 8, n - 16, n - 8].iter().all(|&at| word_at(a, at) == word_at(b, at))
+    let same_at = |at: usize| word_at(a, at) == word_at(b, at);
+    same_at(0) && same_at(8) && same_at(n - 16) && same_at(n - 8)
 }
 
 /// Fibonacci hashing's multiplier (2^64 / golden ratio).

@@ -524,7 +524,13 @@ fn extend_exact_list<I: Iterator<Item = Obj>>(list: &Bound<'_, PyList>, mut item
 /// DICT / SETITEMS on an exact dict: `items` alternate key, value.
 fn set_pairs<I: Iterator<Item = Obj>>(dict: &Bound<'_, PyDict>, mut items: I) -> PyResult<()> {
     while let (Some(k), Some(v)) = (items.next(), items.next()) {
-        dict.set_item(k, v)?;
+        // The C call itself (PyO3's `set_item` converts its arguments
+        // generically first): the dict takes its own references, and `k`
+        // and `v` release the stack's when they drop.
+        // SAFETY: `dict` is a live dict; `k` and `v` are live objects.
+        if unsafe { pyo3::ffi::PyDict_SetItem(dict.as_ptr(), k.as_ptr(), v.as_ptr()) } != 0 {
+            return Err(PyErr::fetch(dict.py()));
+        }
     }
     Ok(())
 }

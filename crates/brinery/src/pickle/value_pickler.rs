@@ -132,6 +132,7 @@ fn bytes_key(b: &Bytes<'_>, allow_unique: bool) -> MemoKey {
 impl<'o, 'v> ValuePickler<'o, 'v> {
     /// An int; below protocol 2 it is written as decimal text, which CPython
     /// refuses past `max_int_digits` digits (when dumping as when loading).
+    #[cold]
     fn int(&mut self, i: &crate::Int) -> Result<()> {
         if self.proto() >= 2 || i.as_i64().is_some() {
             self.enc.int(i);
@@ -156,14 +157,20 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
     }
 
     fn save(&mut self, v: &'v Value<'_>) -> Result<()> {
-        // Atoms (most of a container's items) need no stack check, sharing
-        // zone or memo: the same steps as `save_inner`, inline.
+        // Atoms and strs (most of a container's items) need no stack check
+        // or sharing zone (neither contains anything): the same steps as
+        // `save_inner`, inline.
         if matches!(v, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_))
             && self.opts.persistent_id.is_none()
         {
             self.check_depth()?;
             self.enc.boundary();
             return self.atom(v);
+        }
+        if let (Value::Str(s), None) = (v, &self.opts.persistent_id) {
+            self.check_depth()?;
+            self.enc.boundary();
+            return self.save_str(s);
         }
         let zone = v.is_cycle_target();
         self.shared_zone += zone as usize;
@@ -196,13 +203,28 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
         Ok(())
     }
 
+    /// A str: a memo GET if it was pickled before, else its body and a PUT.
+    /// (Out of line: inlined into `save`, it makes every atom's call dearer.)
+    #[inline(never)]
+    fn save_str(&mut self, s: &Str<'_>) -> Result<()> {
+        let key = str_key(s, self.shared_zone == 0);
+        if !self.enc.get(&key) {
+            self.enc.str(s)?;
+            self.enc.put(key);
+        }
+        Ok(())
+    }
+
     /// None, a bool, an int or a float (no identity, never memoized).
     #[inline(always)]
     fn atom(&mut self, v: &Value<'_>) -> Result<()> {
         match v {
             Value::None => self.enc.none(),
             Value::Bool(b) => self.enc.bool(*b),
-            Value::Int(i) => self.int(i)?,
+            Value::Int(i) => match i.as_i64() {
+                Some(small) => self.enc.int_i64(small),
+                None => self.int(i)?,
+            },
             Value::Float(f) => self.enc.float(*f),
             _ => unreachable!("atom() takes None, bool, int or float"),
         }
@@ -232,13 +254,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
                 // complex has no identity here; CPython still memoizes the new object.
                 self.enc.put(MemoKey::Unique);
             }
-            Value::Str(s) => {
-                let key = str_key(s, self.shared_zone == 0);
-                if !self.enc.get(&key) {
-                    self.enc.str(s)?;
-                    self.enc.put(key);
-                }
-            }
+            Value::Str(s) => self.save_str(s)?,
             Value::Bytes(b) => self.save_bytes(b)?,
             Value::ByteArray(b) => {
                 let key = identity_key(v, self.shared_zone == 0);
