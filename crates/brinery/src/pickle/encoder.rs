@@ -33,7 +33,7 @@ const FRAME_HEADER_SIZE: usize = 9;
 pub const BATCH_SIZE: usize = 1000;
 
 /// What identifies a memoized object.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Eq)]
 pub enum MemoKey {
     /// An object with identity (its address).
     Id(usize),
@@ -54,6 +54,58 @@ pub enum MemoKey {
     /// being pickled, or CPython creates it on the fly): it gets a memo index,
     /// as in CPython, but is never stored or looked up.
     Unique,
+}
+
+// Identities are nearly every key looked up, so `PartialEq` and `Hash`
+// settle them first, small enough to inline into the memo's lookups (the
+// derived versions were calls); the other keys compare and hash by value.
+impl PartialEq for MemoKey {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (MemoKey::Id(a), MemoKey::Id(b)) => a == b,
+            (MemoKey::Id(_), _) | (_, MemoKey::Id(_)) => false,
+            _ => self.by_value() == other.by_value(),
+        }
+    }
+}
+
+impl Hash for MemoKey {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self {
+            MemoKey::Id(address) => state.write_usize(*address),
+            _ => self.by_value().hash(state),
+        }
+    }
+}
+
+/// A [`MemoKey`] other than `Id`, borrowed, for comparing and hashing by value.
+#[derive(PartialEq, Hash)]
+enum ByValue<'k> {
+    Str(&'k [u8; 2], u8),
+    Bytes(Option<u8>),
+    Global(&'k [u8], &'k [u8]),
+    ModuleName(&'k [u8]),
+    QualName(&'k [u8], &'k [u8]),
+    Const(&'static str),
+    Unique,
+}
+
+impl MemoKey {
+    #[cold]
+    fn by_value(&self) -> ByValue<'_> {
+        match self {
+            MemoKey::Id(_) => unreachable!("identities are compared and hashed by address"),
+            MemoKey::Str(b, n) => ByValue::Str(b, *n),
+            MemoKey::Bytes(b) => ByValue::Bytes(*b),
+            MemoKey::Global(m, n) => ByValue::Global(m, n),
+            MemoKey::ModuleName(m) => ByValue::ModuleName(m),
+            MemoKey::QualName(m, n) => ByValue::QualName(m, n),
+            MemoKey::Const(c) => ByValue::Const(c),
+            MemoKey::Unique => ByValue::Unique,
+        }
+    }
 }
 
 /// Writes opcodes into a growing buffer, framing them for protocol ≥ 4.
@@ -626,5 +678,49 @@ pub(crate) fn ascii_only(text: &str, what: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::unpicklable(format!("{what} must be ASCII without newlines at protocol 0")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::hash::BuildHasher;
+
+    fn keys() -> Vec<MemoKey> {
+        let b = |s: &str| s.as_bytes().to_vec().into_boxed_slice();
+        vec![
+            MemoKey::Id(0x1000),
+            MemoKey::Id(0x1008),
+            MemoKey::Str(*b"a\0", 1),
+            MemoKey::Str(*b"\0\0", 0),
+            MemoKey::Bytes(None),
+            MemoKey::Bytes(Some(b'a')),
+            MemoKey::Global(b("m"), b("n")),
+            MemoKey::Global(b("mn"), b("")),
+            MemoKey::ModuleName(b("m")),
+            MemoKey::QualName(b("m"), b("n")),
+            MemoKey::Const("latin1"),
+            MemoKey::Unique,
+        ]
+    }
+
+    #[test]
+    fn memo_keys_are_equal_only_to_themselves_and_hash_alike_when_equal() {
+        let hasher = rustc_hash::FxBuildHasher;
+        for (i, a) in keys().iter().enumerate() {
+            for (j, b) in keys().iter().enumerate() {
+                assert_eq!(a == b, i == j, "{a:?} == {b:?}");
+            }
+            assert_eq!(hasher.hash_one(a), hasher.hash_one(a.clone()), "{a:?}");
+        }
+        // Every key can be memoized apart from every other.
+        let mut memo: FxHashMap<MemoKey, u32> = FxHashMap::default();
+        for (i, k) in keys().into_iter().enumerate() {
+            memo.insert(k, i as u32);
+        }
+        assert_eq!(memo.len(), keys().len());
+        for (i, k) in keys().iter().enumerate() {
+            assert_eq!(memo[k], i as u32);
+        }
     }
 }
