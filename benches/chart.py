@@ -100,7 +100,7 @@ def svg(parts, title):
         y += ROW + GAP
     notes = (
         "Bars: how many times faster brinery is (log scale; left of 1×: slower). Black tick: the target.",
-        "Green: target met; amber: faster, short of the target; red: slower. GC on; medians.",
+        "Green: target met; amber: faster, short of the target; red: slower. GC on; pickle: median of paired ratios.",
     )
     for i, note in enumerate(notes):
         out.append(f'<text x="{MARGIN}" y="{y + 6 + 16 * i}" fill="{GREY}">{escape(note)}</text>')

@@ -215,7 +215,7 @@ def summary(rows):
         met = sum(v >= minimum for v, _ in values)
         worst, worst_ds = min(values)
         lines.append(
-            f"{label}: {'met' if met == len(values) else 'NOT met'} on {met}/{len(values)} datasets; "
+            f"{label}: {'met' if met == len(values) else 'NOT met'} (met on {met}/{len(values)} datasets); "
             f"worst {worst:.2f}× ({worst_ds}), geometric mean {geomean([v for v, _ in values]):.2f}×"
         )
     return lines
