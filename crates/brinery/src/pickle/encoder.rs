@@ -56,15 +56,17 @@ pub enum MemoKey {
     Unique,
 }
 
-// Identities are nearly every key looked up, so `PartialEq` and `Hash`
-// settle them first, small enough to inline into the memo's lookups (the
-// derived versions were calls); the other keys compare and hash by value.
+// Identities are nearly every key looked up, and small strs most of the
+// rest, so `PartialEq` and `Hash` settle those first, small enough to inline
+// into the memo's lookups (the derived versions were calls); the other keys
+// compare and hash by value.
 impl PartialEq for MemoKey {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (MemoKey::Id(a), MemoKey::Id(b)) => a == b,
-            (MemoKey::Id(_), _) | (_, MemoKey::Id(_)) => false,
+            (MemoKey::Str(a, m), MemoKey::Str(b, n)) => a == b && m == n,
+            (MemoKey::Id(_) | MemoKey::Str(..), _) | (_, MemoKey::Id(_) | MemoKey::Str(..)) => false,
             _ => self.by_value() == other.by_value(),
         }
     }
@@ -75,15 +77,16 @@ impl Hash for MemoKey {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         match self {
             MemoKey::Id(address) => state.write_usize(*address),
+            // Empty and one-character strs (CPython's singletons) are common too.
+            MemoKey::Str([a, b], n) => state.write_u32(u32::from_le_bytes([*a, *b, *n, 0xff])),
             _ => self.by_value().hash(state),
         }
     }
 }
 
-/// A [`MemoKey`] other than `Id`, borrowed, for comparing and hashing by value.
+/// A [`MemoKey`] other than `Id` and `Str`, borrowed, for comparing and hashing by value.
 #[derive(PartialEq, Hash)]
 enum ByValue<'k> {
-    Str(&'k [u8; 2], u8),
     Bytes(Option<u8>),
     Global(&'k [u8], &'k [u8]),
     ModuleName(&'k [u8]),
@@ -96,8 +99,9 @@ impl MemoKey {
     #[cold]
     fn by_value(&self) -> ByValue<'_> {
         match self {
-            MemoKey::Id(_) => unreachable!("identities are compared and hashed by address"),
-            MemoKey::Str(b, n) => ByValue::Str(b, *n),
+            MemoKey::Id(_) | MemoKey::Str(..) => {
+                unreachable!("identities and small strs are compared and hashed inline")
+            }
             MemoKey::Bytes(b) => ByValue::Bytes(*b),
             MemoKey::Global(m, n) => ByValue::Global(m, n),
             MemoKey::ModuleName(m) => ByValue::ModuleName(m),
@@ -469,7 +473,7 @@ impl Encoder {
     #[inline]
     pub fn int(&mut self, v: &Int) {
         match v.as_i64() {
-            Some(i) if i32::try_from(i).is_ok() => self.int_i64(i),
+            Some(i) => self.int_i64(i),
             _ if self.proto >= 2 => self.long_bytes(&v.to_signed_le()),
             _ => self.op_line(Opcode::Long, format!("{v}L").as_bytes()),
         }
@@ -499,7 +503,13 @@ impl Encoder {
     fn int_i64_wider(&mut self, i: i64) {
         if i32::try_from(i).is_err() {
             if self.proto >= 2 {
-                self.long_bytes(&Int::from(i).to_signed_le());
+                // LONG1 with the fewest little-endian two's-complement bytes
+                // that keep the sign, as CPython writes it (no `Int` needed):
+                // the bit length of the magnitude (of !i below zero) plus a
+                // sign bit, in whole bytes.
+                let magnitude = if i < 0 { !i } else { i };
+                let len = ((64 - magnitude.leading_zeros()) / 8 + 1) as usize;
+                self.op_with_short_payload(Opcode::Long1, &i.to_le_bytes()[..len]);
             } else {
                 self.op_line(Opcode::Long, format!("{i}L").as_bytes());
             }
@@ -702,6 +712,28 @@ mod tests {
             MemoKey::Const("latin1"),
             MemoKey::Unique,
         ]
+    }
+
+    #[test]
+    fn i64_longs_take_the_bytes_of_any_int() {
+        // Every byte-length boundary of LONG1, both signs, against the
+        // arbitrary-precision path (`Int::to_signed_le`, as CPython encodes).
+        let mut values = vec![i64::MIN, i64::MAX, i64::MIN + 1];
+        for bits in 31..63 {
+            for base in [1i64 << bits, -(1i64 << bits)] {
+                values.extend([base - 1, base, base + 1]);
+            }
+        }
+        for i in values.into_iter().filter(|i| i32::try_from(*i).is_err()) {
+            let mut enc = Encoder::new(2).unwrap();
+            enc.int_i64(i);
+            let out = enc.finish();
+            let bytes = Int::from(i).to_signed_le();
+            let mut expected = vec![0x80, 2, Opcode::Long1 as u8, bytes.len() as u8];
+            expected.extend_from_slice(&bytes);
+            expected.push(Opcode::Stop as u8);
+            assert_eq!(out, expected, "{i}");
+        }
     }
 
     #[test]
