@@ -296,12 +296,18 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
         Ok(PyByteArray::new(self.py, &data).into_any().unbind())
     }
 
+    // EMPTY_LIST and EMPTY_DICT call CPython straight from the machine's
+    // loop (PyO3's constructors are calls of their own that panic on failure).
+    #[inline]
     fn empty_list(&mut self) -> Result<Obj> {
-        Ok(PyList::empty(self.py).into_any().unbind())
+        // SAFETY: PyList_New returns a new reference, or null with an exception set.
+        unsafe { Bound::from_owned_ptr_or_err(self.py, pyo3::ffi::PyList_New(0)) }.map(Bound::unbind).engine()
     }
 
+    #[inline]
     fn empty_dict(&mut self) -> Result<Obj> {
-        Ok(PyDict::new(self.py).into_any().unbind())
+        // SAFETY: PyDict_New returns a new reference, or null with an exception set.
+        unsafe { Bound::from_owned_ptr_or_err(self.py, pyo3::ffi::PyDict_New()) }.map(Bound::unbind).engine()
     }
 
     fn empty_set(&mut self) -> Result<Obj> {
