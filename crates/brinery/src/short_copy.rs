@@ -6,16 +6,26 @@
 #[inline]
 pub(crate) fn extend_short(out: &mut Vec<u8>, bytes: &[u8]) {
     let n = bytes.len();
-    if n > 32 {
-        out.extend_from_slice(bytes);
-        return;
-    }
     out.reserve(n);
     // SAFETY: `n` bytes of spare capacity were reserved, and `set_len`
     // covers exactly the bytes written.
     unsafe {
-        copy_short(bytes, out.as_mut_ptr().add(out.len()));
+        copy_any(bytes, out.as_mut_ptr().add(out.len()));
         out.set_len(out.len() + n);
+    }
+}
+
+/// Copies `bytes` to `dst`: by [`copy_short`] up to 32 bytes, by `memcpy`
+/// past that.
+///
+/// # Safety
+/// `dst` is valid for `bytes.len()` writes and does not overlap `bytes`.
+#[inline(always)]
+pub(crate) unsafe fn copy_any(bytes: &[u8], dst: *mut u8) {
+    if bytes.len() <= 32 {
+        copy_short(bytes, dst);
+    } else {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, bytes.len());
     }
 }
 

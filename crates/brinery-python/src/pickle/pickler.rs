@@ -109,7 +109,7 @@ impl Pickler {
             dispatch_table: this.getattr_opt("dispatch_table")?,
             buffer_callback,
         };
-        let mut saver = Saver::new(py, proto, fix_imports, fast, memo, hooks, Vec::with_capacity(256))?;
+        let mut saver = Saver::new(py, proto, fix_imports, fast, memo, hooks, None)?;
         saver.stream_to(write.bind(py).clone());
         let result = saver.dump(obj);
         slf.borrow_mut().memo = std::mem::take(&mut saver.memo);
@@ -166,7 +166,7 @@ pub(crate) fn dumps<'py>(
     check_buffer_callback(proto, buffer_callback)?;
     let hooks = Hooks { buffer_callback: buffer_callback.filter(|c| !c.is_none()).cloned(), ..Hooks::default() };
     let spares = spare::take();
-    let mut saver = Saver::new(py, proto, fix_imports, false, spares.memo, hooks, spares.out)?;
+    let mut saver = Saver::new(py, proto, fix_imports, false, spares.memo, hooks, Some(spares.out))?;
     saver.one_shot();
     saver.enc.reserve(LAST_SIZE.get());
     let result = saver.dump(obj);

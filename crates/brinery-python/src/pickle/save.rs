@@ -92,9 +92,14 @@ impl<'py> Saver<'py> {
         fast: bool,
         memo: PyMemo,
         hooks: Hooks<'py>,
-        out: Vec<u8>,
+        out: Option<Vec<u8>>,
     ) -> PyResult<Self> {
-        let enc = Encoder::with_buffer(proto, out).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        // Into the buffer a caller hands back (see `spare`), or a new one.
+        let enc = match out {
+            Some(out) => Encoder::with_buffer(proto, out),
+            None => Encoder::new(proto),
+        }
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
         let next_index = memo.len() as u32;
         let hooks_allow_inline_atoms = hooks.persistent_id.is_none();
         Ok(Saver {

@@ -18,7 +18,7 @@
 
 use super::error::{Error, Result};
 use crate::opcodes::Opcode;
-use crate::short_copy::{copy_short, extend_short};
+use crate::short_copy::{copy_any, extend_short};
 use crate::value::{Int, Str};
 use rustc_hash::FxHashMap;
 use std::hash::Hash;
@@ -364,11 +364,7 @@ impl Encoder {
             let dst = self.out.as_mut_ptr().add(self.out.len());
             *dst = op as u8;
             *dst.add(1) = n as u8;
-            if n <= 32 {
-                copy_short(payload, dst.add(2));
-            } else {
-                std::ptr::copy_nonoverlapping(payload.as_ptr(), dst.add(2), n);
-            }
+            copy_any(payload, dst.add(2));
             self.out.set_len(self.out.len() + 2 + n);
         }
     }

@@ -130,11 +130,12 @@ fn bytes_key(b: &Bytes<'_>, allow_unique: bool) -> MemoKey {
 }
 
 impl<'o, 'v> ValuePickler<'o, 'v> {
-    /// An int; below protocol 2 it is written as decimal text, which CPython
-    /// refuses past `max_int_digits` digits (when dumping as when loading).
+    /// An int past `i64` ([`atom`](Self::atom) writes the others); below
+    /// protocol 2 it is written as decimal text, which CPython refuses past
+    /// `max_int_digits` digits (when dumping as when loading).
     #[cold]
-    fn int(&mut self, i: &crate::Int) -> Result<()> {
-        if self.proto() >= 2 || i.as_i64().is_some() {
+    fn big_int(&mut self, i: &crate::Int) -> Result<()> {
+        if self.proto() >= 2 {
             self.enc.int(i);
             return Ok(());
         }
@@ -223,7 +224,7 @@ impl<'o, 'v> ValuePickler<'o, 'v> {
             Value::Bool(b) => self.enc.bool(*b),
             Value::Int(i) => match i.as_i64() {
                 Some(small) => self.enc.int_i64(small),
-                None => self.int(i)?,
+                None => self.big_int(i)?,
             },
             Value::Float(f) => self.enc.float(*f),
             _ => unreachable!("atom() takes None, bool, int or float"),
