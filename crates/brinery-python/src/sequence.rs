@@ -15,12 +15,17 @@ pub(crate) enum Sequence {
 /// A new tuple or list of `items`, made at its final size and filled in
 /// place when the iterator says exactly how many items there are (the
 /// pickle machine's and the JSON parser's always do), with no `Vec` in
-/// between.
-pub(crate) fn filled<I: Iterator<Item = Py<PyAny>>>(py: Python<'_>, items: I, kind: Sequence) -> PyResult<Py<PyAny>> {
+/// between. The items are owned references of any kind that converts to
+/// `Py<PyAny>` without a count change.
+pub(crate) fn filled<T: Into<Py<PyAny>>, I: Iterator<Item = T>>(
+    py: Python<'_>,
+    items: I,
+    kind: Sequence,
+) -> PyResult<Py<PyAny>> {
     let n = match items.size_hint() {
         (low, Some(high)) if low == high => low,
         _ => {
-            let items: Vec<Py<PyAny>> = items.collect();
+            let items: Vec<Py<PyAny>> = items.map(Into::into).collect();
             return Ok(match kind {
                 Sequence::Tuple => PyTuple::new(py, items)?.into_any().unbind(),
                 Sequence::List => PyList::new(py, items)?.into_any().unbind(),
@@ -46,7 +51,7 @@ pub(crate) fn filled<I: Iterator<Item = Py<PyAny>>>(py: Python<'_>, items: I, ki
             if filled == n {
                 break; // never: the count was exact
             }
-            *slots.add(filled) = item.into_ptr();
+            *slots.add(filled) = item.into().into_ptr();
             filled += 1;
         }
         if filled != n {

@@ -261,7 +261,7 @@ impl<'a, 'py> Sink<'a> for PySink<'a, '_, 'py> {
     }
 
     fn array(&mut self, items: std::vec::Drain<'_, Bound<'py, PyAny>>) -> Built<'py> {
-        let list = sequence::filled(self.py, items.map(Bound::unbind), Sequence::List)?;
+        let list = sequence::filled(self.py, items, Sequence::List)?;
         Ok(list.into_bound(self.py))
     }
 

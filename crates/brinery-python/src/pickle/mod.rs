@@ -4,6 +4,7 @@
 mod exceptions;
 mod file_reader;
 mod globals;
+mod obj;
 mod pickler;
 mod py_sink;
 mod save;

@@ -209,7 +209,7 @@ pub(crate) fn load<'py>(
     errors: &str,
     buffers: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
-    load_module_level(py, Source::File(file), fix_imports, encoding, errors, buffers)
+    load_module_level(py, Source::File(file), fix_imports, encoding, errors, buffers).map(super::obj::Obj::into_py)
 }
 
 /// `pickle.loads`.
@@ -229,9 +229,10 @@ pub(crate) fn loads<'py>(
     // `bytes` (the usual argument) is immutable: read it in place, without
     // the buffer protocol's export and format checks.
     if let Ok(bytes) = data.cast_exact::<PyBytes>() {
-        return load_module_level(py, Source::Bytes(bytes.as_bytes()), fix_imports, encoding, errors, buffers);
+        return load_module_level(py, Source::Bytes(bytes.as_bytes()), fix_imports, encoding, errors, buffers)
+            .map(super::obj::Obj::into_py);
     }
     let buffer = pyo3::buffer::PyBuffer::<u8>::get(data)?;
     let bytes = buffer_bytes(&buffer);
-    load_module_level(py, Source::Bytes(bytes), fix_imports, encoding, errors, buffers)
+    load_module_level(py, Source::Bytes(bytes), fix_imports, encoding, errors, buffers).map(super::obj::Obj::into_py)
 }

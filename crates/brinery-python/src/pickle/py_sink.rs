@@ -16,8 +16,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyFrozenSet, PyList, PySet, PyString, PyTuple, PyType};
 use std::borrow::Cow;
 
-/// Stack and memo entries are owned references (cloning one is an incref).
-pub(crate) type Obj = Py<PyAny>;
+pub(crate) use super::obj::Obj;
 
 /// Who answers `find_class` and `persistent_load`, and learns the protocol.
 pub(crate) enum Loader<'py> {
@@ -56,7 +55,7 @@ impl<'py> PySink<'py> {
     #[inline(never)]
     fn int_not_small(&self, value: Int) -> Obj {
         // Converting an int the engine already parsed cannot fail short of memory.
-        int_to_py(self.py, &value).unwrap_or_else(|_| self.py.None())
+        int_to_py(self.py, &value).unwrap_or_else(|_| self.py.None().into())
     }
 
     /// [`Sink::str_utf8`] for text the string cache does not hold.
@@ -82,15 +81,15 @@ impl<T> PyResultExt<T> for PyResult<T> {
 /// A Python `int` from the engine's arbitrary-precision int.
 pub(crate) fn int_to_py(py: Python<'_>, value: &Int) -> PyResult<Obj> {
     Ok(match value.as_i64() {
-        Some(i) => i.into_pyobject(py)?.into_any().unbind(),
-        None => value.to_bigint().into_pyobject(py)?.into_any().unbind(),
+        Some(i) => i.into_pyobject(py)?.into_any().into(),
+        None => value.to_bigint().into_pyobject(py)?.into_any().into(),
     })
 }
 
 /// A Python `str` from pickle's UTF-8 (lone surrogates as surrogatepass writes them).
 pub(crate) fn str_to_py(py: Python<'_>, value: &Str<'_>) -> PyResult<Obj> {
     if let Some(text) = value.as_str() {
-        return Ok(PyString::new(py, text).into_any().unbind());
+        return Ok(PyString::new(py, text).into_any().into());
     }
     decode_surrogatepass(py, value.as_surrogatepass(), None)
 }
@@ -112,7 +111,7 @@ fn decode_surrogatepass(py: Python<'_>, bytes: &[u8], cache: Option<&mut StrCach
             Bound::from_owned_ptr_or_err(py, ptr)
         }
     })
-    .map(Bound::unbind)
+    .map(Obj::from)
 }
 
 /// `bytes.decode('raw-unicode-escape')`, CPython's decoder for UNICODE lines.
@@ -125,7 +124,7 @@ fn decode_raw_unicode_escape(py: Python<'_>, bytes: &[u8]) -> PyResult<Obj> {
             bytes.len() as pyo3::ffi::Py_ssize_t,
             std::ptr::null(),
         );
-        Bound::from_owned_ptr_or_err(py, ptr).map(Bound::unbind)
+        Bound::from_owned_ptr_or_err(py, ptr).map(Obj::from)
     }
 }
 
@@ -133,9 +132,9 @@ fn decode_raw_unicode_escape(py: Python<'_>, bytes: &[u8]) -> PyResult<Obj> {
 /// are no arguments and the class has no `__getinitargs__`, else `cls(*args)`.
 fn instantiate<'py>(cls: &Bound<'py, PyAny>, args: Bound<'py, PyTuple>) -> PyResult<Obj> {
     if args.is_empty() && cls.is_instance_of::<PyType>() && !cls.hasattr("__getinitargs__")? {
-        return Ok(cls.call_method1("__new__", (cls,))?.unbind());
+        return Ok(cls.call_method1("__new__", (cls,))?.into());
     }
-    Ok(cls.call1(args)?.unbind())
+    Ok(cls.call1(args)?.into())
 }
 
 /// NEWOBJ / NEWOBJ_EX: `cls.__new__(cls, *args, **kwargs)` through the
@@ -177,7 +176,7 @@ fn new_object<'py>(
         let tp_new: pyo3::ffi::newfunc = std::mem::transmute(slot);
         let kw_ptr = kwargs.map_or(std::ptr::null_mut(), |k| k.as_ptr());
         let obj = tp_new(ty.as_type_ptr(), args.as_ptr(), kw_ptr);
-        Bound::from_owned_ptr_or_err(py, obj).map(Bound::unbind)
+        Bound::from_owned_ptr_or_err(py, obj).map(Obj::from)
     }
 }
 
@@ -233,11 +232,11 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
     }
 
     fn none(&mut self) -> Obj {
-        self.py.None()
+        self.py.None().into()
     }
 
     fn bool(&mut self, value: bool) -> Obj {
-        pyo3::types::PyBool::new(self.py, value).to_owned().into_any().unbind()
+        pyo3::types::PyBool::new(self.py, value).to_owned().into_any().into()
     }
 
     /// Small ints (every BININT1) are the whole path, inlined into the
@@ -245,7 +244,7 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
     #[inline(always)]
     fn int(&mut self, value: Int) -> Obj {
         match value.as_i64().and_then(|v| crate::small_ints::small_int(self.py, v)) {
-            Some(small) => small,
+            Some(small) => small.into(),
             None => self.int_not_small(value),
         }
     }
@@ -253,13 +252,13 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
     #[inline(always)]
     fn small_int(&mut self, value: i64) -> Obj {
         match crate::small_ints::small_int(self.py, value) {
-            Some(small) => small,
+            Some(small) => small.into(),
             None => self.int_not_small(Int::from(value)),
         }
     }
 
     fn float(&mut self, value: f64) -> Obj {
-        pyo3::types::PyFloat::new(self.py, value).into_any().unbind()
+        pyo3::types::PyFloat::new(self.py, value).into_any().into()
     }
 
     fn str(&mut self, value: Str<'a>) -> Result<Obj> {
@@ -271,7 +270,7 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
     fn str_utf8(&mut self, data: Cow<'a, [u8]>) -> Result<Obj> {
         if let Some(cache) = &self.strings {
             if let Some(hit) = cache.lookup(self.py, &data) {
-                return Ok(hit.unbind());
+                return Ok(hit.into());
             }
         }
         self.str_utf8_not_cached(&data)
@@ -283,17 +282,17 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
     }
 
     fn bytes(&mut self, data: Cow<'a, [u8]>) -> Result<Obj> {
-        Ok(PyBytes::new(self.py, &data).into_any().unbind())
+        Ok(PyBytes::new(self.py, &data).into_any().into())
     }
 
     fn py2_string(&mut self, raw: Cow<'a, [u8]>) -> Result<Obj> {
         let (encoding, errors) = &self.codec;
         let raw = PyBytes::new(self.py, &raw);
-        Ok(raw.call_method1("decode", (encoding, errors)).engine()?.unbind())
+        Ok(raw.call_method1("decode", (encoding, errors)).engine()?.into())
     }
 
     fn bytearray(&mut self, data: Cow<'a, [u8]>) -> Result<Obj> {
-        Ok(PyByteArray::new(self.py, &data).into_any().unbind())
+        Ok(PyByteArray::new(self.py, &data).into_any().into())
     }
 
     // EMPTY_LIST and EMPTY_DICT call CPython straight from the machine's
@@ -301,36 +300,36 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
     #[inline]
     fn empty_list(&mut self) -> Result<Obj> {
         // SAFETY: PyList_New returns a new reference, or null with an exception set.
-        unsafe { Bound::from_owned_ptr_or_err(self.py, pyo3::ffi::PyList_New(0)) }.map(Bound::unbind).engine()
+        unsafe { Bound::from_owned_ptr_or_err(self.py, pyo3::ffi::PyList_New(0)) }.map(Obj::from).engine()
     }
 
     #[inline]
     fn empty_dict(&mut self) -> Result<Obj> {
         // SAFETY: PyDict_New returns a new reference, or null with an exception set.
-        unsafe { Bound::from_owned_ptr_or_err(self.py, pyo3::ffi::PyDict_New()) }.map(Bound::unbind).engine()
+        unsafe { Bound::from_owned_ptr_or_err(self.py, pyo3::ffi::PyDict_New()) }.map(Obj::from).engine()
     }
 
     fn empty_set(&mut self) -> Result<Obj> {
-        Ok(PySet::empty(self.py).engine()?.into_any().unbind())
+        Ok(PySet::empty(self.py).engine()?.into_any().into())
     }
 
     fn tuple<I: Iterator<Item = Obj>>(&mut self, items: I) -> Result<Obj> {
-        sequence::filled(self.py, items, Sequence::Tuple).engine()
+        sequence::filled(self.py, items, Sequence::Tuple).map(Obj::from).engine()
     }
 
     fn list<I: Iterator<Item = Obj>>(&mut self, items: I) -> Result<Obj> {
-        sequence::filled(self.py, items, Sequence::List).engine()
+        sequence::filled(self.py, items, Sequence::List).map(Obj::from).engine()
     }
 
     fn dict<I: Iterator<Item = Obj>>(&mut self, items: I) -> Result<Obj> {
         let dict = PyDict::new(self.py);
         set_pairs(&dict, items).engine()?;
-        Ok(dict.into_any().unbind())
+        Ok(dict.into_any().into())
     }
 
     fn frozenset<I: Iterator<Item = Obj>>(&mut self, items: I) -> Result<Obj> {
         let items: Vec<Obj> = items.collect();
-        Ok(PyFrozenSet::new(self.py, items).engine()?.into_any().unbind())
+        Ok(PyFrozenSet::new(self.py, items).engine()?.into_any().into())
     }
 
     fn append<I: Iterator<Item = Obj>>(&mut self, target: &Obj, items: I) -> Result<()> {
@@ -387,7 +386,7 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
         let module = str_to_py(self.py, &module).engine()?;
         let name = str_to_py(self.py, &name).engine()?;
         match &self.loader {
-            Loader::Object(u) => Ok(u.call_method1("find_class", (module, name)).engine()?.unbind()),
+            Loader::Object(u) => Ok(u.call_method1("find_class", (module, name)).engine()?.into()),
             Loader::Module { fix_imports, proto } => {
                 resolve_global(self.py, *proto, *fix_imports, None, module.bind(self.py), name.bind(self.py)).engine()
             }
@@ -410,7 +409,7 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
         let Ok(args) = args.cast::<PyTuple>() else {
             return Err(to_engine(PyTypeError::new_err("argument list must be a tuple")));
         };
-        Ok(callable.bind(self.py).call1(args).engine()?.unbind())
+        Ok(callable.bind(self.py).call1(args).engine()?.into())
     }
 
     fn new_obj(&mut self, cls: Obj, args: Obj) -> Result<Obj> {
@@ -445,7 +444,7 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
             Loader::Module { .. } => None,
         };
         match hook {
-            Some(f) => Ok(f.call1((pid,)).engine()?.unbind()),
+            Some(f) => Ok(f.call1((pid,)).engine()?.into()),
             None => Err(to_engine(unpickling_error(
                 self.py,
                 "A load persistent id instruction was encountered, but no persistent_load function was specified.",
@@ -469,7 +468,7 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
             return Err(to_engine(unpickling_error(self.py, "not enough out-of-band buffers")));
         }
         // SAFETY: PyIter_Next returned a new reference.
-        Ok(unsafe { Bound::from_owned_ptr(self.py, next) }.unbind())
+        Ok(unsafe { Bound::from_owned_ptr(self.py, next) }.into())
     }
 
     fn readonly_buffer(&mut self, buffer: Obj) -> Result<Obj> {
@@ -477,7 +476,7 @@ impl<'a, 'py> Sink<'a> for PySink<'py> {
         if view.getattr("readonly").engine()?.is_truthy().engine()? {
             return Ok(buffer);
         }
-        Ok(view.call_method0("toreadonly").engine()?.unbind())
+        Ok(view.call_method0("toreadonly").engine()?.into())
     }
 
     fn finish(&mut self, top: Obj) -> Result<Obj> {
@@ -518,7 +517,7 @@ fn extend_exact_list<I: Iterator<Item = Obj>>(list: &Bound<'_, PyList>, mut item
         }
         let mut filled = len;
         for item in items.by_ref().take(extra) {
-            *(*raw).ob_item.add(filled) = item.into_ptr();
+            *(*raw).ob_item.add(filled) = item.into_py().into_ptr();
             filled += 1;
         }
         (*raw).ob_base.ob_size = filled as ffi::Py_ssize_t;

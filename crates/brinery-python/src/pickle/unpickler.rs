@@ -107,7 +107,7 @@ impl Unpickler {
             let index: i64 = index.extract()?;
             let index =
                 u64::try_from(index).map_err(|_| PyValueError::new_err("memo key must be positive integers."))?;
-            new.put(index, obj.unbind());
+            new.put(index, obj.into());
         }
         self.memo = new;
         Ok(())
@@ -259,7 +259,7 @@ pub(crate) fn resolve_global(
     if proto >= 4 {
         get_dotted_attribute(module.as_any(), &global_name)
     } else {
-        Ok(module.getattr(global_name.cast::<PyString>()?)?.unbind())
+        Ok(module.getattr(global_name.cast::<PyString>()?)?.into())
     }
 }
 
@@ -374,5 +374,5 @@ pub(crate) fn get_dotted_attribute(obj: &Bound<'_, PyAny>, name: &Bound<'_, PyAn
             }
         };
     }
-    Ok(current.unbind())
+    Ok(current.into())
 }
