@@ -1,12 +1,13 @@
 //! [`Obj`], the owned object reference the unpickling machine keeps on its
-//! stack and in its memo.
+//! stack and in its memo, and the pickler keeps in its memo.
 //!
 //! PyO3's `Py<PyAny>` may be cloned or dropped on a thread that is not
 //! attached to the interpreter, so each clone and drop first reads a
 //! thread-local to find out (and defers the count change if not). A load
 //! clones or drops a reference for nearly every opcode (MEMOIZE, BINGET, the
 //! key and value a SETITEMS hands over), and those checks were several
-//! percent of a small pickle's load. An `Obj` changes the count directly.
+//! percent of a small pickle's load; a dump releases every memo entry at
+//! its end. An `Obj` changes the count directly.
 
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -18,10 +19,11 @@ use std::ops::Deref;
 ///
 /// The invariant that makes this sound: an `Obj` is only ever made, cloned
 /// or dropped by a thread attached to the interpreter. Every `Obj` lives in
-/// the unpickler's machine during a load (which runs inside a call from
-/// Python) or in an `Unpickler`'s memo between loads (which Python frees
-/// while attached); one leaves that world only as a `Py<PyAny>`
-/// ([`Obj::into_py`]).
+/// the unpickler's machine during a load or in a pickler's memo during a
+/// dump (both run inside a call from Python), or in an `Unpickler`'s or
+/// `Pickler`'s memo between calls (which Python frees while attached; the
+/// memo a thread keeps for its next dump is kept empty); one leaves that
+/// world only as a `Py<PyAny>` ([`Obj::into_py`]).
 ///
 /// ```text
 /// let item: Obj = list.into_any().into();   // takes the reference over

@@ -142,7 +142,7 @@ impl Pickler {
             };
             let index: u32 = pair.get_item(0)?.extract()?;
             let obj = pair.get_item(1)?;
-            new.insert(obj.as_ptr() as usize, (index, obj.unbind()));
+            new.insert(obj.as_ptr() as usize, (index, obj.into()));
         }
         self.memo = new;
         Ok(())

@@ -7,6 +7,7 @@
 
 use super::exceptions::pickling_error;
 use super::globals;
+use super::obj::Obj;
 use super::unshared::UnsharedLeaves;
 use brinery::opcodes::Opcode;
 use brinery::pickle::encoder::{Encoder, BATCH_SIZE, FRAME_SIZE_TARGET};
@@ -20,7 +21,7 @@ use pyo3::types::{
 use rustc_hash::{FxHashMap, FxHashSet};
 
 /// The memo: object address → (index, the object, kept alive).
-pub(crate) type PyMemo = FxHashMap<usize, (u32, Py<PyAny>)>;
+pub(crate) type PyMemo = FxHashMap<usize, (u32, Obj)>;
 
 /// Fast mode checks for cycles only below this nesting (CPython's `FAST_NESTING_LIMIT`).
 const FAST_NESTING_LIMIT: usize = 50;
@@ -188,7 +189,7 @@ impl<'py> Saver<'py> {
         }
         let index = self.next_index;
         self.next_index += 1;
-        self.memo.insert(id(obj), (index, obj.clone().unbind()));
+        self.memo.insert(id(obj), (index, obj.clone().into()));
         self.enc.write_put(index);
     }
 

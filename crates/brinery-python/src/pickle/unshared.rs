@@ -86,7 +86,7 @@ impl UnsharedLeaves {
             // SAFETY: no Python code ran since the leaf was noted, so its
             // container still holds it: the address is a live object.
             let obj = unsafe { Bound::from_borrowed_ptr(py, address as *mut pyo3::ffi::PyObject) }.unbind();
-            memo.insert(address, (index, obj));
+            memo.insert(address, (index, obj.into()));
         }
     }
 }
