@@ -63,6 +63,23 @@ pub(super) fn special_ascii(w: u64) -> u64 {
     special_plain(w) | bytes_equal(w, 0x7f) | (w & HIGHS)
 }
 
+/// Whether any byte of the sixteen in `lo` and `hi` (little-endian words)
+/// is one [`skip_plain`] (or, with `ASCII_ONLY`, [`skip_plain_ascii`]) stops
+/// at: one vector test where the target has SSE2, else two word tests.
+#[inline(always)]
+pub(super) fn words_have_special<const ASCII_ONLY: bool>(lo: u64, hi: u64) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let lanes = (u128::from(lo) | u128::from(hi) << 64).to_le_bytes();
+        sse2::special_lanes::<ASCII_ONLY>(&lanes) != 0
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let special = |w: u64| if ASCII_ONLY { special_ascii(w) } else { special_plain(w) };
+        special(lo) | special(hi) != 0
+    }
+}
+
 /// The first byte from `start` on where [`skip_plain`] (or, with
 /// `ASCII_ONLY`, [`skip_plain_ascii`]) stops, or `s.len()`: sixteen bytes at
 /// a time where the target has SSE2, then eight at a time. A word's flags
@@ -148,6 +165,21 @@ mod tests {
         }
         let printable: Vec<u8> = (0x20u8..0x7f).filter(|b| *b != b'"' && *b != b'\\').collect();
         assert_eq!(skip_plain_ascii(&printable, 0), printable.len());
+    }
+
+    #[test]
+    fn word_pairs_flag_every_special_byte_in_every_lane() {
+        for b in 0u8..=255 {
+            for at in 0..16 {
+                let mut lanes = [b'a'; 16];
+                lanes[at] = b;
+                let lo = u64::from_le_bytes(lanes[..8].try_into().unwrap());
+                let hi = u64::from_le_bytes(lanes[8..].try_into().unwrap());
+                let what = format!("{b:#x} at {at}");
+                assert_eq!(words_have_special::<false>(lo, hi), STOPS_PLAIN[b as usize], "{what}");
+                assert_eq!(words_have_special::<true>(lo, hi), STOPS_ASCII[b as usize], "{what}");
+            }
+        }
     }
 
     use proptest::prelude::*;

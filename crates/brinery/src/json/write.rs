@@ -3,7 +3,7 @@
 
 use super::error::{Error, ErrorKind, Result};
 use super::options::DumpOptions;
-use super::scan::{skip_plain, skip_plain_ascii, special_ascii, special_plain};
+use super::scan::{skip_plain, skip_plain_ascii, words_have_special};
 use crate::short_copy::{copy_short, extend_short};
 use crate::value::Int;
 
@@ -243,12 +243,11 @@ impl Writer {
                 (word(0), word(n - 8))
             }
         };
-        let flags = if self.ensure_ascii {
-            special_ascii(lo) | special_ascii(hi)
+        if self.ensure_ascii {
+            !words_have_special::<true>(lo, hi)
         } else {
-            special_plain(lo) | special_plain(hi)
-        };
-        flags == 0
+            !words_have_special::<false>(lo, hi)
+        }
     }
 
     /// A string given as code units (a Python `str`'s UCS-1, UCS-2 or UCS-4
