@@ -2,6 +2,8 @@
 //! parser stops at quotes, backslashes and control characters; the writer
 //! also at non-ASCII bytes and DEL when it escapes to ASCII.
 
+use crate::short_copy::copy_short;
+
 const ONES: u64 = 0x0101_0101_0101_0101;
 
 /// Per byte: whether [`skip_plain`] stops there (controls, `"`, `\\`).
@@ -45,9 +47,11 @@ pub(super) fn skip_plain(s: &[u8], i: usize) -> usize {
     find_stop::<false>(s, i)
 }
 
-/// Like [`skip_plain`], but also stops at DEL and at any byte above ASCII.
-#[inline]
-pub(super) fn skip_plain_ascii(s: &[u8], i: usize) -> usize {
+/// Like [`skip_plain`], but also stops at DEL and at any byte above ASCII
+/// (the writer's scan, which [`copy_plain`] does while copying; kept as the
+/// tests' plain statement of it).
+#[cfg(test)]
+fn skip_plain_ascii(s: &[u8], i: usize) -> usize {
     find_stop::<true>(s, i)
 }
 
@@ -63,11 +67,35 @@ pub(super) fn special_ascii(w: u64) -> u64 {
     special_plain(w) | bytes_equal(w, 0x7f) | (w & HIGHS)
 }
 
-/// Whether any byte of the sixteen in `lo` and `hi` (little-endian words)
-/// is one [`skip_plain`] (or, with `ASCII_ONLY`, [`skip_plain_ascii`]) stops
-/// at: one vector test where the target has SSE2, else two word tests.
+/// Whether no byte of `text` (at most sixteen) is one [`skip_plain`] (or,
+/// with `ASCII_ONLY`, [`skip_plain_ascii`]) stops at, tested as two words
+/// that cover it (overlapping below sixteen bytes; text below four bytes
+/// padded with a plain letter): one vector test where the target has SSE2,
+/// else two word tests.
 #[inline(always)]
-pub(super) fn words_have_special<const ASCII_ONLY: bool>(lo: u64, hi: u64) -> bool {
+pub(super) fn short_is_plain<const ASCII_ONLY: bool>(text: &[u8]) -> bool {
+    debug_assert!(text.len() <= 16);
+    let n = text.len();
+    const PAD: u64 = u64::from_le_bytes(*b"aaaaaaaa");
+    let (lo, hi) = match n {
+        0 => return true,
+        1..=3 => {
+            let w = text[0] as u64 | (text[n / 2] as u64) << 8 | (text[n - 1] as u64) << 16;
+            (w | PAD << 24, PAD)
+        }
+        4..=7 => {
+            let half = |i: usize| u32::from_le_bytes(text[i..i + 4].try_into().expect("four bytes")) as u64;
+            (half(0) | half(n - 4) << 32, PAD)
+        }
+        _ => (word(text, 0), word(text, n - 8)),
+    };
+    !words_have_special::<ASCII_ONLY>(lo, hi)
+}
+
+/// Whether any byte of the sixteen in `lo` and `hi` (little-endian words)
+/// is a stop of [`short_is_plain`].
+#[inline(always)]
+fn words_have_special<const ASCII_ONLY: bool>(lo: u64, hi: u64) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         let lanes = (u128::from(lo) | u128::from(hi) << 64).to_le_bytes();
@@ -77,6 +105,60 @@ pub(super) fn words_have_special<const ASCII_ONLY: bool>(lo: u64, hi: u64) -> bo
     {
         let special = |w: u64| if ASCII_ONLY { special_ascii(w) } else { special_plain(w) };
         special(lo) | special(hi) != 0
+    }
+}
+
+/// Copies the plain bytes of `src` from `start` on to `dst`, up to the
+/// first byte [`skip_plain`] (with `ASCII_ONLY`, [`skip_plain_ascii`])
+/// stops at, and returns that byte's offset (or `src.len()`).
+///
+/// Scanning and copying are one pass where the target has SSE2: each
+/// sixteen-byte lane is stored as it is tested, so up to sixteen bytes of
+/// `dst` past the copied ones may be overwritten with scratch.
+///
+/// # Safety
+/// `dst` is valid for `src.len() - start + 16` writes and does not overlap
+/// `src`.
+#[inline(always)]
+pub(super) unsafe fn copy_plain<const ASCII_ONLY: bool>(src: &[u8], start: usize, dst: *mut u8) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: every store below lands in `dst[..src.len() - start + 16]`.
+    unsafe {
+        let store = |at: usize, lanes: &[u8; 16]| dst.add(at - start).cast::<[u8; 16]>().write_unaligned(*lanes);
+        let mut i = start;
+        while let Some(lanes) = src.get(i..i + 16) {
+            let lanes: &[u8; 16] = lanes.try_into().expect("sixteen bytes");
+            store(i, lanes);
+            let flags = sse2::special_lanes::<ASCII_ONLY>(lanes);
+            if flags != 0 {
+                return i + flags.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+        if i == src.len() {
+            return i;
+        }
+        if i > start {
+            // The last sixteen bytes, overlapping plain ones already copied
+            // (rewritten with the same values; none of them is flagged).
+            let last = src.len() - 16;
+            let lanes: &[u8; 16] = src[last..].try_into().expect("sixteen bytes");
+            store(last, lanes);
+            let flags = sse2::special_lanes::<ASCII_ONLY>(lanes);
+            return if flags != 0 { last + flags.trailing_zeros() as usize } else { src.len() };
+        }
+        // A run shorter than sixteen bytes.
+        let rest = &src[start..];
+        let stop = if short_is_plain::<ASCII_ONLY>(rest) { src.len() } else { find_stop::<ASCII_ONLY>(src, start) };
+        copy_short(&src[start..stop], dst);
+        stop
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    // SAFETY: `stop - start` bytes fit in `dst`.
+    unsafe {
+        let stop = find_stop::<ASCII_ONLY>(src, start);
+        std::ptr::copy_nonoverlapping(src[start..].as_ptr(), dst, stop - start);
+        stop
     }
 }
 
@@ -167,6 +249,47 @@ mod tests {
         assert_eq!(skip_plain_ascii(&printable, 0), printable.len());
     }
 
+    /// [`copy_plain`] into a buffer with exactly the room it may use: where
+    /// it stopped, and the bytes it copied.
+    fn copied(src: &[u8], start: usize, ascii_only: bool) -> (usize, Vec<u8>) {
+        let mut dst = vec![0xEEu8; src.len() - start + 16];
+        // SAFETY: `dst` has the room `copy_plain` asks for.
+        let stop = unsafe {
+            if ascii_only {
+                copy_plain::<true>(src, start, dst.as_mut_ptr())
+            } else {
+                copy_plain::<false>(src, start, dst.as_mut_ptr())
+            }
+        };
+        dst.truncate(stop - start);
+        (stop, dst)
+    }
+
+    #[test]
+    fn copies_up_to_every_special_byte_at_every_length_and_start() {
+        for special in [0u8, 0x1f, b'"', b'\\', 0x7f, 0x80, 0xff] {
+            for len in 1..50 {
+                for start in 0..len.min(20) {
+                    for at in start..len {
+                        let mut src: Vec<u8> = (0..len).map(|k| b'A' + (k % 26) as u8).collect();
+                        src[at] = special;
+                        let stops_plain = STOPS_PLAIN[special as usize];
+                        let (stop, bytes) = copied(&src, start, false);
+                        assert_eq!(
+                            stop,
+                            if stops_plain { at } else { len },
+                            "{special:#x} at {at} of {len} from {start}"
+                        );
+                        assert_eq!(bytes, &src[start..stop]);
+                        let (stop, bytes) = copied(&src, start, true);
+                        assert_eq!(stop, at, "{special:#x} at {at} of {len} from {start}");
+                        assert_eq!(bytes, &src[start..stop]);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn word_pairs_flag_every_special_byte_in_every_lane() {
         for b in 0u8..=255 {
@@ -206,6 +329,11 @@ mod tests {
             let naive = |table: &[bool; 256]| (start..bytes.len()).find(|&k| table[bytes[k] as usize]).unwrap_or(bytes.len());
             prop_assert_eq!(skip_plain(&bytes, start), naive(&STOPS_PLAIN));
             prop_assert_eq!(skip_plain_ascii(&bytes, start), naive(&STOPS_ASCII));
+            let (plain, ascii) = (copied(&bytes, start, false), copied(&bytes, start, true));
+            prop_assert_eq!(plain.0, naive(&STOPS_PLAIN));
+            prop_assert_eq!(&plain.1[..], &bytes[start..plain.0]);
+            prop_assert_eq!(ascii.0, naive(&STOPS_ASCII));
+            prop_assert_eq!(&ascii.1[..], &bytes[start..ascii.0]);
         }
     }
 }

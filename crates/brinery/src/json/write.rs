@@ -3,7 +3,7 @@
 
 use super::error::{Error, ErrorKind, Result};
 use super::options::DumpOptions;
-use super::scan::{skip_plain, skip_plain_ascii, words_have_special};
+use super::scan::{copy_plain, short_is_plain};
 use crate::short_copy::{copy_short, extend_short};
 use crate::value::Int;
 
@@ -221,32 +221,28 @@ impl Writer {
     }
 
     /// Whether no byte of `text` (at most 16 bytes) needs an escape in this
-    /// writer's mode, tested as two words that cover it (overlapping below
-    /// 16 bytes; text below 4 bytes padded with a plain letter).
+    /// writer's mode.
     #[inline(always)]
     fn short_needs_no_escape(&self, text: &[u8]) -> bool {
-        debug_assert!(text.len() <= 16);
-        let n = text.len();
-        const PAD: u64 = u64::from_le_bytes(*b"aaaaaaaa");
-        let (lo, hi) = match n {
-            0 => return true,
-            1..=3 => {
-                let w = text[0] as u64 | (text[n / 2] as u64) << 8 | (text[n - 1] as u64) << 16;
-                (w | PAD << 24, PAD)
-            }
-            4..=7 => {
-                let half = |i: usize| u32::from_le_bytes(text[i..i + 4].try_into().expect("four bytes")) as u64;
-                (half(0) | half(n - 4) << 32, PAD)
-            }
-            _ => {
-                let word = |i: usize| u64::from_le_bytes(text[i..i + 8].try_into().expect("eight bytes"));
-                (word(0), word(n - 8))
-            }
-        };
         if self.ensure_ascii {
-            !words_have_special::<true>(lo, hi)
+            short_is_plain::<true>(text)
         } else {
-            !words_have_special::<false>(lo, hi)
+            short_is_plain::<false>(text)
+        }
+    }
+
+    /// Copies the bytes of `text` from `from` on that need no escape (in
+    /// the mode `ASCII_ONLY` names) and returns where they end.
+    #[inline(always)]
+    fn copy_plain_run<const ASCII_ONLY: bool>(&mut self, text: &[u8], from: usize) -> usize {
+        self.out.reserve(text.len() - from + 16);
+        // SAFETY: the room `copy_plain` may write was just reserved, and the
+        // length grows over exactly the bytes it copied.
+        unsafe {
+            let len = self.out.len();
+            let stop = copy_plain::<ASCII_ONLY>(text, from, self.out.as_mut_ptr().add(len));
+            self.out.set_len(len + (stop - from));
+            stop
         }
     }
 
@@ -319,8 +315,7 @@ impl Writer {
     fn escape_minimal(&mut self, text: &[u8]) {
         let mut i = 0;
         loop {
-            let stop = skip_plain(text, i);
-            extend_short(&mut self.out, &text[i..stop]);
+            let stop = self.copy_plain_run::<false>(text, i);
             let Some(&b) = text.get(stop) else { return };
             self.escape_byte(b);
             i = stop + 1;
@@ -332,8 +327,7 @@ impl Writer {
     fn escape_ascii(&mut self, text: &[u8]) {
         let mut i = 0;
         loop {
-            let stop = skip_plain_ascii(text, i);
-            extend_short(&mut self.out, &text[i..stop]);
+            let stop = self.copy_plain_run::<true>(text, i);
             let Some(&b) = text.get(stop) else { return };
             if b < 0x7f {
                 self.escape_byte(b);
