@@ -264,35 +264,13 @@ impl Writer {
         // Two more: an escape is stored as one eight-byte word.
         self.out.reserve(units.len() * 12 + 2);
         let mut out = SpareWriter { base: self.out.as_mut_ptr(), len: self.out.len() };
-        let mut wrote_surrogate = false;
-        for &unit in units {
-            let cp: u32 = unit.into();
-            // SAFETY (every `out` call in this loop): one unit writes at most
-            // 12 bytes, and 12 a unit were reserved above, with 2 more for
-            // the scratch bytes of a last escape's word store.
-            unsafe {
-                if cp < 0x80 && (cp != 0x7f || !self.ensure_ascii) {
-                    match ESCAPE[cp as usize] {
-                        0 => out.byte(cp as u8),
-                        b'u' => out.unit_escape(cp),
-                        letter => out.bytes(&[b'\\', letter]),
-                    }
-                } else if self.ensure_ascii {
-                    let (unit, low) = utf16_units(cp);
-                    out.unit_escape(unit);
-                    if let Some(low) = low {
-                        out.unit_escape(low);
-                    }
-                } else {
-                    wrote_surrogate |= (0xD800..0xE000).contains(&cp);
-                    let mut utf8 = [0u8; 4];
-                    let len = crate::value::encode_code_point(&mut utf8, cp);
-                    out.bytes(&utf8[..len]);
-                }
-            }
+        // SAFETY (both): 12 bytes a unit and 2 more were reserved above.
+        if self.ensure_ascii {
+            unsafe { out.units_ascii(units) };
+        } else {
+            self.wrote_surrogate |= unsafe { out.units_minimal(units) };
         }
-        self.wrote_surrogate |= wrote_surrogate;
-        // SAFETY: every byte up to `out.len` was written above, within capacity.
+        // SAFETY: every byte up to `out.len` was written, within capacity.
         unsafe { self.out.set_len(out.len) };
     }
 
@@ -462,6 +440,58 @@ impl SpareWriter {
     unsafe fn bytes(&mut self, bytes: &[u8]) {
         std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.base.add(self.len), bytes.len());
         self.len += bytes.len();
+    }
+
+    /// `ensure_ascii=True`'s escapes of code units (see [`Writer::units`]).
+    ///
+    /// # Safety
+    /// 12 bytes of reserved capacity are left at `len` for each unit, and 2
+    /// more.
+    #[inline(always)]
+    unsafe fn units_ascii<U: Copy + Into<u32>>(&mut self, units: &[U]) {
+        for &unit in units {
+            let cp: u32 = unit.into();
+            if cp < 0x7f {
+                match ESCAPE[cp as usize] {
+                    0 => self.byte(cp as u8),
+                    b'u' => self.unit_escape(cp),
+                    letter => self.bytes(&[b'\\', letter]),
+                }
+            } else if cp < 0x10000 {
+                self.unit_escape(cp);
+            } else {
+                let (high, low) = utf16_units(cp);
+                self.unit_escape(high);
+                self.unit_escape(low.expect("beyond the BMP: a pair"));
+            }
+        }
+    }
+
+    /// `ensure_ascii=False`'s escapes of code units (see [`Writer::units`]):
+    /// non-ASCII characters as UTF-8 (lone surrogates as surrogatepass
+    /// UTF-8). Says whether a surrogate was written.
+    ///
+    /// # Safety
+    /// As [`SpareWriter::units_ascii`].
+    #[inline(always)]
+    unsafe fn units_minimal<U: Copy + Into<u32>>(&mut self, units: &[U]) -> bool {
+        let mut wrote_surrogate = false;
+        for &unit in units {
+            let cp: u32 = unit.into();
+            if cp < 0x80 {
+                match ESCAPE[cp as usize] {
+                    0 => self.byte(cp as u8),
+                    b'u' => self.unit_escape(cp),
+                    letter => self.bytes(&[b'\\', letter]),
+                }
+            } else {
+                wrote_surrogate |= (0xD800..0xE000).contains(&cp);
+                let mut utf8 = [0u8; 4];
+                let len = crate::value::encode_code_point(&mut utf8, cp);
+                self.bytes(&utf8[..len]);
+            }
+        }
+        wrote_surrogate
     }
 
     /// `\uXXXX` for a UTF-16 code unit, stored as one word (its last two
