@@ -355,17 +355,23 @@ impl Encoder {
     #[inline(always)]
     fn op_with_short_payload(&mut self, op: Opcode, payload: &[u8]) {
         debug_assert!(payload.len() < 256);
+        self.header_and_short_payload([op as u8, payload.len() as u8], payload);
+    }
+
+    /// `header` (an opcode and its length field), then a payload shorter
+    /// than 256 bytes, with one capacity check and no call.
+    #[inline(always)]
+    fn header_and_short_payload<const H: usize>(&mut self, header: [u8; H], payload: &[u8]) {
         self.reserve_frame();
         let n = payload.len();
-        self.out.reserve(2 + n);
-        // SAFETY: `2 + n` bytes of spare capacity were just reserved, all of
+        self.out.reserve(H + n);
+        // SAFETY: `H + n` bytes of spare capacity were just reserved, all of
         // them are written, and `payload` is not in `out`.
         unsafe {
             let dst = self.out.as_mut_ptr().add(self.out.len());
-            *dst = op as u8;
-            *dst.add(1) = n as u8;
-            copy_any(payload, dst.add(2));
-            self.out.set_len(self.out.len() + 2 + n);
+            std::ptr::copy_nonoverlapping(header.as_ptr(), dst, H);
+            copy_any(payload, dst.add(H));
+            self.out.set_len(self.out.len() + H + n);
         }
     }
 
@@ -566,6 +572,14 @@ impl Encoder {
         self.str_surrogatepass_other(data)
     }
 
+    /// A short str below protocol 4: BINUNICODE, its four-byte length and
+    /// the text written as one header and one copy.
+    #[inline(never)]
+    fn short_binunicode(&mut self, data: &[u8]) {
+        let [a, b, c, d] = (data.len() as u32).to_le_bytes();
+        self.header_and_short_payload([Opcode::BinUnicode as u8, a, b, c, d], data);
+    }
+
     /// Protocol 0's UNICODE line, BINUNICODE, or BINUNICODE8 (anything but
     /// SHORT_BINUNICODE).
     fn str_surrogatepass_other(&mut self, data: &[u8]) -> Result<()> {
@@ -576,7 +590,9 @@ impl Encoder {
             return Ok(());
         }
         let len = data.len();
-        if len <= u32::MAX as usize {
+        if len < 256 {
+            self.short_binunicode(data);
+        } else if len <= u32::MAX as usize {
             let mut header = [0u8; 5];
             header[0] = Opcode::BinUnicode as u8;
             header[1..].copy_from_slice(&(len as u32).to_le_bytes());
