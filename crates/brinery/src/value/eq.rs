@@ -244,9 +244,10 @@ fn has_duplicates(keys: &[&Value<'_>], hashes: &[Option<u64>], eq: &mut EqCtx) -
 /// common case of small dicts (attribute dicts, records).
 ///
 /// Each key gets a cheap fingerprint that equal keys share: a str's length
-/// and first eight bytes; one constant for every other hashable key (1, 1.0
-/// and True are equal in Python); its position for an unhashable key, which
-/// is never a repeat. Only pairs with equal fingerprints are compared.
+/// and a few of its bytes; for a number, its value (1, 1.0 and True are
+/// equal in Python); one constant for every other hashable key; its
+/// position for an unhashable key, which is never a repeat. Only pairs with
+/// equal fingerprints are compared.
 fn few_have_duplicates<'v, 'a: 'v>(keys: impl Iterator<Item = &'v Value<'a>>) -> bool {
     let mut slots: [(u64, Option<&'v Value<'a>>); FINGERPRINTED_MAX] = [(0, None); FINGERPRINTED_MAX];
     let mut n = 0;
@@ -289,6 +290,13 @@ fn fingerprint(key: &Value<'_>, position: usize) -> u64 {
             };
             probe ^ (n as u64).rotate_right(8)
         }
+        // Equal numbers share a fingerprint (1 == 1.0 == True): an integral
+        // value within i64 by that value, other floats by their bits (no int
+        // equals them), and ints and floats past i64 share OTHER.
+        Value::Bool(b) => u64::from(*b),
+        Value::Int(i) => i.as_i64().map_or(OTHER, |v| v as u64),
+        Value::Float(f) if f.fract() != 0.0 || f.is_nan() => f.to_bits(),
+        Value::Float(f) if (-(2f64.powi(63))..2f64.powi(63)).contains(f) => *f as i64 as u64,
         _ if is_unhashable(key) => OTHER | 1 << 62 | position as u64,
         _ => OTHER,
     }
@@ -451,6 +459,13 @@ mod tests {
             1 => (-2i64..3).prop_map(Value::from),
             1 => (-2i64..3).prop_map(|i| Value::from(i as f64)),
             1 => any::<bool>().prop_map(Value::from),
+            // Equal across types past i64 too, and a float no int equals.
+            1 => prop_oneof![
+                Just(Value::from(num_bigint::BigInt::from(1u128 << 70))),
+                Just(Value::from(2f64.powi(70))),
+                Just(Value::from(0.5)),
+                Just(Value::from(-0.0)),
+            ],
             1 => Just(Value::List(vec![Value::from(1)].into())),
             1 => (0i64..2).prop_map(|i| Value::Tuple(vec![Value::from(i)].into())),
         ]
