@@ -7,7 +7,7 @@
 //! clones or drops a reference for nearly every opcode (MEMOIZE, BINGET, the
 //! key and value a SETITEMS hands over), and those checks were several
 //! percent of a small pickle's load; a dump releases every memo entry at
-//! its end. An `Obj` changes the count directly.
+//! its end. An `Obj` changes the count directly (docs/decisions/0015).
 
 use pyo3::ffi;
 use pyo3::prelude::*;
