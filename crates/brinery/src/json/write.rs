@@ -442,6 +442,19 @@ impl SpareWriter {
         self.len += bytes.len();
     }
 
+    /// An ASCII character (`cp` below 0x80): itself, or its escape.
+    ///
+    /// # Safety
+    /// Eight bytes of reserved capacity are left at `len`.
+    #[inline(always)]
+    unsafe fn ascii_unit(&mut self, cp: u32) {
+        match ESCAPE[cp as usize] {
+            0 => self.byte(cp as u8),
+            b'u' => self.unit_escape(cp),
+            letter => self.bytes(&[b'\\', letter]),
+        }
+    }
+
     /// `ensure_ascii=True`'s escapes of code units (see [`Writer::units`]).
     ///
     /// # Safety
@@ -452,11 +465,7 @@ impl SpareWriter {
         for &unit in units {
             let cp: u32 = unit.into();
             if cp < 0x7f {
-                match ESCAPE[cp as usize] {
-                    0 => self.byte(cp as u8),
-                    b'u' => self.unit_escape(cp),
-                    letter => self.bytes(&[b'\\', letter]),
-                }
+                self.ascii_unit(cp);
             } else if cp < 0x10000 {
                 self.unit_escape(cp);
             } else {
@@ -479,11 +488,7 @@ impl SpareWriter {
         for &unit in units {
             let cp: u32 = unit.into();
             if cp < 0x80 {
-                match ESCAPE[cp as usize] {
-                    0 => self.byte(cp as u8),
-                    b'u' => self.unit_escape(cp),
-                    letter => self.bytes(&[b'\\', letter]),
-                }
+                self.ascii_unit(cp);
             } else {
                 wrote_surrogate |= (0xD800..0xE000).contains(&cp);
                 let mut utf8 = [0u8; 4];
