@@ -8,7 +8,7 @@ const ONES: u64 = 0x0101_0101_0101_0101;
 
 /// Per byte: whether [`skip_plain`] stops there (controls, `"`, `\\`).
 static STOPS_PLAIN: [bool; 256] = stops(false);
-/// Per byte: whether [`skip_plain_ascii`] stops there (also DEL and non-ASCII).
+/// Per byte: whether `skip_plain_ascii` stops there (also DEL and non-ASCII).
 static STOPS_ASCII: [bool; 256] = stops(true);
 
 const fn stops(ascii_only: bool) -> [bool; 256] {
@@ -61,14 +61,14 @@ pub(super) fn special_plain(w: u64) -> u64 {
     bytes_below(w, 0x20) | bytes_equal(w, b'"') | bytes_equal(w, b'\\')
 }
 
-/// Flags, in a little-endian word, the bytes [`skip_plain_ascii`] stops at.
+/// Flags, in a little-endian word, the bytes `skip_plain_ascii` stops at.
 #[inline(always)]
 pub(super) fn special_ascii(w: u64) -> u64 {
     special_plain(w) | bytes_equal(w, 0x7f) | (w & HIGHS)
 }
 
 /// Whether no byte of `text` (at most sixteen) is one [`skip_plain`] (or,
-/// with `ASCII_ONLY`, [`skip_plain_ascii`]) stops at, tested as two words
+/// with `ASCII_ONLY`, `skip_plain_ascii`) stops at, tested as two words
 /// that cover it (overlapping below sixteen bytes; text below four bytes
 /// padded with a plain letter): one vector test where the target has SSE2,
 /// else two word tests.
@@ -109,7 +109,7 @@ fn words_have_special<const ASCII_ONLY: bool>(lo: u64, hi: u64) -> bool {
 }
 
 /// Copies the plain bytes of `src` from `start` on to `dst`, up to the
-/// first byte [`skip_plain`] (with `ASCII_ONLY`, [`skip_plain_ascii`])
+/// first byte [`skip_plain`] (with `ASCII_ONLY`, `skip_plain_ascii`)
 /// stops at, and returns that byte's offset (or `src.len()`).
 ///
 /// Scanning and copying are one pass where the target has SSE2: each
@@ -163,7 +163,7 @@ pub(super) unsafe fn copy_plain<const ASCII_ONLY: bool>(src: &[u8], start: usize
 }
 
 /// The first byte from `start` on where [`skip_plain`] (or, with
-/// `ASCII_ONLY`, [`skip_plain_ascii`]) stops, or `s.len()`: sixteen bytes at
+/// `ASCII_ONLY`, `skip_plain_ascii`) stops, or `s.len()`: sixteen bytes at
 /// a time where the target has SSE2, then eight at a time. A word's flags
 /// have an exact lowest set bit (the SWAR tests can only misflag bytes above
 /// a flagged one), so a flagged word gives the position directly. The last
